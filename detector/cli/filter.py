@@ -1,0 +1,265 @@
+"""``detector filter``: JSONL documents on stdin -> the kept ones on stdout, as they arrive.
+
+    zcat crawl.jsonl.gz | detector filter --rejects rejects.jsonl | indexer
+
+Each kept record is written unchanged plus ``clean_text``, ``title`` and ``quality``
+(``score``, ``keep``, ``flags``), one line per document, flushed at once. Dropped records
+go to ``--rejects`` with ``reasons``; records that cannot be scored go there too with
+``error``. A malformed line is reported on stderr with its number and skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from detector.document import RawDoc
+
+DEFAULT_MAX_LINE_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Fields:
+    html: str = "html"
+    text: str = "text"
+    url: str = "url"
+    id: str = "id"
+
+
+@dataclass
+class FilterStats:
+    lines: int = 0
+    kept: int = 0
+    dropped: int = 0
+    errors: int = 0
+    malformed: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> int:
+        return self.kept + self.dropped + self.errors
+
+    def summary(self, seconds: float) -> str:
+        rate = self.documents / seconds if seconds > 0 else 0.0
+        text = (
+            f"detector filter: {self.lines} lines, {self.documents} documents: {self.kept} kept, "
+            f"{self.dropped} dropped, {self.errors} errors, {self.malformed} malformed lines "
+            f"({seconds:.1f}s, {rate:.1f} docs/s)"
+        )
+        if self.reasons:
+            text += "\n  drop reasons: " + ", ".join(f"{k}={v}" for k, v in sorted(self.reasons.items()))
+        return text
+
+
+class OutputClosed(Exception):
+    """The consumer of stdout went away (broken pipe)."""
+
+
+def _record_to_raw(record: dict[str, Any], fields_: Fields, lineno: int) -> RawDoc:
+    from detector.errors import InputError
+
+    url = record.get(fields_.url)
+    url = url if isinstance(url, str) else None
+    doc_id = record.get(fields_.id)
+    doc_id = str(doc_id) if doc_id is not None else (url or f"<stdin>:{lineno}")
+    for name, fmt in ((fields_.html, "html"), (fields_.text, "text")):
+        value = record.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InputError(doc_id, f"field {name!r} must be a string, not {type(value).__name__}")
+        return RawDoc(id=doc_id, content=value, url=url, format=fmt)  # type: ignore[arg-type]
+    raise InputError(doc_id, f"record has no {fields_.html!r} or {fields_.text!r} field")
+
+
+def _read_lines(stream: IO[bytes], max_line_bytes: int):
+    """Yield ``(lineno, line | None)``; ``None`` for a line over the limit (its rest is skipped)."""
+    lineno = 0
+    while True:
+        line = stream.readline(max_line_bytes + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > max_line_bytes and not line.endswith(b"\n"):
+            while True:  # drain the rest of the oversized line
+                rest = stream.readline(2**20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield lineno, None
+            continue
+        yield lineno, line
+
+
+def filter_jsonl(
+    instream: IO[bytes],
+    outstream: IO[bytes],
+    *,
+    detector: Any,
+    rejects: IO[bytes] | None = None,
+    fields: Fields = Fields(),
+    min_quality: float | None = None,
+    drop_raw: bool = False,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    warn: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True),
+) -> FilterStats:
+    """Filter a JSONL byte stream; kept records are written and flushed one by one.
+
+    Raises ``OutputClosed`` when ``outstream`` breaks; everything else is counted.
+    """
+    stats = FilterStats()
+
+    def emit(stream: IO[bytes], record: dict[str, Any]) -> None:
+        stream.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    for lineno, line in _read_lines(instream, max_line_bytes):
+        stats.lines += 1
+        if line is None:
+            stats.malformed += 1
+            warn(f"line {lineno}: malformed: longer than {max_line_bytes} bytes, skipped")
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:  # includes invalid UTF-8
+            stats.malformed += 1
+            warn(f"line {lineno}: malformed JSON: {exc}")
+            continue
+        if not isinstance(record, dict):
+            stats.malformed += 1
+            warn(f"line {lineno}: malformed: expected a JSON object, got {type(record).__name__}")
+            continue
+        try:
+            decision = detector.filter(_record_to_raw(record, fields, lineno), min_quality=min_quality)
+        except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
+            stats.errors += 1
+            message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
+            warn(f"line {lineno}: error: {message}")
+            if rejects is not None:
+                emit(rejects, {**record, "reasons": ["error"], "error": message, "line": lineno})
+            continue
+        out = dict(record)
+        if drop_raw:
+            out.pop(fields.html, None)
+            out.pop(fields.text, None)
+        result = decision.result
+        out["clean_text"] = decision.text
+        out["title"] = result.title
+        out["quality"] = {
+            "score": round(float(decision.score), 4),
+            "keep": decision.keep,
+            "flags": list(result.quality.flags),
+        }
+        if decision.keep:
+            stats.kept += 1
+            try:
+                emit(outstream, out)
+                outstream.flush()
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                raise OutputClosed(str(exc)) from None
+        else:
+            stats.dropped += 1
+            for reason in decision.reasons:
+                stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
+            if rejects is not None:
+                out["reasons"] = list(decision.reasons)
+                emit(rejects, out)
+    return stats
+
+
+class _RejectsFile:
+    """A regular file is written to a temp file and renamed at the end; a FIFO or device
+    (e.g. /dev/stderr) is written directly."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        direct = path.exists() and not stat.S_ISREG(path.stat().st_mode)
+        self.tmp = None if direct else path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self.handle: IO[bytes] = open(self.tmp or path, "wb")
+
+    def close(self) -> None:
+        self.handle.close()
+        if self.tmp is not None:
+            os.replace(self.tmp, self.path)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "filter",
+        help="JSONL on stdin -> kept documents with clean text and scores on stdout",
+        description="Pre-ingest filter: read JSONL documents on stdin, write the kept ones (plus clean_text, "
+        "title, quality) to stdout line by line. Malformed lines are reported on stderr and skipped.",
+    )
+    p.add_argument("--min-quality", type=float, default=None, metavar="X",
+                   help="keep documents with quality score >= X (default: the config's min_quality)")
+    p.add_argument("--rejects", type=Path, default=None, metavar="FILE",
+                   help="write dropped documents (with reasons) and failed ones (with error) here")
+    p.add_argument("--html-field", default="html", help="field holding HTML (default: html)")
+    p.add_argument("--text-field", default="text", help="field holding plain text (default: text)")
+    p.add_argument("--url-field", default="url", help="field holding the URL (default: url)")
+    p.add_argument("--id-field", default="id", help="field holding the id (default: id)")
+    p.add_argument("--drop-raw", action="store_true", help="remove the html/text fields from the output")
+    p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, metavar="N",
+                   help="skip (as malformed) lines longer than N bytes (default: 64 MiB)")
+    p.add_argument("--model", type=Path, default=None, help="a model file instead of the shipped one")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.min_quality is not None and not 0.0 <= args.min_quality <= 1.0:
+        print(f"detector filter: --min-quality must be in [0, 1], got {args.min_quality}", file=sys.stderr)
+        return 2
+    if args.max_line_bytes < 1:
+        print("detector filter: --max-line-bytes must be >= 1", file=sys.stderr)
+        return 2
+    from detector.config import Config
+    from detector.errors import DetectorError
+    from detector.pipeline import Detector
+
+    try:
+        config = Config(model_path=args.model) if args.model is not None else Config()
+        detector = Detector(config)
+    except DetectorError as exc:
+        print(f"detector filter: {exc}", file=sys.stderr)
+        return 1
+    try:
+        rejects = _RejectsFile(args.rejects) if args.rejects is not None else None
+    except OSError as exc:
+        print(f"detector filter: cannot write --rejects {args.rejects}: {exc}", file=sys.stderr)
+        return 2
+
+    started = time.perf_counter()
+    stats: FilterStats | None = None
+    status = 0
+    try:
+        stats = filter_jsonl(
+            sys.stdin.buffer,
+            sys.stdout.buffer,
+            detector=detector,
+            rejects=rejects.handle if rejects else None,
+            fields=Fields(args.html_field, args.text_field, args.url_field, args.id_field),
+            min_quality=args.min_quality,
+            drop_raw=args.drop_raw,
+            max_line_bytes=args.max_line_bytes,
+        )
+    except OutputClosed:
+        # stdout's reader left (e.g. `| head`): stop quietly; point stdout at devnull so
+        # the interpreter's final flush does not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        status = 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a broken pipe
+    finally:
+        if rejects is not None:
+            rejects.close()
+    if stats is not None and not args.quiet:
+        print(stats.summary(time.perf_counter() - started), file=sys.stderr, flush=True)
+    return status

@@ -1,0 +1,58 @@
+"""Every threshold and option of the detector, in one frozen object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    # --- input limits --------------------------------------------------------------
+    max_input_bytes: int = 16 * 1024 * 1024
+    """Inputs larger than this are refused with an InputError (a 50 MB page is not an article)."""
+    max_blocks: int = 5000
+    """Only the first ``max_blocks`` candidate blocks of a page are scored."""
+    max_block_chars: int = 20000
+    """A longer block is truncated (minified junk, data blobs)."""
+
+    # --- paragraph decisions -------------------------------------------------------
+    relevance_threshold: float = 0.5
+    """A paragraph with relevance below this is dropped (reason from decide.py)."""
+    duplicate_threshold: float = 0.9
+    """Redundancy at or above this, against one earlier paragraph, is a duplicate: dropped."""
+    near_duplicate_jaccard: float = 0.8
+    """Word-shingle Jaccard at or above which two paragraphs count as the same text."""
+    restate_threshold: float = 0.2
+    """Similarity at or above which a paragraph is said to restate an earlier one."""
+    keep_headings_with_section: bool = True
+    """A heading is kept when the section under it keeps a paragraph."""
+
+    # --- document quality ----------------------------------------------------------
+    min_quality: float = 0.5
+    """``quality.keep`` is ``quality.score >= min_quality``."""
+    min_words: int = 50
+    max_words: int = 100_000
+    min_mean_word_length: float = 3.0
+    max_mean_word_length: float = 10.0
+    max_symbol_ratio: float = 0.1
+    min_stopword_ratio: float = 0.06
+    max_duplicate_paragraph_fraction: float = 0.3
+    max_duplicate_line_char_fraction: float = 0.2
+    max_top_ngram_fraction: float = 0.2
+    max_boilerplate_fraction: float = 0.6
+    max_redundancy_fraction: float = 0.5
+
+    # --- model ---------------------------------------------------------------------
+    model_path: Path | None = None
+    """A model file the user names; ``None`` loads the shipped one (checked by SHA-256)."""
+    model_sha256: str | None = None
+    """Expected SHA-256 of ``model_path`` (otherwise read from the card beside it)."""
+
+    # --- extraction ----------------------------------------------------------------
+    language: str | None = None
+    """Force a language (ISO 639-1); ``None`` detects it from the page and the text."""
+
+    def replace(self, **changes: Any) -> "Config":
+        return replace(self, **changes)

@@ -1,0 +1,191 @@
+"""The data that flows through the pipeline: RawDoc -> Document -> Result.
+
+All records are small frozen dataclasses. ``Result.to_dict()`` is the JSON contract
+(validated against ``schema.json`` in the tests).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Kind = Literal["title", "heading", "paragraph", "list", "quote", "table", "meta"]
+KINDS: tuple[str, ...] = ("title", "heading", "paragraph", "list", "quote", "table", "meta")
+
+Reason = Literal[
+    "promo", "navigation", "page-meta", "repeated-title", "duplicate", "low-relevance", "template"
+]
+REASONS: tuple[str, ...] = (
+    "promo",
+    "navigation",
+    "page-meta",
+    "repeated-title",
+    "duplicate",
+    "low-relevance",
+    "template",
+)
+
+Format = Literal["html", "text"]
+
+
+@dataclass(frozen=True)
+class RawDoc:
+    """One input document before extraction.
+
+    ``content`` is bytes (undecoded, e.g. from a file, WARC or HTTP) or str.
+    ``format`` forces ``"html"`` or ``"text"``; ``None`` means detect.
+    ``encoding`` is a charset declared outside the content (HTTP header), if known.
+    ``site`` groups documents for site-template detection; default: the URL's host.
+    """
+
+    id: str
+    content: bytes | str
+    url: str | None = None
+    format: Format | None = None
+    encoding: str | None = None
+    content_type: str | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One candidate paragraph with the signals its source gave us.
+
+    For plain text most signals keep their defaults. ``extractor_overlap`` is the share
+    of the block's tokens that trafilatura kept in its own extraction (1.0 for text).
+    """
+
+    text: str
+    kind: str = "paragraph"
+    tag: str = "p"
+    path: str = ""
+    link_density: float = 0.0
+    position: float = 0.0
+    depth: int = 0
+    extractor_overlap: float = 1.0
+    in_main: bool = True
+    boilerplate_path: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """An extracted document: a title and its blocks in reading order."""
+
+    id: str
+    url: str | None
+    title: str | None
+    blocks: tuple[Block, ...]
+    format: Format
+    language: str | None = None
+    site: str | None = None
+    notes: tuple[str, ...] = ()
+    """What decoding or extraction noticed (charset fixes, truncation); becomes quality flags."""
+
+
+@dataclass(frozen=True)
+class ParagraphScore:
+    index: int
+    text: str
+    kind: str
+    relevance: float
+    redundancy: float
+    keep: bool
+    reason: str | None
+    restates: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "text": self.text,
+            "kind": self.kind,
+            "relevance": round(float(self.relevance), 4),
+            "redundancy": round(float(self.redundancy), 4),
+            "keep": self.keep,
+            "reason": self.reason,
+            "restates": list(self.restates),
+        }
+
+
+@dataclass(frozen=True)
+class QualityScore:
+    score: float
+    keep: bool
+    flags: tuple[str, ...]
+    signals: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": round(float(self.score), 4),
+            "keep": self.keep,
+            "flags": list(self.flags),
+            "signals": {k: round(float(v), 4) for k, v in self.signals.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything the detector says about one document."""
+
+    id: str | None
+    url: str | None
+    title: str | None
+    text: str
+    quality: QualityScore
+    paragraphs: tuple[ParagraphScore, ...]
+    stats: dict[str, Any]
+    language: str | None = None
+    format: str | None = None
+
+    @property
+    def kept(self) -> tuple[ParagraphScore, ...]:
+        return tuple(p for p in self.paragraphs if p.keep)
+
+    @property
+    def dropped(self) -> tuple[ParagraphScore, ...]:
+        return tuple(p for p in self.paragraphs if not p.keep)
+
+    def to_dict(self, details: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "language": self.language,
+            "format": self.format,
+            "text": self.text,
+            "quality": self.quality.to_dict(),
+            "stats": dict(self.stats),
+        }
+        if details:
+            out["paragraphs"] = [p.to_dict() for p in self.paragraphs]
+        return out
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The pre-ingest verdict for one document (``Detector.filter``)."""
+
+    keep: bool
+    text: str
+    score: float
+    reasons: tuple[str, ...]
+    result: Result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.result.id,
+            "url": self.result.url,
+            "keep": self.keep,
+            "score": round(float(self.score), 4),
+            "reasons": list(self.reasons),
+            "text": self.text,
+        }
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of ``Result.to_dict()``."""
+    return json.loads(resources.files("detector").joinpath("schema.json").read_text("utf-8"))

@@ -1,0 +1,237 @@
+"""HTML -> candidate blocks with the signals trafilatura throws away.
+
+The page is parsed once with lxml and walked without recursion: every block-level element
+closes the text gathered so far into a block carrying its tag, its tag/class path, link
+density, depth and position. trafilatura runs on the same markup and each block records how
+much of it trafilatura kept (``extractor_overlap``): the model learns when to trust it and
+when to overrule it (teaser lists it keeps, second halves of split bodies it loses).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.etree as etree
+import lxml.html
+import trafilatura
+
+from detector.config import Config
+from detector.document import Block
+from detector.extract.textutil import normalize_space, token_shingles, tokens
+
+SKIP_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+        "select", "option", "textarea", "button", "input", "head", "canvas", "video", "audio",
+        "map", "picture", "source", "img", "meta", "link",
+    }
+)  # fmt: skip
+BLOCK_TAGS = frozenset(
+    {
+        "html", "body", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl",
+        "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+        "caption", "section", "article", "header", "footer", "nav", "aside", "main", "figure",
+        "figcaption", "form", "address", "center", "details", "summary", "fieldset", "legend",
+        "hr", "menu", "dialog", "hgroup",
+    }
+)  # fmt: skip
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+KIND_BY_TAG = {
+    **{h: "heading" for h in HEADING_TAGS},
+    "li": "list", "dt": "list", "dd": "list",
+    "blockquote": "quote",
+    "td": "table", "th": "table", "caption": "table", "tr": "table",
+}  # fmt: skip
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class HtmlExtraction:
+    title: str | None
+    language: str | None
+    blocks: tuple[Block, ...]
+    truncated: bool
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def _path_token(el: lxml.html.HtmlElement) -> str:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"), el.get("itemprop"))))
+    if not attrs:
+        return tag
+    words = {w.lower() for w in _CLASS_SPLIT.split(attrs) if 1 < len(w) < 30}
+    return tag + "." + ".".join(sorted(words)[:12])
+
+
+def _is_hidden(el: lxml.html.HtmlElement) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+class _BlockBuilder:
+    """Gathers text between block boundaries; one instance per page."""
+
+    def __init__(self, max_blocks: int, max_chars: int) -> None:
+        self.parts: list[str] = []
+        self.link_chars = 0
+        self.raw: list[tuple[str, lxml.html.HtmlElement, int]] = []
+        self.max_blocks = max_blocks
+        self.max_chars = max_chars
+        self.truncated = False
+
+    def add(self, text: str | None, in_link: bool) -> None:
+        if text:
+            self.parts.append(text)
+            if in_link:
+                self.link_chars += len(text.strip())
+
+    def flush(self, owner: lxml.html.HtmlElement) -> None:
+        if not self.parts:
+            return
+        text = normalize_space("".join(self.parts))
+        link_chars = self.link_chars
+        self.parts = []
+        self.link_chars = 0
+        if not text or not any(ch.isalnum() for ch in text):
+            return
+        if len(self.raw) >= self.max_blocks:
+            self.truncated = True
+            return
+        self.raw.append((text[: self.max_chars], owner, link_chars))
+
+
+def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[tuple[str, lxml.html.HtmlElement, int]], bool]:
+    builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
+    owners: list[lxml.html.HtmlElement] = [root]
+    skipped: set[lxml.html.HtmlElement] = set()
+    link_depth = 0
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if event == "start":
+            if tag is None:  # comment or processing instruction: only its tail is text
+                continue
+            tag = tag.lower()
+            if tag in SKIP_TAGS or _is_hidden(el):
+                walker.skip_subtree()
+                skipped.add(el)  # its "end" event still arrives; only its tail counts
+                continue
+            if tag == "br":
+                builder.add(" ", False)
+                continue
+            if tag in BLOCK_TAGS:
+                builder.flush(owners[-1])
+                owners.append(el)
+            elif tag == "a":
+                link_depth += 1
+            builder.add(el.text, link_depth > 0)
+        else:
+            if tag is None:
+                builder.add(el.tail, link_depth > 0)
+                continue
+            if el in skipped:
+                skipped.discard(el)
+            elif owners[-1] is el:
+                builder.flush(el)
+                owners.pop()
+            elif tag.lower() == "a":
+                link_depth = max(0, link_depth - 1)
+            builder.add(el.tail, link_depth > 0)
+    builder.flush(owners[-1])
+    return builder.raw, builder.truncated
+
+
+def page_title(root: lxml.html.HtmlElement) -> str | None:
+    for xpath in (
+        '//meta[@property="og:title"]/@content',
+        '//meta[@name="twitter:title"]/@content',
+        "//h1",
+        "//title",
+    ):
+        found = root.xpath(xpath)
+        for item in found[:3]:
+            text = normalize_space(item if isinstance(item, str) else item.text_content())
+            if text:
+                return text[:500]
+    return None
+
+
+def page_language(root: lxml.html.HtmlElement) -> str | None:
+    for value in (
+        root.get("lang"),
+        root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        *root.xpath('//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content')[:1],
+        *root.xpath('//meta[@property="og:locale"]/@content')[:1],
+    ):
+        if value and value.strip():
+            return value.strip().replace("_", "-").split("-")[0].lower()[:3] or None
+    return None
+
+
+def extractor_text(text: str) -> str:
+    """trafilatura's own extraction of the page (fast mode: no fallback extractors)."""
+    try:
+        return trafilatura.extract(text, include_comments=False, include_tables=True, fast=True) or ""
+    except Exception:  # trafilatura raises assorted errors on hostile markup; its opinion is optional
+        return ""
+
+
+def extract_html(text: str, config: Config) -> HtmlExtraction:
+    root = parse_html(text)
+    if root is None:
+        return HtmlExtraction(None, None, (), False)
+    title = page_title(root)
+    language = page_language(root)
+    raw_blocks, truncated = walk_blocks(root, config)
+    if not raw_blocks:
+        return HtmlExtraction(title, language, (), truncated)
+    kept_shingles = set(token_shingles(tokens(extractor_text(text))))
+    title_key = normalize_space(title or "").casefold()
+    h1_seen = False
+    total_chars = sum(len(t) for t, _, _ in raw_blocks) or 1
+    offset = 0
+    blocks: list[Block] = []
+    for block_text, owner, link_chars in raw_blocks:
+        tag = owner.tag.lower() if isinstance(owner.tag, str) else "div"
+        ancestors = [owner, *owner.iterancestors()]
+        path = "/".join(_path_token(a) for a in reversed(ancestors) if isinstance(a.tag, str))
+        kind = KIND_BY_TAG.get(tag, "paragraph")
+        if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
+            kind = "title"
+            h1_seen = True
+        block_shingles = token_shingles(tokens(block_text))
+        overlap = (
+            sum(1 for s in block_shingles if s in kept_shingles) / len(block_shingles) if block_shingles else 0.0
+        )
+        blocks.append(
+            Block(
+                text=block_text,
+                kind=kind,
+                tag=tag,
+                path=path,
+                link_density=min(1.0, link_chars / max(1, len(block_text))),
+                position=offset / total_chars,
+                depth=len(ancestors),
+                extractor_overlap=overlap,
+            )
+        )
+        offset += len(block_text)
+    return HtmlExtraction(title, language, tuple(blocks), truncated)
+
+
+def _is_title(text: str, title_key: str, tag: str) -> bool:
+    key = text.casefold()
+    if not title_key:
+        return tag == "h1"
+    return key == title_key or (len(key) > 10 and (key in title_key or title_key in key))

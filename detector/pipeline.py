@@ -1,0 +1,132 @@
+"""``Detector``: read -> extract -> featurize -> score -> decide for one document."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from detector import decide, quality
+from detector.config import Config
+from detector.document import Decision, Document, RawDoc, Result
+from detector.errors import InputError
+from detector.extract import extract
+from detector.features import featurize
+from detector.model import ParagraphModel, load_model
+from detector.redundancy import score_redundancy
+
+
+class Detector:
+    """Scores documents paragraph by paragraph and as a whole.
+
+    >>> det = Detector()
+    >>> result = det.score_html(open("page.html", "rb").read(), url="https://example.com/a")
+    >>> result.text, result.quality.score
+    """
+
+    def __init__(self, config: Config | None = None, *, model: ParagraphModel | None = None) -> None:
+        self.config = config or Config()
+        self.model = model or load_model(self.config.model_path, sha256=self.config.model_sha256)
+
+    # --- stages ------------------------------------------------------------------
+    def extract(self, raw: RawDoc) -> Document:
+        """Decode and split the input into candidate blocks (no scoring)."""
+        return extract(raw, self.config)
+
+    def score_document(
+        self, doc: Document, *, template_fingerprints: Collection[str] = ()
+    ) -> Result:
+        """Score an extracted document. ``template_fingerprints`` are paragraph fingerprints
+        (``redundancy.fingerprint``) known to be boilerplate of this document's site."""
+        blocks = doc.blocks
+        features = featurize(doc)
+        relevance = self.model.predict_relevance(features)
+        redundancy = score_redundancy(doc, self.config)
+        decisions = decide.decide_blocks(
+            doc, relevance, redundancy, self.config, template_fingerprints=template_fingerprints
+        )
+        q = quality.score_document(doc, decisions, self.config)
+        kept_text = "\n\n".join(p.text for p in decisions if p.keep and p.kind != "title")
+        stats = decide.block_stats(decisions)
+        stats["blocks"] = len(blocks)
+        return Result(
+            id=doc.id,
+            url=doc.url,
+            title=doc.title,
+            text=kept_text,
+            quality=q,
+            paragraphs=tuple(decisions),
+            stats=stats,
+            language=doc.language,
+            format=doc.format,
+        )
+
+    # --- one-call entry points -----------------------------------------------------
+    def score(self, raw: RawDoc, *, template_fingerprints: Collection[str] = ()) -> Result:
+        return self.score_document(self.extract(raw), template_fingerprints=template_fingerprints)
+
+    def score_html(
+        self,
+        html: str | bytes,
+        url: str | None = None,
+        *,
+        id: str | None = None,
+        encoding: str | None = None,
+    ) -> Result:
+        return self.score(
+            RawDoc(id=id or url or "<html>", content=html, url=url, format="html", encoding=encoding)
+        )
+
+    def score_text(self, text: str | bytes, url: str | None = None, *, id: str | None = None) -> Result:
+        return self.score(RawDoc(id=id or url or "<text>", content=text, url=url, format="text"))
+
+    def score_content(
+        self,
+        content: str | bytes,
+        *,
+        url: str | None = None,
+        id: str | None = None,
+        format: str | None = None,
+        encoding: str | None = None,
+    ) -> Result:
+        """Score HTML or plain text, detecting which unless ``format`` says."""
+        if format not in (None, "html", "text"):
+            raise InputError(id or url, f"unknown format {format!r} (use 'html' or 'text')")
+        return self.score(
+            RawDoc(id=id or url or "<input>", content=content, url=url, format=format, encoding=encoding)  # type: ignore[arg-type]
+        )
+
+    def filter(
+        self, doc: RawDoc | Mapping[str, Any] | str | bytes, *, min_quality: float | None = None
+    ) -> Decision:
+        """The pre-ingest verdict: keep or drop, the cleaned text and the reasons.
+
+        ``doc`` is a RawDoc, raw content, or a mapping with ``html`` or ``text``
+        (and optionally ``url``, ``id``).
+        """
+        raw = to_raw_doc(doc)
+        result = self.score(raw)
+        threshold = self.config.min_quality if min_quality is None else min_quality
+        keep = result.quality.score >= threshold and bool(result.text.strip())
+        reasons = tuple(result.quality.flags) if not keep else ()
+        if not keep and not reasons:
+            reasons = ("low-quality",)
+        return Decision(keep=keep, text=result.text, score=result.quality.score, reasons=reasons, result=result)
+
+
+def to_raw_doc(doc: RawDoc | Mapping[str, Any] | str | bytes) -> RawDoc:
+    """Accept the shapes users pass to ``filter``."""
+    if isinstance(doc, RawDoc):
+        return doc
+    if isinstance(doc, (str, bytes)):
+        return RawDoc(id="<input>", content=doc)
+    if isinstance(doc, Mapping):
+        url = doc.get("url")
+        doc_id = str(doc.get("id") or url or "<input>")
+        if doc.get("html") is not None:
+            return RawDoc(id=doc_id, content=doc["html"], url=url, format="html")
+        if doc.get("text") is not None:
+            return RawDoc(id=doc_id, content=doc["text"], url=url, format="text")
+        if doc.get("content") is not None:
+            return RawDoc(id=doc_id, content=doc["content"], url=url)
+        raise InputError(doc_id, "document has no 'html', 'text' or 'content' field")
+    raise InputError(None, f"cannot score an object of type {type(doc).__name__}")

@@ -1,0 +1,146 @@
+"""How much of each block was already said earlier in the same document.
+
+Three kinds of repetition, strongest first: the title repeated as a block, an exact or near
+copy of an earlier block, and a restatement (the same content words, reworded). Redundancy is
+in [0, 1]; ``restates`` lists the earlier blocks a block repeats, most similar first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from detector.config import Config
+from detector.document import Document
+from detector.extract.textutil import tokens
+from detector.language import stopwords
+
+_DIGITS = re.compile(r"\d+")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_PROSE_KINDS = frozenset({"paragraph", "quote", "list", "table"})
+
+
+def normalize_for_match(text: str) -> str:
+    """Case, punctuation, spacing and digits removed: ``Posted 3 days ago`` == ``posted 5 days ago``."""
+    return _NON_WORD.sub(" ", _DIGITS.sub("0", text.casefold())).strip()
+
+
+def fingerprint(text: str) -> str:
+    """A stable hash of a paragraph's normalised text (site-template detection keys on it)."""
+    return hashlib.blake2b(normalize_for_match(text).encode("utf-8"), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class Redundancy:
+    score: float
+    restates: tuple[int, ...] = ()
+    duplicate_of: int | None = None
+    repeats_title: bool = False
+
+
+def _stem(word: str) -> str:
+    # crude, language-neutral conflation: "migrants"/"migration"/"migrant" share a prefix
+    return word[:6]
+
+
+def _content_words(text: str, stops: frozenset[str]) -> list[str]:
+    return [_stem(w) for w in (t.casefold() for t in tokens(text)) if len(w) > 2 and w not in stops]
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def _shingles(text: str) -> set[str]:
+    toks = normalize_for_match(text).split()
+    if len(toks) < 3:
+        return {" ".join(toks)} if toks else set()
+    return {" ".join(toks[i : i + 3]) for i in range(len(toks) - 2)}
+
+
+def _bigrams(words: list[str]) -> Counter[tuple[str, str]]:
+    return Counter(zip(words, words[1:]))
+
+
+def _containment(part: Counter, whole: Counter) -> float:
+    total = sum(part.values())
+    return sum(min(v, whole.get(k, 0)) for k, v in part.items()) / total if total else 0.0
+
+
+@dataclass
+class _Seen:
+    index: int
+    shingles: set[str]
+    unigrams: Counter[str]
+    bigrams: Counter[tuple[str, str]]
+
+
+def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
+    """One Redundancy per block of ``doc``, in order.
+
+    Restatement = the mean of two containments against everything said before: content-word
+    stems (the same things mentioned) and stem bigrams (the same phrases reused). Either alone
+    confuses a paragraph on the same topic with one that repeats it; together they separate them
+    on the hand-labelled seed.
+    """
+    stops = stopwords(doc.language)
+    title_key = normalize_for_match(doc.title or "")
+    seen_exact: dict[str, int] = {}
+    earlier: list[_Seen] = []
+    said_unigrams: Counter[str] = Counter()
+    said_bigrams: Counter[tuple[str, str]] = Counter()
+    out: list[Redundancy] = []
+    title_seen = False
+    for i, block in enumerate(doc.blocks):
+        key = normalize_for_match(block.text)
+        if block.kind == "title" and not title_seen:
+            title_seen = True
+            seen_exact.setdefault(key, i)
+            out.append(Redundancy(0.0))
+            continue
+        if title_key and key == title_key:
+            out.append(Redundancy(1.0, (), None, True))
+            continue
+        if key in seen_exact:
+            j = seen_exact[key]
+            out.append(Redundancy(1.0, (j,), j))
+            continue
+        seen_exact[key] = i
+        if block.kind not in _PROSE_KINDS:
+            out.append(Redundancy(0.0))
+            continue
+        words = _content_words(block.text, stops)
+        current = _Seen(i, _shingles(block.text), Counter(words), _bigrams(words))
+        best_jaccard, best_j = 0.0, -1
+        pair: list[tuple[float, int]] = []
+        for prev in earlier:
+            if current.shingles and prev.shingles:
+                jac = len(current.shingles & prev.shingles) / len(current.shingles | prev.shingles)
+                if jac > best_jaccard:
+                    best_jaccard, best_j = jac, prev.index
+            phrase_overlap = _containment(current.bigrams, prev.bigrams)
+            if phrase_overlap >= config.restate_threshold / 4 or _cosine(current.unigrams, prev.unigrams) >= 2 * config.restate_threshold:
+                pair.append((phrase_overlap, prev.index))
+        if best_jaccard >= config.near_duplicate_jaccard:
+            out.append(Redundancy(best_jaccard, (best_j,), best_j))
+        else:
+            score = 0.0
+            if len(words) >= 5 and earlier:
+                score = (_containment(current.unigrams, said_unigrams) + _containment(current.bigrams, said_bigrams)) / 2
+            pair.sort(key=lambda p: (-p[0], p[1]))
+            # a restatement is never a duplicate: keep it below the duplicate threshold
+            out.append(Redundancy(min(score, config.duplicate_threshold - 0.01), tuple(j for _, j in pair[:8])))
+        earlier.append(current)
+        said_unigrams.update(current.unigrams)
+        said_bigrams.update(current.bigrams)
+    return out

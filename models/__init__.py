@@ -1,0 +1,1 @@
+"""The shipped paragraph model (installed as ``detector.models``)."""
