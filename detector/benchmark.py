@@ -221,12 +221,21 @@ def _system_scores(name: str, per_page: list[PageScore], seconds: float | None) 
     return SystemScores(name, s.precision, s.recall, s.f1, s.accuracy, speed, per_page)
 
 
-def run_system(name: str, fn: Extractor, pages: Sequence[AebPage]) -> SystemScores:
+def run_system(
+    name: str, fn: Extractor, pages: Sequence[AebPage], *, warmup: bool = True
+) -> SystemScores:
     """Run ``fn(html, url) -> text`` on every page, timing only the calls.
 
+    With ``warmup`` one untimed call on the first page comes first, so lazy imports and
+    caches do not count against whichever system happens to run first.
     A call that raises counts as an empty prediction for that page (recorded in
     ``per_page[i].error``); the run goes on.
     """
+    if warmup and pages:
+        try:
+            fn(pages[0].html, pages[0].url or None)
+        except Exception:  # reported by the timed call below
+            pass
     per_page: list[PageScore] = []
     total = 0.0
     for page in pages:

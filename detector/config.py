@@ -22,12 +22,16 @@ class Config:
     """A paragraph with relevance below this is dropped (reason from decide.py)."""
     duplicate_threshold: float = 0.9
     """Redundancy at or above this, against one earlier paragraph, is a duplicate: dropped."""
+    duplicate_min_words: int = 12
+    """Shorter repeats are kept: menus, recipes and tables legitimately repeat short lines."""
     near_duplicate_jaccard: float = 0.8
     """Word-shingle Jaccard at or above which two paragraphs count as the same text."""
     restate_threshold: float = 0.2
     """Similarity at or above which a paragraph is said to restate an earlier one."""
     keep_headings_with_section: bool = True
     """A heading is kept when the section under it keeps a paragraph."""
+    heading_rescue_min_relevance: float = 0.2
+    """...unless the model is this sure it is not part of the article (teaser links in a body)."""
 
     # --- document quality ----------------------------------------------------------
     min_quality: float = 0.5

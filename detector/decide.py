@@ -58,14 +58,18 @@ def decide_blocks(
             reason = "template"
         elif red.repeats_title:
             reason = "repeated-title"
-        elif red.duplicate_of is not None and red.score >= config.duplicate_threshold:
+        elif (
+            red.duplicate_of is not None
+            and red.score >= config.duplicate_threshold
+            and len(tokens(block.text)) >= config.duplicate_min_words
+        ):
             reason = "duplicate"
         elif relevance[i] < config.relevance_threshold:
             reason = drop_reason(block)
         keep.append(reason is None)
         reasons.append(reason)
     if config.keep_headings_with_section:
-        _headings_follow_sections(blocks, keep, reasons)
+        _headings_follow_sections(blocks, relevance, keep, reasons, config.heading_rescue_min_relevance)
     return [
         ParagraphScore(
             index=i,
@@ -85,7 +89,9 @@ def _first_title(blocks: Sequence[Block]) -> int:
     return next((i for i, b in enumerate(blocks) if b.kind == "title"), -1)
 
 
-def _headings_follow_sections(blocks: Sequence[Block], keep: list[bool], reasons: list[str | None]) -> None:
+def _headings_follow_sections(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
+) -> None:
     """A heading stands or falls with the section under it (up to the next heading)."""
     n = len(blocks)
     for i, block in enumerate(blocks):
@@ -100,7 +106,12 @@ def _headings_follow_sections(blocks: Sequence[Block], keep: list[bool], reasons
                 section_kept = True
                 break
             j += 1
-        if section_kept and not keep[i] and reasons[i] in ("low-relevance", "navigation", "page-meta"):
+        if (
+            section_kept
+            and not keep[i]
+            and reasons[i] in ("low-relevance", "navigation", "page-meta")
+            and relevance[i] >= min_relevance
+        ):
             # under a kept section, a heading the model doubted is still the section's heading
             keep[i], reasons[i] = True, None
         elif not section_kept and keep[i]:

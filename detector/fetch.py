@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -185,37 +184,24 @@ def _describe(exc: httpx.HTTPError, timeout: float) -> str:
     return f"request failed ({type(exc).__name__}: {exc})"
 
 
-def _open(
-    client: httpx.Client, target: _Target, headers: dict[str, str], timeout: float
-) -> Iterator[httpx.Response]:
-    """Yield the streamed response of one hop, trying each checked address in turn."""
+def _send(client: httpx.Client, target: _Target, headers: dict[str, str], timeout: float) -> httpx.Response:
+    """Send one hop and return the streamed response (the caller closes it). When guarded,
+    connect to each checked address in turn until one answers."""
     if not target.addresses:
-        request = client.build_request("GET", target.url, headers=headers)
-        try:
-            response = client.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            raise FetchError(target.url, _describe(exc, timeout)) from None
-        try:
-            yield response
-        finally:
-            response.close()
-        return
+        attempts = [client.build_request("GET", target.url, headers=headers)]
+    else:
+        attempts = []
+        for address in target.addresses:
+            url, host_header, extensions = _pinned(target, address)
+            attempts.append(client.build_request("GET", url, headers={**headers, **host_header}, extensions=extensions))
     last: httpx.HTTPError | None = None
-    for address in target.addresses:
-        url, host_header, extensions = _pinned(target, address)
-        request = client.build_request("GET", url, headers={**headers, **host_header}, extensions=extensions)
+    for request in attempts:
         try:
-            response = client.send(request, stream=True)
+            return client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             last = exc
-            continue
         except httpx.HTTPError as exc:
             raise FetchError(target.url, _describe(exc, timeout)) from None
-        try:
-            yield response
-        finally:
-            response.close()
-        return
     assert last is not None
     raise FetchError(target.url, _describe(last, timeout)) from None
 
@@ -256,8 +242,7 @@ def fetch_url(
             if time.monotonic() > deadline:
                 raise FetchError(url, "timed out: the fetch and its redirects took too long")
             target = _target(current, allow_private=allow_private)
-            opened = _open(client, target, headers, timeout)
-            response = next(opened)
+            response = _send(client, target, headers, timeout)
             try:
                 if response.status_code in _REDIRECT_STATUSES:
                     location = response.headers.get("location")
@@ -290,5 +275,5 @@ def fetch_url(
                     content_type=response.headers.get("content-type"),
                 )
             finally:
-                opened.close()
+                response.close()
         raise FetchError(url, f"too many redirects (more than {max_redirects})")

@@ -30,8 +30,8 @@ from detector.features import FEATURE_COLUMNS
 MODEL_FILENAME = "paragraph-model.joblib"
 CARD_FILENAME = "paragraph-model.card.json"
 DEFAULT_PARAMS: dict[str, Any] = {
-    "learning_rate": 0.06,
-    "max_iter": 400,
+    "learning_rate": 0.1,
+    "max_iter": 200,
     "max_leaf_nodes": 31,
     "min_samples_leaf": 30,
     "l2_regularization": 1.0,

@@ -68,6 +68,14 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(toks[i : i + 3]) for i in range(len(toks) - 2)}
 
 
+def _repeats_title(key: str, title_key: str) -> bool:
+    words, title_words = key.split(), title_key.split()
+    if len(words) < 3 or len(words) > 2 * len(title_words) + 2:
+        return False
+    a, b = set(words), set(title_words)
+    return len(a & b) / len(a | b) >= 0.8
+
+
 def _bigrams(words: list[str]) -> Counter[tuple[str, str]]:
     return Counter(zip(words, words[1:]))
 
@@ -108,7 +116,7 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
             seen_exact.setdefault(key, i)
             out.append(Redundancy(0.0))
             continue
-        if title_key and key == title_key:
+        if title_key and (key == title_key or _repeats_title(key, title_key)):
             out.append(Redundancy(1.0, (), None, True))
             continue
         if key in seen_exact:

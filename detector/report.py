@@ -105,6 +105,9 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
     out.append("")
 
     body_width = max(20, width - 4)
+    if not result.paragraphs:
+        out.append("(no paragraphs extracted)")
+        out.append("")
     for p in result.paragraphs:
         marker = "[keep]" if p.keep else f"[drop: {_safe(p.reason or 'unknown')}]"
         scores = f"rel {p.relevance:.2f}  red {p.redundancy:.2f}"
@@ -139,7 +142,9 @@ def _wrap(text: str, width: int, indent: str) -> list[str]:
 
 
 def _num(v: float) -> str:
-    return f"{v:.3g}" if isinstance(v, float) else str(v)
+    if isinstance(v, float):
+        return f"{v:.0f}" if abs(v) >= 100 or v.is_integer() else f"{v:.3g}"
+    return str(v)
 
 
 def _reason_counts(paragraphs: tuple[ParagraphScore, ...]) -> list[tuple[str, int]]:
@@ -212,13 +217,12 @@ main.doc { background:var(--bg); border:1px solid var(--line); border-radius:8px
 .k-quote .body { border-left:3px solid var(--line); padding-left:.8rem; font-style:italic; }
 .k-table .body { font-family: ui-monospace, Menlo, Consolas, monospace; font-size:.85rem; white-space:pre-wrap; }
 .k-meta .body { font-size:.85rem; color:var(--muted); }
-.para.dropped .body { text-decoration: line-through; text-decoration-thickness: 1px; opacity:.8;
-  border-left:4px solid var(--rc); background: color-mix(in srgb, var(--rc) 10%, transparent);
+.para.dropped .txt { text-decoration: line-through; text-decoration-thickness: 1px; }
+.para.dropped .body { opacity:.8; border-left:4px solid var(--rc); background: color-mix(in srgb, var(--rc) 10%, transparent);
   padding:.1rem .5rem; border-radius:0 4px 4px 0; }
 .tag { display:inline-block; font-size:.7rem; font-weight:700; color:#fff; background:var(--rc);
   border-radius:3px; padding:0 .35rem; margin-right:.45rem; text-decoration:none; vertical-align:.1em;
   font-style:normal; letter-spacing:.02em; }
-.para.dropped .tag { text-decoration: none; }
 .restates { font-size:.75rem; color:var(--muted); margin-top:.1rem; }
 .restates a { color:#1c7ed6; }
 #hide-dropped:checked ~ main.doc .para.dropped { display:none; }
@@ -268,7 +272,7 @@ def _paragraph_html(p: ParagraphScore) -> str:
         f'<div class="gutter"><a href="#p{p.index}">#{p.index}</a>'
         f'<span class="mini rel"><span style="width:{_pct(p.relevance)}"></span></span>'
         f'<span class="mini red"><span style="width:{_pct(p.redundancy)}"></span></span></div>'
-        f'<div class="body">{tag}{_esc(p.text)}{restates}</div></div>'
+        f'<div class="body">{tag}<span class="txt">{_esc(p.text)}</span>{restates}</div></div>'
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import threading
 import time
@@ -35,6 +36,7 @@ from detector.errors import DetectorError, FetchError, InputError
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
 
 T = TypeVar("T")
+log = logging.getLogger("detector.service")
 
 ENV_OPTIONS = "DETECTOR_SERVICE_OPTIONS"
 
@@ -243,9 +245,7 @@ def _filter_batch(detector: Any, req: FilterRequest, cancelled: threading.Event)
         try:
             decision = detector.filter(_raw_doc(doc, f"documents[{i}]"), min_quality=req.min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never fails the batch
-            message = exc.reason if isinstance(exc, DetectorError) and hasattr(exc, "reason") else (
-                str(exc) if isinstance(exc, DetectorError) else f"internal error: {type(exc).__name__}: {exc}"
-            )
+            message = str(exc) if isinstance(exc, DetectorError) else f"internal error: {type(exc).__name__}: {exc}"
             decisions.append(
                 DecisionOut(index=i, id=doc_id, url=doc.url, keep=False, score=None, reasons=["error"], text="",
                             error=message)
@@ -294,6 +294,11 @@ class _Runner:
             raise ServiceError(
                 504, "timeout", f"the request took longer than its time budget of {self.settings.request_timeout:g}s"
             ) from None
+        except (ServiceError, InputError, FetchError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug answers 500 as JSON and keeps the connection
+            log.exception("internal error while scoring")
+            raise ServiceError(500, "internal_error", f"{type(exc).__name__}: {exc}") from None
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -397,7 +402,10 @@ def create_app(
         """The JSON Schema of the result returned by /v1/score and /v1/score-url."""
         from detector.document import load_schema
 
-        return load_schema()
+        try:
+            return load_schema()
+        except (OSError, ValueError) as exc:
+            raise ServiceError(404, "not_found", f"the result schema is not available: {exc}") from None
 
     @app.post("/v1/score", responses=ERRORS, tags=["score"])
     async def score(req: ScoreRequest, request: Request) -> dict[str, Any]:

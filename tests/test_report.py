@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
@@ -187,7 +188,8 @@ def test_html_strikes_and_labels_dropped_paragraphs(result):
         else:
             assert {"dropped", f"r-{p.reason}"} <= info["classes"]
             assert f"{p.reason}{p.text}" in text  # the visible reason tag, then the text
-    assert re.search(r"\.para\.dropped \.body\s*\{[^}]*line-through", page)
+            assert f'<span class="txt">{html.escape(p.text)}</span>' in page  # what gets struck
+    assert re.search(r"\.para\.dropped \.txt\s*\{[^}]*line-through", page)
     # one distinct colour per reason in the legend
     legend = dict(re.findall(r'background:(#[0-9a-f]{6})"></span>([a-z-]+) ', page))
     assert {"promo", "navigation", "page-meta", "repeated-title", "low-relevance"} <= set(legend.values())

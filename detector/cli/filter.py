@@ -175,17 +175,52 @@ def filter_jsonl(
     return stats
 
 
+def _same_file(path: Path, stream: IO[str]) -> bool:
+    try:
+        a, b = os.stat(path), os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+class _Unbuffered:
+    """Flush after every write (records interleave cleanly with the warnings)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> int:
+        n = self.stream.write(data)
+        self.stream.flush()
+        return n
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 class _RejectsFile:
-    """A regular file is written to a temp file and renamed at the end; a FIFO or device
-    (e.g. /dev/stderr) is written directly."""
+    """A new or regular file is written to a temp file and renamed at the end; anything
+    else (a symlink such as /dev/stderr, a FIFO, a device) is written in place."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        direct = path.exists() and not stat.S_ISREG(path.stat().st_mode)
-        self.tmp = None if direct else path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        self.handle: IO[bytes] = open(self.tmp or path, "wb")
+        atomic = not path.is_symlink() and (
+            not path.exists() or stat.S_ISREG(path.stat().st_mode)
+        ) and path.resolve().parent.parts[:2] not in (("/", "dev"), ("/", "proc"))
+        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}") if atomic else None
+        self.shared = False
+        if self.tmp is not None:
+            self.handle: Any = open(self.tmp, "wb")
+        elif _same_file(path, sys.stderr):
+            # /dev/stderr: share our own stderr stream so lines do not overwrite each other
+            self.handle, self.shared = _Unbuffered(sys.stderr.buffer), True
+        else:
+            self.handle = open(path, "ab", buffering=0)
 
     def close(self) -> None:
+        if self.shared:
+            self.handle.flush()
+            return
         self.handle.close()
         if self.tmp is not None:
             os.replace(self.tmp, self.path)

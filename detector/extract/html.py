@@ -231,7 +231,15 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
 
 
 def _is_title(text: str, title_key: str, tag: str) -> bool:
-    key = text.casefold()
     if not title_key:
         return tag == "h1"
-    return key == title_key or (len(key) > 10 and (key in title_key or title_key in key))
+    return same_title(text, title_key)
+
+
+def same_title(text: str, title: str) -> bool:
+    """``text`` is the title, give or take a site-name suffix or a few words."""
+    key, title_key = text.casefold(), title.casefold()
+    if key == title_key or (len(key) > 10 and (key in title_key or title_key in key)):
+        return True
+    a, b = set(tokens(key)), set(tokens(title_key))
+    return len(a) >= 3 and len(a & b) / len(a | b) >= 0.7

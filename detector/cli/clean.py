@@ -1,0 +1,191 @@
+"""``detector clean INPUT... -o OUTPUT``: clean and score a corpus (calls ``clean_corpus``).
+
+Exit codes: 0 done (documents that failed are in OUTPUT.errors.jsonl and do not change it),
+2 bad input (missing input, unknown format, unusable model), 1 internal error, 130 interrupted
+(rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from detector.config import Config
+from detector.corpus.options import INPUT_FORMATS, OUTPUT_FORMATS, CleanOptions, FieldNames
+from detector.errors import DetectorError, InputError, ModelError
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value or None
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    defaults = CleanOptions()
+    p = subparsers.add_parser(
+        "clean",
+        help="clean and score a corpus (directories, JSONL, Parquet, WARC) on all cores",
+        description=(
+            "Clean and score every document of the inputs: one output row per document with the "
+            "kept text, the quality verdict and counts of dropped paragraphs by reason. Paragraphs "
+            "that recur across many pages of one site are dropped as site templates (a first pass "
+            "over the corpus). Failed documents go to OUTPUT.errors.jsonl, the summary to "
+            "OUTPUT.stats.json. Interrupted? Rerun the same command: finished shards are kept."
+        ),
+        epilog=(
+            "inputs (by extension, or --input-format):\n"
+            "  DIR                          .html/.htm/.xhtml/.txt files, recursively\n"
+            "  *.jsonl[.gz|.zst]            one document per line (--html-field, --text-field ...)\n"
+            "  *.parquet                    one document per row (same field options)\n"
+            "  *.warc[.gz]                  HTTP response records\n"
+            "  quoted globs: 'crawl/**/*.warc.gz'\n"
+            "examples:\n"
+            "  detector clean seeds/ -o cleaned.jsonl\n"
+            "  detector clean 'crawl/*.warc.gz' -o cleaned.parquet --min-quality 0.5 --workers 8\n"
+            "  detector clean pages.jsonl.zst --html-field raw_html --url-field link -o out.jsonl.gz\n"
+            "exit codes: 0 done (failed documents are listed in OUTPUT.errors.jsonl), 2 bad input, "
+            "1 internal error, 130 interrupted"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or globs")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="output file: .jsonl, .jsonl.gz, .jsonl.zst or .parquet")
+    p.add_argument("--input-format", choices=INPUT_FORMATS, default=None,
+                   help="read every input in this format (default: by extension)")
+    p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None,
+                   help="output format (default: by the extension of OUTPUT)")
+    g = p.add_argument_group("JSONL / Parquet fields")
+    g.add_argument("--html-field", default="html", metavar="NAME", help="field with the page HTML (default: html)")
+    g.add_argument("--text-field", default="text", metavar="NAME",
+                   help="field with plain text, used when there is no HTML (default: text)")
+    g.add_argument("--url-field", default="url", metavar="NAME", help="field with the URL (default: url)")
+    g.add_argument("--id-field", default="id", metavar="NAME",
+                   help="field with the document id (default: id; else PATH:LINE)")
+    g.add_argument("--site-field", default=None, metavar="NAME",
+                   help="field that groups documents into sites for template detection (default: URL host)")
+    g = p.add_argument_group("what is written")
+    g.add_argument("--details", action="store_true", help="add every paragraph with its decision to each row")
+    g.add_argument("--min-quality", type=_fraction, default=None, metavar="SCORE",
+                   help="write only documents scoring at least SCORE; the others go to the rejects file")
+    g.add_argument("--keep-only", action="store_true",
+                   help=f"write only documents the detector keeps (quality >= {Config().min_quality}); "
+                        "the others go to the rejects file")
+    g.add_argument("--rejects", default=None, metavar="FILE",
+                   help="where rejected documents go, with their reasons (default: OUTPUT.rejects.jsonl)")
+    g = p.add_argument_group("site templates")
+    g.add_argument("--no-templates", action="store_true",
+                   help="skip the site-template pass (one pass instead of two)")
+    g.add_argument("--template-min-docs", type=_positive_int, default=defaults.template_min_docs, metavar="N",
+                   help=f"a template paragraph occurs in at least N documents of its site "
+                        f"(default: {defaults.template_min_docs})")
+    g.add_argument("--template-min-share", type=_fraction, default=defaults.template_min_share, metavar="F",
+                   help=f"... and in at least this share of the site's documents "
+                        f"(default: {defaults.template_min_share})")
+    g = p.add_argument_group("running")
+    g.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="worker processes (default: all cores; 1 runs in this process)")
+    g.add_argument("--doc-timeout", type=_seconds, default=defaults.doc_timeout, metavar="SECONDS",
+                   help=f"time budget per document, 0 for none (default: {defaults.doc_timeout:g})")
+    g.add_argument("--shard-size", type=_positive_int, default=defaults.shard_size, metavar="N",
+                   help=f"documents per shard, the unit of work and of resume (default: {defaults.shard_size})")
+    g.add_argument("--restart", action="store_true",
+                   help="ignore finished shards of an interrupted run and start over")
+    g.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local process pool (default) or a Dask cluster")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address for --engine dask (default: a local cluster)")
+    g.add_argument("--model", type=Path, default=None, metavar="PATH",
+                   help="a model file to use instead of the shipped one")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    g.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+    p.set_defaults(func=run)
+
+
+def options_from_args(args: argparse.Namespace) -> CleanOptions:
+    return CleanOptions(
+        details=args.details,
+        min_quality=args.min_quality,
+        keep_only=args.keep_only,
+        rejects=args.rejects,
+        workers=args.workers,
+        doc_timeout=args.doc_timeout,
+        templates=not args.no_templates,
+        template_min_docs=args.template_min_docs,
+        template_min_share=args.template_min_share,
+        fields=FieldNames(html=args.html_field, text=args.text_field, url=args.url_field,
+                          id=args.id_field, site=args.site_field),
+        input_format=args.input_format,
+        output_format=args.output_format,
+        shard_size=args.shard_size,
+        resume=not args.restart,
+        quiet=args.quiet,
+    )
+
+
+def _error(message: str) -> None:
+    print(f"detector clean: error: {message}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from detector.corpus import clean_corpus
+
+    config = Config() if args.model is None else Config().replace(model_path=args.model)
+    try:
+        options = options_from_args(args)
+    except ValueError as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    try:
+        summary = clean_corpus(args.inputs, args.output, options=options, config=config,
+                               engine=args.engine, scheduler=args.scheduler)
+    except InputError as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    except ModelError as exc:
+        _error(f"model: {exc}")
+        return EXIT_BAD_INPUT
+    except DetectorError as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("detector clean: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        return EXIT_INTERNAL
+    if not args.quiet:
+        print(summary.format(), file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,252 @@
+"""Shards written atomically with a completion marker, and their concatenation into one output.
+
+A shard is complete when its marker ``<path>.done`` exists: the data file is written to a
+temporary name and renamed first, the marker after. A crash leaves at most a stray temporary
+file, never a shard that looks complete and is not. Formats: ``jsonl``, ``jsonl.gz``,
+``jsonl.zst`` (both concatenate as streams, so shards join byte for byte) and ``parquet``
+(one row group per shard, schemas unified across shards).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from detector.corpus.options import OUTPUT_FORMATS
+
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "concat_shards",
+    "marker_path",
+    "OutputPaths",
+    "output_format_of",
+    "output_paths",
+    "read_marker",
+    "read_records",
+    "shard_done",
+    "write_shard",
+]
+
+MARKER_SUFFIX = ".done"
+
+
+def output_format_of(path: str, forced: str | None = None) -> str:
+    """The output format: forced, else by extension (``.parquet``, ``.jsonl.gz``, ``.jsonl.zst``,
+    anything else is JSONL)."""
+    if forced is not None:
+        if forced not in OUTPUT_FORMATS:
+            raise ValueError(f"unknown output format {forced!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+        return forced
+    name = os.fspath(path).lower()
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith(".gz"):
+        return "jsonl.gz"
+    if name.endswith(".zst"):
+        return "jsonl.zst"
+    return "jsonl"
+
+
+def marker_path(path: str) -> str:
+    return os.fspath(path) + MARKER_SUFFIX
+
+
+def shard_done(path: str) -> bool:
+    return os.path.exists(marker_path(path)) and os.path.exists(path)
+
+
+def read_marker(path: str) -> dict[str, Any]:
+    with open(marker_path(path), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _temp_beside(path: str) -> tuple[int, str]:
+    # not mkstemp: that creates 0600 files, and the output should get the usual umask permissions
+    tmp = f"{os.path.abspath(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    fd, tmp = _temp_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def atomic_write_json(path: str, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _jsonl_bytes(records: Iterable[dict[str, Any]]) -> tuple[bytes, int]:
+    buf = io.BytesIO()
+    n = 0
+    for record in records:
+        buf.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        buf.write(b"\n")
+        n += 1
+    return buf.getvalue(), n
+
+
+def _encode(records: Iterable[dict[str, Any]], fmt: str) -> tuple[bytes, int]:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        records = list(records)
+        buf = io.BytesIO()
+        pq.write_table(_to_table(records), buf, compression="zstd")
+        return buf.getvalue(), len(records)
+    data, n = _jsonl_bytes(records)
+    if fmt == "jsonl.gz":
+        # mtime=0 and no file name: the bytes depend only on the records
+        out = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz:
+            gz.write(data)
+        return out.getvalue(), n
+    if fmt == "jsonl.zst":
+        import zstandard
+
+        return zstandard.ZstdCompressor(level=3).compress(data), n
+    if fmt == "jsonl":
+        return data, n
+    raise ValueError(f"unknown shard format {fmt!r}")
+
+
+def write_shard(records: Iterable[dict[str, Any]], path: str, fmt: str, *, meta: dict[str, Any] | None = None) -> int:
+    """Write ``records`` to ``path`` in ``fmt`` atomically, then its completion marker
+    (``<path>.done``, JSON with the record count and ``meta``). Returns the record count."""
+    path = os.fspath(path)
+    _remove(marker_path(path))  # a rewritten shard is incomplete until its new marker exists
+    data, n = _encode(records, fmt)
+    atomic_write_bytes(path, data)
+    atomic_write_json(marker_path(path), {"records": n, "format": fmt, **(meta or {})})
+    return n
+
+
+# --- Parquet -----------------------------------------------------------------------------------
+
+
+def _to_table(records: Sequence[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    # the top-level strings of the contract keep their type even in a shard where all are null
+    known = {"id": pa.string(), "url": pa.string(), "title": pa.string(), "language": pa.string(),
+             "format": pa.string(), "text": pa.string(), "source": pa.string(), "error": pa.string()}
+    if not records:
+        return pa.table({"id": pa.array([], pa.string())})
+    table = pa.Table.from_pylist(list(records))
+    for i, fld in enumerate(table.schema):
+        if fld.name in known and pa.types.is_null(fld.type):
+            table = table.set_column(i, fld.name, table.column(i).cast(known[fld.name]))
+    return table
+
+
+def _concat_parquet(paths: Sequence[str], output: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    nonempty = [p for p in paths if pq.ParquetFile(p).metadata.num_rows > 0]
+    schemas = [pq.read_schema(p) for p in (nonempty or paths[:1])]
+    if not schemas:
+        schema = _to_table([]).schema
+    else:
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
+    fd, tmp = _temp_beside(output)
+    os.close(fd)
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for p in nonempty:
+                writer.write_table(_conform(pq.read_table(p), schema))
+        os.replace(tmp, output)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _conform(table: Any, schema: Any) -> Any:
+    import pyarrow as pa
+
+    columns = []
+    for fld in schema:
+        if fld.name in table.column_names:
+            columns.append(table.column(fld.name).cast(fld.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, fld.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def concat_shards(paths: Sequence[str], output: str, fmt: str) -> None:
+    """Join shard files (all in ``fmt``, in the given order) into ``output``, atomically."""
+    if fmt == "parquet":
+        _concat_parquet(paths, output)
+        return
+    fd, tmp = _temp_beside(output)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for p in paths:
+                with open(p, "rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+        os.replace(tmp, output)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def read_records(path: str, fmt: str | None = None) -> list[dict[str, Any]]:
+    """All records of an output or shard file (for tests and small files)."""
+    fmt = fmt or output_format_of(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if fmt == "jsonl.gz":
+        data = gzip.decompress(data)
+    elif fmt == "jsonl.zst":
+        import zstandard
+
+        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True) as reader:
+            data = reader.read()
+    return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    """Where a run writes: OUTPUT, its errors, rejects and stats beside it, and its shards."""
+
+    output: str
+    errors: str
+    rejects: str
+    stats: str
+    work: str
+
+
+def output_paths(output: str, options: Any = None) -> OutputPaths:
+    output = os.fspath(output)
+    rejects = getattr(options, "rejects", None) or f"{output}.rejects.jsonl"
+    return OutputPaths(
+        output=output,
+        errors=f"{output}.errors.jsonl",
+        rejects=os.fspath(rejects),
+        stats=f"{output}.stats.json",
+        work=f"{output}.shards",
+    )

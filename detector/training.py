@@ -1,0 +1,301 @@
+"""Training data and training for the paragraph model.
+
+Every labelled page (AEB benchmark page, seed page, synthetic page) goes through the
+project's own extraction; each candidate block is labelled by the share of its token
+trigrams found in the page's true body. Each page is used twice: as HTML (all DOM blocks,
+with their markup signals) and as scraped plain text (the blocks around the article span,
+without markup), so the one model serves both input formats.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.model_selection import GroupKFold
+
+from detector.config import Config
+from detector.document import Document, RawDoc
+from detector.extract import extract
+from detector.extract.textutil import token_shingles, tokens
+from detector.features import FEATURE_COLUMNS, featurize
+from detector.model import DEFAULT_PARAMS, ParagraphModel, build_pipeline
+
+log = logging.getLogger(__name__)
+
+LABEL_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class LabeledPage:
+    """A page with its true article body (paragraphs, without the headline)."""
+
+    id: str
+    html: bytes | str
+    truth: str
+    url: str | None = None
+    source: str = "aeb"
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    page: LabeledPage
+    html_doc: Document
+    text_doc: Document
+
+
+def block_labels(doc: Document, truth: str) -> np.ndarray:
+    """Share of each block's token trigrams that occur in ``truth`` (0..1)."""
+    truth_tokens = tokens(truth)
+    truth_grams = set(token_shingles(truth_tokens, 3))
+    short_grams = set(token_shingles(truth_tokens, 1)) | set(token_shingles(truth_tokens, 2))
+    out = np.zeros(len(doc.blocks))
+    for i, block in enumerate(doc.blocks):
+        toks = tokens(block.text)
+        if len(toks) < 3:
+            grams = token_shingles(toks, len(toks)) if toks else []
+            out[i] = float(bool(grams) and grams[0] in short_grams)
+            continue
+        grams = token_shingles(toks, 3)
+        out[i] = sum(1 for g in grams if g in truth_grams) / len(grams)
+    return out
+
+
+def text_version(doc: Document, config: Config) -> Document:
+    """The page as a scraper would have saved it: the blocks around trafilatura's article span
+    (a few before, more after, where related links and promos live) as plain text."""
+    overlap = [b.extractor_overlap for b in doc.blocks]
+    kept = [i for i, o in enumerate(overlap) if o >= 0.5]
+    if kept:
+        lo, hi = max(0, kept[0] - 3), min(len(overlap), kept[-1] + 9)
+    else:
+        lo, hi = 0, min(len(overlap), 30)
+    body = "\n\n".join(b.text for b in doc.blocks[lo:hi])
+    if doc.title:
+        body = doc.title + "\n\n" + body
+    return extract(RawDoc(id=doc.id + "#text", content=body, url=doc.url, format="text"), config)
+
+
+def prepare_pages(pages: Iterable[LabeledPage], config: Config | None = None) -> list[PreparedPage]:
+    config = config or Config()
+    prepared = []
+    for page in pages:
+        html_doc = extract(RawDoc(id=page.id, content=page.html, url=page.url, format="html"), config)
+        prepared.append(PreparedPage(page, html_doc, text_version(html_doc, config)))
+    return prepared
+
+
+def page_table(prepared: PreparedPage) -> pd.DataFrame:
+    """Feature rows of both versions of a page, with ``label``, ``weight`` and ``group``."""
+    frames = []
+    for doc in (prepared.html_doc, prepared.text_doc):
+        if not doc.blocks:
+            continue
+        table = featurize(doc)
+        share = block_labels(doc, prepared.page.truth)
+        table["label"] = (share >= LABEL_THRESHOLD).astype(int)
+        n_tokens = np.array([len(tokens(b.text)) for b in doc.blocks], dtype=float)
+        table["weight"] = np.sqrt(n_tokens) + 1.0
+        table["group"] = prepared.page.id
+        table["source"] = prepared.page.source
+        # the headline is the title field, not body text: it teaches nothing about relevance
+        table = table[[b.kind != "title" for b in doc.blocks]]
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def training_table(prepared: Sequence[PreparedPage]) -> pd.DataFrame:
+    return pd.concat([page_table(p) for p in prepared], ignore_index=True)
+
+
+def fit_model(table: pd.DataFrame, params: dict[str, Any] | None = None, *, seed: int = 0) -> ParagraphModel:
+    pipeline = build_pipeline(params, seed=seed)
+    pipeline.fit(
+        table.loc[:, list(FEATURE_COLUMNS)], table["label"].to_numpy(), classifier__sample_weight=table["weight"].to_numpy()
+    )
+    return ParagraphModel(pipeline, {"params": params or {}})
+
+
+def predict_text(model: ParagraphModel, doc: Document, config: Config | None = None) -> str:
+    from detector.pipeline import Detector
+
+    return Detector(config, model=model).score_document(doc).text
+
+
+def out_of_fold_relevance(
+    prepared: Sequence[PreparedPage],
+    extra_prepared: Sequence[PreparedPage] = (),
+    *,
+    folds: int = 5,
+    params: dict[str, Any] | None = None,
+) -> dict[str, np.ndarray]:
+    """Grouped k-fold relevance of every block of every page's HTML version: each page is
+    scored by a model trained without it. ``extra_prepared`` (seed, synthetic) pages join every
+    fold's training set and are never scored."""
+    tables = [page_table(p) for p in prepared]
+    extra_table = training_table(extra_prepared) if extra_prepared else pd.DataFrame()
+    ids = np.array([p.page.id for p in prepared])
+    relevance: dict[str, np.ndarray] = {}
+    for fold, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(ids, groups=ids)):
+        train = pd.concat([tables[i] for i in train_idx] + ([extra_table] if len(extra_table) else []), ignore_index=True)
+        model = fit_model(train, params, seed=fold)
+        for i in test_idx:
+            relevance[prepared[i].page.id] = model.predict_relevance(featurize(prepared[i].html_doc))
+        log.info("fold %d/%d done (%d training rows)", fold + 1, folds, len(train))
+    return relevance
+
+
+@dataclass
+class FixedRelevance:
+    """Stands in for a ParagraphModel when the relevance is already known (out-of-fold)."""
+
+    relevance: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def predict_relevance(self, features: pd.DataFrame) -> np.ndarray:
+        return self.relevance
+
+
+def texts_from_relevance(
+    prepared: Sequence[PreparedPage], relevance: dict[str, np.ndarray], config: Config | None = None
+) -> dict[str, str]:
+    from detector.pipeline import Detector
+
+    out = {}
+    for p in prepared:
+        detector = Detector(config, model=FixedRelevance(relevance[p.page.id]))  # type: ignore[arg-type]
+        out[p.page.id] = detector.score_document(p.html_doc).text
+    return out
+
+
+def out_of_fold_predictions(
+    eval_pages: Sequence[LabeledPage],
+    *,
+    extra_pages: Sequence[LabeledPage] = (),
+    folds: int = 5,
+    params: dict[str, Any] | None = None,
+    config: Config | None = None,
+) -> dict[str, str]:
+    """Grouped k-fold predicted article text of every evaluation page (``{page_id: text}``):
+    a page is never scored by a model that saw it."""
+    config = config or Config()
+    prepared = prepare_pages(eval_pages, config)
+    extra_prepared = prepare_pages(extra_pages, config)
+    relevance = out_of_fold_relevance(prepared, extra_prepared, folds=folds, params=params)
+    return texts_from_relevance(prepared, relevance, config)
+
+
+# --- sources of labelled pages --------------------------------------------------------
+
+
+def aeb_pages(data_dir: Path) -> list[LabeledPage]:
+    from detector.benchmark import load_aeb
+
+    return [LabeledPage(p.id, p.html, p.truth, p.url or None, "aeb") for p in load_aeb(data_dir)]
+
+
+def seed_pages(seeds_dir: Path) -> list[LabeledPage]:
+    """The seed's two HTML pages and its text, with the hand labels as truth."""
+    labels_path = seeds_dir / "migrant-crisis-labels.jsonl"
+    if not labels_path.is_file():
+        return []
+    labels = [json.loads(line) for line in labels_path.read_text("utf-8").splitlines() if line.strip()]
+    truth = "\n\n".join(r["text"] for r in labels if r["label"] == "keep" and r["kind"] != "title")
+    url = "https://aiyoutuetrending.com/top-us-and-mexican-officials-meet-to-address-migrant-crisis/"
+    pages = []
+    for name in ("migrant-crisis-page.html", "migrant-crisis-page-inline.html"):
+        path = seeds_dir / name
+        if path.is_file():
+            pages.append(LabeledPage(f"seed:{name}", path.read_bytes(), truth, url, "seed"))
+    return pages
+
+
+def seed_text_table(seeds_dir: Path, config: Config | None = None) -> pd.DataFrame:
+    """The seed's scraped text with its hand labels (one row per labelled paragraph)."""
+    config = config or Config()
+    labels_path = seeds_dir / "migrant-crisis-labels.jsonl"
+    text_path = seeds_dir / "migrant-crisis-article.txt"
+    if not (labels_path.is_file() and text_path.is_file()):
+        return pd.DataFrame()
+    labels = [json.loads(line) for line in labels_path.read_text("utf-8").splitlines() if line.strip()]
+    doc = extract(RawDoc(id="seed:text", content=text_path.read_text("utf-8"), format="text"), config)
+    by_text = {r["text"]: r for r in labels}
+    table = featurize(doc)
+    table["label"] = [int(by_text.get(b.text, {}).get("label") == "keep") for b in doc.blocks]
+    table["weight"] = [np.sqrt(len(tokens(b.text))) + 1.0 for b in doc.blocks]
+    table["group"] = "seed:text"
+    table["source"] = "seed"
+    return table[[b.kind != "title" for b in doc.blocks]]
+
+
+def synthetic_pages(path: Path) -> list[LabeledPage]:
+    pages = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                pages.append(LabeledPage(f"synthetic:{rec['id']}", rec["html"], rec["body"], rec.get("url"), "synthetic"))
+    return pages
+
+
+def environment() -> dict[str, str]:
+    import trafilatura
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "trafilatura": trafilatura.__version__,
+    }
+
+
+def train_and_save(
+    output: Path,
+    *,
+    aeb_dir: Path | None,
+    seeds_dir: Path | None,
+    synthetic: Path | None = None,
+    params: dict[str, Any] | None = None,
+    config: Config | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Train on every labelled page available and write the model and its card."""
+    config = config or Config()
+    pages: list[LabeledPage] = []
+    if aeb_dir is not None:
+        pages += aeb_pages(aeb_dir)
+    if seeds_dir is not None:
+        pages += seed_pages(seeds_dir)
+    if synthetic is not None:
+        pages += synthetic_pages(synthetic)
+    if not pages:
+        raise ValueError("no training pages: give --data, --seeds or --synthetic")
+    prepared = prepare_pages(pages, config)
+    tables = [training_table(prepared)]
+    if seeds_dir is not None:
+        tables.append(seed_text_table(seeds_dir, config))
+    table = pd.concat(tables, ignore_index=True)
+    model = fit_model(table, params)
+    sources = table.groupby("source")["group"].nunique().to_dict()
+    card = {
+        "version": output.stem,
+        "trained_on": {
+            "pages_by_source": {str(k): int(v) for k, v in sources.items()},
+            "rows": int(len(table)),
+            "positive_share": round(float(table["label"].mean()), 4),
+            "label": f"block token-trigram share inside the true body >= {LABEL_THRESHOLD}",
+        },
+        "params": {**DEFAULT_PARAMS, **(params or {})},
+        "environment": environment(),
+        "metrics": metrics or {},
+    }
+    return model.save(output, card)

@@ -1,0 +1,191 @@
+#!/usr/bin/env python
+"""Benchmark of ``detector clean``: docs/s for 1 and 2 workers, peak RSS for two corpus sizes.
+
+    python scripts/bench_corpus.py                      # 5,000 and 20,000 documents, 1 and 2 workers
+    python scripts/bench_corpus.py --docs 2000 --workers 1 2 --json bench.json
+
+For each size a JSONL corpus of synthetic article pages (``detector.synthetic``: a dozen sites,
+several layouts and languages, about 4 KB of HTML each) is generated once; then
+``python -m detector clean CORPUS -o OUT --workers N -q`` runs as a subprocess. Reported:
+wall-clock docs/s (process start to exit, model loading included), the engine's own docs/s
+(from OUT.stats.json), and peak RSS sampled every 0.1 s: the sum over the whole process tree
+and the largest single process. Memory is flat when the peaks do not grow with the corpus size.
+
+``--stages`` also times the stages of one document (extract, score, spill round trip) to show
+why pass 1 spills extracted documents instead of extracting twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def generate_corpus(path: Path, n: int, seed: int = 0) -> Path:
+    from detector.synthetic import generate
+
+    if path.exists():
+        with path.open("rb") as fh:
+            if sum(1 for _ in fh) == n:
+                return path
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for i, page in enumerate(generate(n, seed=seed)):
+            fh.write(json.dumps({"id": f"doc-{i:06d}", "url": page.url, "html": page.html}) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def _tree_rss(proc: Any) -> tuple[int, int]:
+    """(sum, max) RSS in bytes over a process and its descendants."""
+    import psutil
+
+    total = biggest = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0
+    for p in procs:
+        try:
+            rss = p.memory_info().rss
+        except psutil.Error:
+            continue
+        total += rss
+        biggest = max(biggest, rss)
+    return total, biggest
+
+
+def run_clean(corpus: Path, out: Path, workers: int, extra: list[str]) -> dict[str, Any]:
+    import psutil
+
+    for suffix in ("", ".errors.jsonl", ".stats.json", ".rejects.jsonl"):
+        Path(f"{out}{suffix}").unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "detector", "clean", str(corpus), "-o", str(out), "--workers", str(workers), "-q",
+           "--restart", *extra]
+    load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    ps = psutil.Process(proc.pid)
+    peak_sum = peak_max = 0
+    while proc.poll() is None:
+        total, biggest = _tree_rss(ps)
+        peak_sum, peak_max = max(peak_sum, total), max(peak_max, biggest)
+        time.sleep(0.1)
+    wall = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the whole tree (workers are reaped by the run, so they are included)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    stats = json.loads(Path(f"{out}.stats.json").read_text())
+    return {
+        "workers": workers,
+        "documents": stats["documents"],
+        "wall_seconds": round(wall, 2),
+        "docs_per_second_wall": round(stats["documents"] / wall, 1),
+        "docs_per_second_engine": stats["docs_per_second"],
+        "peak_rss_tree_mb": round(peak_sum / 2**20, 1),
+        "peak_rss_process_mb": round(peak_max / 2**20, 1),
+        "cpu_seconds": round(cpu, 1),
+        "cpu_ms_per_doc": round(1000 * cpu / max(1, stats["documents"]), 1),
+        "load_average_before": round(load_before, 2),
+        "errors": stats["outcomes"]["errors"],
+        "template_paragraphs": stats["templates"]["paragraphs"],
+    }
+
+
+def time_stages(corpus: Path, n: int = 300) -> dict[str, float]:
+    """Milliseconds per document for each stage, in this process (one thread)."""
+    import zstandard
+    from threadpoolctl import threadpool_limits
+
+    from detector.corpus.readers import iter_documents
+    from detector.pipeline import Detector
+
+    raws = []
+    for raw in iter_documents([str(corpus)]):
+        raws.append(raw)
+        if len(raws) == n:
+            break
+    with threadpool_limits(1):
+        det = Detector()
+        det.score(raws[0])  # warm up
+        t = time.perf_counter()
+        docs = [det.extract(r) for r in raws]
+        extract = time.perf_counter() - t
+        t = time.perf_counter()
+        for d in docs:
+            det.score_document(d)
+        score = time.perf_counter() - t
+    t = time.perf_counter()
+    blob = zstandard.ZstdCompressor(level=1).compress(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
+    pickle.loads(zstandard.ZstdDecompressor().decompress(blob))
+    spill = time.perf_counter() - t
+    per = 1000 / len(raws)
+    return {
+        "documents": len(raws),
+        "extract_ms": round(extract * per, 2),
+        "score_ms": round(score * per, 2),
+        "spill_round_trip_ms": round(spill * per, 3),
+        "spill_kb_per_doc": round(len(blob) / len(raws) / 1024, 2),
+        "html_kb_per_doc": round(statistics.mean(len(r.content) for r in raws) / 1024, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, nargs="+", default=[5000, 20000], help="corpus sizes (default: 5000 20000)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default: 1 2)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where corpora and outputs go (default: a temp dir)")
+    parser.add_argument("--stages", action="store_true", help="also time extract / score / spill per document")
+    parser.add_argument("--no-templates", action="store_true", help="benchmark the single-pass mode")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-corpus-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    extra = ["--no-templates"] if args.no_templates else []
+    results: dict[str, Any] = {"cpus": os.cpu_count(), "runs": []}
+    print(f"workdir {workdir}, {os.cpu_count()} CPUs", file=sys.stderr)
+    for n in args.docs:
+        corpus = generate_corpus(workdir / f"corpus-{n}.jsonl", n)
+        if args.stages and "stages" not in results:
+            results["stages"] = time_stages(corpus)
+            print(f"stages: {results['stages']}", file=sys.stderr)
+        for w in args.workers:
+            r = run_clean(corpus, workdir / f"out-{n}-w{w}.jsonl", w, extra)
+            results["runs"].append(r)
+            print(f"{n:>7} docs, {w} worker(s): {r['docs_per_second_wall']:>7.1f} docs/s wall "
+                  f"({r['docs_per_second_engine']:.1f} in the engine), peak RSS {r['peak_rss_tree_mb']:.0f} MB "
+                  f"(largest process {r['peak_rss_process_mb']:.0f} MB), {r['cpu_ms_per_doc']} CPU ms/doc, "
+                  f"load before {r['load_average_before']}", file=sys.stderr)
+
+    by = {(r["documents"], r["workers"]): r for r in results["runs"]}
+    lines = ["| documents | workers | docs/s (wall) | docs/s (engine) | speed-up | CPU ms/doc | peak RSS, all processes "
+             "| largest process |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results["runs"]:
+        base = by.get((r["documents"], 1))
+        speedup = f"{r['docs_per_second_wall'] / base['docs_per_second_wall']:.2f}x" if base else "-"
+        lines.append(f"| {r['documents']:,} | {r['workers']} | {r['docs_per_second_wall']} | {r['docs_per_second_engine']} "
+                     f"| {speedup} | {r['cpu_ms_per_doc']} | {r['peak_rss_tree_mb']:.0f} MB | {r['peak_rss_process_mb']:.0f} MB |")
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,404 @@
+"""Bad input (issue 2, "Must show"): through the Python API and through ``detector score``.
+
+For every case the detector either raises ``InputError`` (``FetchError`` for URLs) whose
+message names the input, or returns an empty result (``text == ""``) whose
+``quality.flags`` say why. Never a traceback, never a hang: the big and deeply nested
+cases run in a subprocess with a generous timeout, so a hang fails instead of blocking.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import random
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from detector import Detector, InputError, Result
+from detector.cli import main
+from detector.errors import FetchError
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 600  # seconds; only a guard against hangs, never a performance bound
+
+# flags that say why a result is empty; the detector should use one of these
+WHY_FLAGS = {"empty", "too-short", "not-html", "binary", "no-text", "not-text"}
+
+
+# --- payloads --------------------------------------------------------------------------
+
+ARTICLE_SENTENCES = (
+    "The café on the corner of the Zürich market square reopened this week after a long renovation.",
+    "Its owner, a naïve newcomer to the trade five years ago, now runs three shops across the canton.",
+    "Customers queued from early morning for the crème brûlée that made the place famous in the region.",
+    "The city council approved the façade works last spring after a lengthy public consultation.",
+    "Local residents said the square had felt empty without the smell of coffee and fresh pastry.",
+)
+
+
+def article_html(charset_meta: str | None) -> str:
+    meta = f'<meta charset="{charset_meta}">' if charset_meta else ""
+    paras = "".join(f"<p>{' '.join(ARTICLE_SENTENCES[i:] + ARTICLE_SENTENCES[:i])}</p>" for i in range(5))
+    return (
+        f"<!DOCTYPE html><html><head>{meta}<title>The café reopens</title></head>"
+        f"<body><article><h1>The café reopens</h1>{paras}</article></body></html>"
+    )
+
+
+def random_bytes(n: int, seed: int = 0) -> bytes:
+    return random.Random(seed).randbytes(n)
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00\\r\xa8f"
+    + b"\x00\x00 \x00IDATx\x9c" + random_bytes(8000, seed=1) + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+PDF = (
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n"
+    b"4 0 obj\n<< /Length 5000 /Filter /FlateDecode >>\nstream\n"
+    + random_bytes(5000, seed=2)
+    + b"\nendstream\nendobj\nxref\n0 5\ntrailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n9\n%%EOF\n"
+)
+
+JSON_DOC = json.dumps(
+    {
+        "id": 4821,
+        "title": "Top US and Mexican Officials Meet to Address Migrant Crisis",
+        "body": " ".join(ARTICLE_SENTENCES * 4),
+        "tags": ["world", "politics"],
+        "related": [{"title": "You May Also Like", "url": "/x"}],
+    },
+    indent=2,
+).encode()
+
+
+def deep_nesting(depth: int = 10_000, closed: bool = True) -> str:
+    inner = "<p>" + ARTICLE_SENTENCES[0] + "</p>"
+    return "<html><body>" + "<div>" * depth + inner + ("</div>" * depth if closed else "") + "</body></html>"
+
+
+def huge_page(size: int = 50 * 2**20) -> bytes:
+    para = ("<p>" + " ".join(ARTICLE_SENTENCES) + "</p>\n").encode()
+    head, tail = b"<html><body><article>", b"</article></body></html>"
+    return head + para * ((size - len(head) - len(tail)) // len(para) + 1) + tail
+
+
+# --- checks ----------------------------------------------------------------------------
+
+def assert_empty_with_reason(result: Result, name: str) -> None:
+    flags = set(result.quality.flags)
+    assert result.text == "", f"{name}: expected an empty result, got text {result.text[:80]!r}"
+    assert result.quality.keep is False, name
+    assert flags & WHY_FLAGS, f"{name}: empty result without a flag saying why (flags: {sorted(flags)})"
+
+
+def assert_rejected_or_empty(call, name: str) -> InputError | Result:
+    """``call()`` raises InputError naming ``name``, or returns an empty, flagged result."""
+    try:
+        result = call()
+    except InputError as exc:
+        assert name in str(exc), f"error does not name the input {name!r}: {exc}"
+        assert exc.reason and exc.reason != str(name)
+        return exc
+    assert_empty_with_reason(result, name)
+    return result
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["score", *argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_cli_rejected_or_empty(code: int, out: str, err: str, name: str) -> None:
+    """exit 2 + one clear line naming the input, or exit 0 + an empty, flagged JSON result."""
+    assert "Traceback" not in err, err
+    if code == 2:
+        assert name in err, f"error does not name the input {name!r}: {err!r}"
+        assert len(err.strip().splitlines()) == 1, err
+        assert out == ""
+        return
+    assert code == 0, f"exit {code}: {err}"
+    data = json.loads(out)
+    assert data["text"] == "", f"{name}: expected empty text, got {data['text'][:80]!r}"
+    assert data["quality"]["keep"] is False
+    assert set(data["quality"]["flags"]) & WHY_FLAGS, data["quality"]["flags"]
+
+
+# --- empty, whitespace, binary, PDF, JSON: Python API ------------------------------------
+
+SMALL_CASES = {
+    "empty-bytes": b"",
+    "empty-str": "",
+    "whitespace": " \n\t \r\n   \n",
+    "whitespace-nbsp": "\u00a0\u2003 \n\u3000\n".encode(),
+    "random-bytes": random_bytes(4096),
+    "png": PNG,
+    "pdf": PDF,
+    "json": JSON_DOC,
+    "html-without-text": b"<html><head><title></title></head><body><div><span></span></div></body></html>",
+}
+
+
+@pytest.mark.parametrize("case", SMALL_CASES)
+def test_api_score_html(detector, case):
+    name = f"case-{case}"
+    assert_rejected_or_empty(lambda: detector.score_html(SMALL_CASES[case], id=name), name)
+
+
+@pytest.mark.parametrize("case", SMALL_CASES)
+def test_api_score_content_detects(detector, case):
+    name = f"case-{case}"
+    assert_rejected_or_empty(lambda: detector.score_content(SMALL_CASES[case], id=name), name)
+
+
+@pytest.mark.parametrize("case", ["empty-bytes", "empty-str", "whitespace", "random-bytes", "png", "pdf"])
+def test_api_score_text(detector, case):
+    name = f"case-{case}"
+    assert_rejected_or_empty(lambda: detector.score_text(SMALL_CASES[case], id=name), name)
+
+
+def test_api_error_names_the_url_when_there_is_no_id(detector):
+    url = "https://example.com/broken.pdf"
+    outcome = assert_rejected_or_empty(lambda: detector.score_html(PDF, url=url), url)
+    if isinstance(outcome, Result):
+        assert outcome.url == url
+
+
+def test_api_filter_drops_bad_input_with_a_reason(detector):
+    try:
+        decision = detector.filter({"id": "bad-1", "html": b""})
+    except InputError as exc:
+        assert "bad-1" in str(exc)
+        return
+    assert decision.keep is False and decision.text == "" and decision.reasons
+
+
+# --- wrong and unknown charsets --------------------------------------------------------
+
+MOJIBAKE = ("Ã©", "Ã¼", "Ã¯", "Ã§", "â€")
+
+
+def assert_decoded_or_flagged(result: Result, name: str) -> None:
+    """A wrong charset must not turn into silent mojibake: decode right, or flag it."""
+    charset_flags = [f for f in result.quality.flags if "charset" in f or "encoding" in f or "mojibake" in f]
+    if charset_flags:
+        return
+    assert result.text, f"{name}: nothing extracted from a readable page (flags {result.quality.flags})"
+    assert not any(m in result.text for m in MOJIBAKE), f"{name}: mojibake in {result.text[:120]!r}"
+    assert "café" in result.text and "Zürich" in result.text and "naïve" in result.text
+
+
+@pytest.mark.parametrize(
+    ("case", "payload", "declared"),
+    [
+        ("meta-latin1-utf8-bytes", article_html("iso-8859-1").encode("utf-8"), None),
+        ("header-latin1-utf8-bytes", article_html(None).encode("utf-8"), "latin-1"),
+        ("meta-unknown-charset", article_html("x-foo").encode("utf-8"), None),
+        ("header-unknown-charset", article_html(None).encode("utf-8"), "x-foo"),
+        ("meta-codec-not-a-charset", article_html("rot13").encode("utf-8"), None),
+        ("header-codec-not-a-charset", article_html(None).encode("utf-8"), "base64"),
+    ],
+)
+def test_api_wrong_or_unknown_charset(detector, case, payload, declared):
+    name = f"case-{case}"
+    try:
+        result = detector.score_html(payload, id=name, encoding=declared)
+    except InputError as exc:
+        assert name in str(exc)
+        return
+    assert_decoded_or_flagged(result, name)
+
+
+def test_api_latin1_page_that_is_really_latin1_still_decodes(detector):
+    # the control for the cases above: honest latin-1 bytes must still read right
+    result = detector.score_html(article_html("iso-8859-1").encode("latin-1"), id="honest-latin1")
+    assert "café" in result.text and "Zürich" in result.text
+
+
+# --- 50 MB and 10,000-deep nesting: in a subprocess, so a hang fails -----------------------
+
+API_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from detector import Detector, InputError
+    path, fmt, name = sys.argv[1], sys.argv[2], sys.argv[3]
+    data = open(path, "rb").read()
+    try:
+        r = Detector().score_content(data, id=name, format=None if fmt == "detect" else fmt)
+    except InputError as exc:
+        print(json.dumps({"error": str(exc), "reason": exc.reason}))
+    else:
+        print(json.dumps(r.to_dict()))
+    """
+)
+
+
+def run_api_subprocess(tmp_path: Path, payload: bytes, name: str, fmt: str = "html") -> dict:
+    path = tmp_path / "payload.bin"
+    path.write_bytes(payload)
+    proc = subprocess.run(
+        [sys.executable, "-c", API_SCRIPT, str(path), fmt, name],
+        capture_output=True, timeout=TIMEOUT, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    return json.loads(proc.stdout)
+
+
+def run_cli_subprocess(*argv: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "detector", "score", *argv],
+        input=stdin, capture_output=True, timeout=TIMEOUT, cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="module")
+def huge_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("huge") / "page-50mb.html"
+    path.write_bytes(huge_page())
+    assert path.stat().st_size >= 50 * 2**20
+    return path
+
+
+def test_api_50mb_page_is_refused(tmp_path, huge_file):
+    out = run_api_subprocess(tmp_path, huge_file.read_bytes(), "case-50mb")
+    assert "error" in out, "a 50 MB page should be refused (Config.max_input_bytes), not scored"
+    assert "case-50mb" in out["error"]
+
+
+def test_cli_50mb_page_file(huge_file):
+    proc = run_cli_subprocess("--json", str(huge_file))
+    assert_cli_rejected_or_empty(proc.returncode, proc.stdout.decode(), proc.stderr.decode(), str(huge_file))
+    assert proc.returncode == 2
+
+
+def test_cli_50mb_page_on_stdin(huge_file):
+    proc = run_cli_subprocess("--json", "-", stdin=huge_file.read_bytes())
+    assert_cli_rejected_or_empty(proc.returncode, proc.stdout.decode(), proc.stderr.decode(), "<stdin>")
+    assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("closed", [True, False], ids=["closed", "unclosed"])
+def test_api_10000_deep_nesting(tmp_path, closed):
+    name = "case-deep"
+    out = run_api_subprocess(tmp_path, deep_nesting(closed=closed).encode(), name)
+    if "error" in out:
+        assert name in out["error"]
+        return
+    # the one sentence inside may survive; anything else, or no flag, is wrong
+    assert out["text"] in ("", ARTICLE_SENTENCES[0]), out["text"][:200]
+    assert out["quality"]["keep"] is False and out["quality"]["flags"]
+
+
+def test_cli_10000_deep_nesting(tmp_path):
+    path = tmp_path / "deep.html"
+    path.write_text(deep_nesting(), encoding="utf-8")
+    proc = run_cli_subprocess("--json", str(path))
+    err = proc.stderr.decode()
+    assert "Traceback" not in err, err[-2000:]
+    assert proc.returncode in (0, 2), err
+    if proc.returncode == 2:
+        assert str(path) in err
+    else:
+        data = json.loads(proc.stdout)
+        assert data["text"] in ("", ARTICLE_SENTENCES[0]) and data["quality"]["flags"]
+
+
+def test_api_deep_nesting_in_plain_text_mode_is_harmless(tmp_path):
+    out = run_api_subprocess(tmp_path, deep_nesting().encode(), "case-deep-text", fmt="text")
+    assert "error" in out or out["quality"]["keep"] is False
+
+
+# --- the CLI, same cases -----------------------------------------------------------------
+
+@pytest.mark.parametrize("case", SMALL_CASES)
+def test_cli_bad_file(tmp_path, case):
+    path = tmp_path / f"{case}.html"
+    payload = SMALL_CASES[case]
+    path.write_bytes(payload.encode() if isinstance(payload, str) else payload)
+    assert_cli_rejected_or_empty(*run_cli("--json", str(path)), str(path))
+
+
+@pytest.mark.parametrize("case", ["pdf", "json", "png"])
+def test_cli_given_as_html(tmp_path, case):
+    path = tmp_path / f"{case}-as-html.html"
+    path.write_bytes(SMALL_CASES[case])
+    assert_cli_rejected_or_empty(*run_cli("--json", "--format", "html", str(path)), str(path))
+
+
+def test_cli_text_report_for_an_empty_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    code, out, err = run_cli("--no-color", str(path))
+    assert "Traceback" not in err
+    if code == 2:
+        assert str(path) in err
+    else:
+        assert code == 0 and "verdict: DROP" in out
+
+
+def test_cli_wrong_charset(tmp_path):
+    path = tmp_path / "declared-latin1.html"
+    path.write_bytes(article_html("iso-8859-1").encode("utf-8"))
+    code, out, err = run_cli("--json", str(path))
+    assert "Traceback" not in err
+    if code == 2:
+        assert str(path) in err
+        return
+    assert code == 0, err
+    data = json.loads(out)
+    flags = data["quality"]["flags"]
+    if not any("charset" in f or "encoding" in f for f in flags):
+        assert not any(m in data["text"] for m in MOJIBAKE) and "Zürich" in data["text"]
+
+
+def test_cli_unknown_charset_option(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(article_html(None).encode("utf-8"))
+    code, out, err = run_cli("--json", "--encoding", "x-foo", str(path))
+    assert "Traceback" not in err
+    assert code in (0, 2), err
+    if code == 2:
+        assert str(path) in err or "x-foo" in err
+    else:
+        assert "Zürich" in json.loads(out)["text"]
+
+
+# --- unreachable URL -----------------------------------------------------------------------
+
+def closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_api_unreachable_url_raises_fetch_error_naming_it():
+    from detector.fetch import fetch_url
+
+    url = f"http://127.0.0.1:{closed_port()}/gone"
+    with pytest.raises(FetchError) as exc:
+        fetch_url(url, timeout=5, max_bytes=2**20, allow_private=True)
+    assert url in str(exc.value)
+
+
+def test_cli_unreachable_url():
+    url = f"http://127.0.0.1:{closed_port()}/gone"
+    code, out, err = run_cli("--timeout", "5", url)
+    assert code == 2 and out == ""
+    assert url in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

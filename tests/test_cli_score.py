@@ -1,0 +1,213 @@
+"""End-to-end: ``detector score`` on the seeds (text report, --json, stdin, --html-report, URLs)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import socket
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from detector.cli import main
+from detector.document import load_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+ARTICLE = SEEDS / "migrant-crisis-article.txt"
+PAGES = (SEEDS / "migrant-crisis-page.html", SEEDS / "migrant-crisis-page-inline.html")
+LABELS = SEEDS / "migrant-crisis-labels.jsonl"
+SUBPROCESS_TIMEOUT = 300  # generous: only there so that a hang fails instead of blocking
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def labels() -> list[dict]:
+    return [json.loads(line) for line in LABELS.read_text("utf-8").splitlines() if line.strip()]
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["score", *argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_subprocess(*argv: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "detector", "score", *argv],
+        input=stdin, capture_output=True, timeout=SUBPROCESS_TIMEOUT, cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="module")
+def json_runs(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
+    """One ``--json --html-report`` run per seed (the model loads once per run)."""
+    out = {}
+    for path in (ARTICLE, *PAGES):
+        report = tmp_path_factory.mktemp("reports") / f"{path.stem}.html"
+        code, stdout, stderr = run_cli("--json", "--html-report", str(report), str(path))
+        assert code == 0, stderr
+        out[path.name] = (json.loads(stdout), report)
+    return out
+
+
+# --- text report ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", [ARTICLE, *PAGES], ids=lambda p: p.name)
+def test_text_report_lists_drops_with_reasons(path, json_runs):
+    code, out, err = run_cli("--no-color", str(path))
+    assert code == 0, err
+    assert "\x1b" not in out
+    data, _ = json_runs[path.name]
+    assert re.search(r"verdict: (KEEP|DROP)\s+quality \d\.\d\d", out)
+    lines = out.splitlines()
+    for p in data["paragraphs"]:
+        header = next(line for line in lines if line.startswith(f"#{p['index']} "))
+        if p["keep"]:
+            assert "[keep]" in header
+        else:
+            assert f"[drop: {p['reason']}]" in header
+    if path == ARTICLE:
+        summary = out[out.index("\nsummary") :]
+        for reason, n in Counter(lab["reason"] for lab in labels() if lab["label"] == "drop").items():
+            assert re.search(rf"\b{re.escape(reason)}\s+{n}\b", summary), (reason, summary)
+
+
+# --- JSON ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [ARTICLE.name, *(p.name for p in PAGES)])
+def test_json_validates_against_the_schema(name, json_runs):
+    data, _ = json_runs[name]
+    jsonschema.validate(data, load_schema())
+    assert data["schema_version"] == 1
+    assert data["text"] == "\n\n".join(
+        p["text"] for p in data["paragraphs"] if p["keep"] and p["kind"] != "title"
+    )
+
+
+def test_json_drops_exactly_the_labelled_paragraphs(json_runs):
+    data, _ = json_runs[ARTICLE.name]
+    got_dropped = Counter(norm(p["text"]) for p in data["paragraphs"] if not p["keep"])
+    want_dropped = Counter(norm(lab["text"]) for lab in labels() if lab["label"] == "drop")
+    assert got_dropped == want_dropped
+    got_kept = Counter(norm(p["text"]) for p in data["paragraphs"] if p["keep"])
+    want_kept = Counter(norm(lab["text"]) for lab in labels() if lab["label"] == "keep")
+    assert got_kept == want_kept
+
+
+def test_json_drop_reasons_match_the_labels(json_runs):
+    data, _ = json_runs[ARTICLE.name]
+    got = Counter((norm(p["text"]), p["reason"]) for p in data["paragraphs"] if not p["keep"])
+    want = Counter((norm(lab["text"]), lab["reason"]) for lab in labels() if lab["label"] == "drop")
+    assert got == want
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_html_pages_keep_the_same_body_paragraphs_as_the_text(page, json_runs):
+    def body(data):
+        return [norm(p["text"]) for p in data["paragraphs"] if p["keep"] and p["kind"] == "paragraph"]
+
+    want = [norm(lab["text"]) for lab in labels() if lab["label"] == "keep" and lab["kind"] == "paragraph"]
+    assert body(json_runs[ARTICLE.name][0]) == want
+    assert body(json_runs[page.name][0]) == want
+
+
+# --- stdin, --format, options ----------------------------------------------------------
+
+def test_stdin_gives_the_same_result_as_the_file(json_runs):
+    proc = run_subprocess("--json", "-", stdin=ARTICLE.read_bytes())
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    from_file, _ = json_runs[ARTICLE.name]
+    assert data["id"] == "<stdin>"
+    assert data["text"] == from_file["text"]
+    assert data["quality"] == from_file["quality"]
+
+
+def test_format_flag_forces_the_format_and_thresholds_apply():
+    code, out, err = run_cli("--json", "--format", "text", "--min-quality", "0", str(PAGES[0]))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["format"] == "text"
+    assert data["quality"]["keep"] is True  # everything passes a zero threshold
+    code, out, err = run_cli("--json", "--min-quality", "1", str(ARTICLE))
+    assert code == 0, err
+    q = json.loads(out)["quality"]
+    assert q["keep"] is (q["score"] >= 1.0)
+
+
+def test_min_quality_out_of_range_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["score", "--min-quality", "1.5", str(ARTICLE)])
+    assert exc.value.code == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
+# --- HTML report -----------------------------------------------------------------------
+
+def test_html_report_is_written_and_shows_the_drops(json_runs):
+    data, report = json_runs[ARTICLE.name]
+    page = report.read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    for p in data["paragraphs"]:
+        div = re.search(rf'<div class="([^"]*)" id="p{p["index"]}"', page)
+        assert div, p["index"]
+        assert ("dropped" in div.group(1).split()) is (not p["keep"])
+        if not p["keep"]:
+            assert f"r-{p['reason']}" in div.group(1).split()
+    assert not list(report.parent.glob(".*.tmp"))
+
+
+def test_html_report_into_a_missing_directory_is_a_clear_error(tmp_path):
+    target = tmp_path / "no-such-dir" / "r.html"
+    code, _, err = run_cli("--html-report", str(target), str(ARTICLE))
+    assert code == 2
+    assert str(target) in err and "Traceback" not in err
+
+
+# --- errors ----------------------------------------------------------------------------
+
+def closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_url_is_a_clear_error_with_exit_2():
+    url = f"http://127.0.0.1:{closed_port()}/article"
+    proc = run_subprocess("--timeout", "5", url)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert url in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert proc.stdout == b""
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    missing = tmp_path / "nope.html"
+    code, out, err = run_cli(str(missing))
+    assert code == 2 and out == ""
+    assert str(missing) in err and "no such file" in err
+
+
+def test_unsupported_scheme_is_a_clear_error():
+    code, _, err = run_cli("ftp://example.com/page.html")
+    assert code == 2
+    assert "ftp://example.com/page.html" in err and "http" in err
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path):
+    model = tmp_path / "missing-model.joblib"
+    code, out, err = run_cli("--model", str(model), str(ARTICLE))
+    assert code == 2 and out == ""
+    assert "missing-model.joblib" in err and "Traceback" not in err
