@@ -51,6 +51,10 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _URLISH = re.compile(r"https?://|www\.", re.I)
 _SENT_PUNCT = re.compile(r"[.!?。！？;]")
 _SEPARATORS = re.compile(r"[|•·»›/]")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+_UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω]")
+_PUNCT = re.compile(r"[^\w\s]")
 _FINAL = tuple(".!?。！？\"'”»)…:")
 
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -64,15 +68,27 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "overlap_same_parent", "inside_extracted_span", "dist_to_extracted", "extracted_share_doc",
     "log_tokens_prev", "log_tokens_next", "link_density_window", "log_same_path_count",
     "same_text_count", "sim_to_title", "sim_to_doc", "sim_to_extracted", "doc_log_blocks",
+    "in_main_container", "main_share_doc", "in_main_container_prev", "in_main_container_next",
 )  # fmt: skip
 
 
+_HINTS_OF_WORD: dict[str, tuple[str, ...]] = {}
+for _name, _words in PATH_HINTS.items():
+    for _w in _words:
+        _HINTS_OF_WORD[_w] = (*_HINTS_OF_WORD.get(_w, ()), f"path_{_name}")
+_STRUCT = frozenset(STRUCT_TAGS)
+
+
 def _path_hints(path: str) -> dict[str, float]:
-    words = set(re.split(r"[./\s]+", path.lower()))
-    out = {f"path_{name}": float(any(w in words for w in hint_words)) for name, hint_words in PATH_HINTS.items()}
-    elements = [seg.split(".", 1)[0] for seg in path.split("/")]
-    for tag in STRUCT_TAGS:
-        out[f"in_{tag}"] = float(tag in elements)
+    out = dict.fromkeys((f"path_{name}" for name in PATH_HINTS), 0.0)
+    out.update(dict.fromkeys((f"in_{tag}" for tag in STRUCT_TAGS), 0.0))
+    for segment in path.lower().split("/"):
+        tag, _, classes = segment.partition(".")
+        if tag in _STRUCT:
+            out[f"in_{tag}"] = 1.0
+        for word in classes.split(".") if classes else ():
+            for hint in _HINTS_OF_WORD.get(word, ()):
+                out[hint] = 1.0
     return out
 
 
@@ -110,6 +126,25 @@ def _cosine_to_rest(block: Counter[str], whole: Counter[str], whole_norm2: float
     return dot / math.sqrt(b2 * rest2)
 
 
+def _distance_to_nearest(mask: np.ndarray) -> np.ndarray:
+    """For each position, the distance (in blocks) to the nearest True in ``mask``."""
+    n = len(mask)
+    dist = np.full(n, float(n))
+    last = None
+    for i in range(n):
+        if mask[i]:
+            last = i
+        if last is not None:
+            dist[i] = i - last
+    last = None
+    for i in range(n - 1, -1, -1):
+        if mask[i]:
+            last = i
+        if last is not None:
+            dist[i] = min(dist[i], last - i)
+    return dist
+
+
 def _parent(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else path
 
@@ -138,7 +173,10 @@ def featurize(doc: Document) -> pd.DataFrame:
         by_parent.setdefault(_parent(b.path), []).append(i)
     hints_cache: dict[str, dict[str, float]] = {}
 
+    path_mean = {p: float(np.mean(overlap[idx])) for p, idx in by_path.items()}
+    parent_mean = {p: float(np.mean(overlap[idx])) for p, idx in by_parent.items()}
     extracted = np.flatnonzero(overlap >= 0.5)
+    dist_to_extracted = _distance_to_nearest(overlap >= 0.5)
     first_ex, last_ex = (int(extracted[0]), int(extracted[-1])) if len(extracted) else (-1, -1)
     weights = n_tok * overlap
     extracted_share = float(weights.sum() / n_tok.sum()) if n_tok.sum() else 0.0
@@ -152,6 +190,8 @@ def featurize(doc: Document) -> pd.DataFrame:
     doc_norm2 = float(sum(v * v for v in doc_words.values()))
     extracted_norm2 = float(sum(v * v for v in extracted_words.values()))
 
+    in_main = np.array([float(b.in_main) for b in blocks])
+    main_share = float((n_tok * in_main).sum() / n_tok.sum()) if n_tok.sum() else 0.0
     # windowed neighbour signals
     cum = np.concatenate([[0.0], np.cumsum(overlap)])
     cum_link = np.concatenate([[0.0], np.cumsum(link)])
@@ -160,26 +200,20 @@ def featurize(doc: Document) -> pd.DataFrame:
         text = b.text
         t = toks[i]
         nchar = len(text)
-        letters = [c for c in text if c.isalpha()]
+        n_letters = len(_LETTER.findall(text))
         ntoks = len(t)
         alpha_words = [w for w in t if w[:1].isalpha()]
         lo, hi = max(0, i - 3), min(n, i + 4)
-        same_path = by_path[b.path]
-        same_parent = by_parent[_parent(b.path)]
         if b.path not in hints_cache:
             hints_cache[b.path] = _path_hints(b.path)
-        if len(extracted):
-            dist = float(np.min(np.abs(extracted - i)))
-        else:
-            dist = float(n)
         row = {
             "is_html": is_html,
             "log_chars": math.log1p(nchar),
             "log_tokens": math.log1p(ntoks),
             "mean_token_len": (sum(len(w) for w in t) / ntoks) if ntoks else 0.0,
-            "digit_ratio": sum(c.isdigit() for c in text) / nchar if nchar else 0.0,
-            "upper_ratio": (sum(c.isupper() for c in letters) / len(letters)) if letters else 0.0,
-            "punct_ratio": sum(1 for c in text if not c.isalnum() and not c.isspace()) / nchar if nchar else 0.0,
+            "digit_ratio": len(_DIGIT.findall(text)) / nchar if nchar else 0.0,
+            "upper_ratio": len(_UPPER.findall(text)) / n_letters if n_letters else 0.0,
+            "punct_ratio": len(_PUNCT.findall(text)) / nchar if nchar else 0.0,
             "sentence_punct_per_token": len(_SENT_PUNCT.findall(text)) / ntoks if ntoks else 0.0,
             "ends_with_punct": float(text.endswith(_FINAL)),
             "title_case_ratio": (sum(w[0].isupper() for w in alpha_words) / len(alpha_words)) if alpha_words else 0.0,
@@ -201,10 +235,10 @@ def featurize(doc: Document) -> pd.DataFrame:
             "overlap_prev": overlap[i - 1] if i > 0 else 0.0,
             "overlap_next": overlap[i + 1] if i + 1 < n else 0.0,
             "overlap_window": (cum[hi] - cum[lo] - overlap[i]) / max(1, hi - lo - 1),
-            "overlap_same_path": float(np.mean(overlap[same_path])),
-            "overlap_same_parent": float(np.mean(overlap[same_parent])),
+            "overlap_same_path": path_mean[b.path],
+            "overlap_same_parent": parent_mean[_parent(b.path)],
             "inside_extracted_span": float(first_ex <= i <= last_ex),
-            "dist_to_extracted": math.log1p(dist),
+            "dist_to_extracted": math.log1p(dist_to_extracted[i]),
             "extracted_share_doc": extracted_share,
             "log_tokens_prev": math.log1p(n_tok[i - 1]) if i > 0 else 0.0,
             "log_tokens_next": math.log1p(n_tok[i + 1]) if i + 1 < n else 0.0,
@@ -215,8 +249,14 @@ def featurize(doc: Document) -> pd.DataFrame:
             "sim_to_doc": _cosine_to_rest(words[i], doc_words, doc_norm2, True),
             "sim_to_extracted": _cosine_to_rest(words[i], extracted_words, extracted_norm2, overlap[i] >= 0.5),
             "doc_log_blocks": math.log1p(n),
+            "in_main_container": in_main[i],
+            "main_share_doc": main_share,
+            "in_main_container_prev": in_main[i - 1] if i > 0 else 0.0,
+            "in_main_container_next": in_main[i + 1] if i + 1 < n else 0.0,
             "path": b.path,
         }
         row[f"tag_{TAG_GROUPS.get(b.tag, 'other') if TAG_GROUPS.get(b.tag) in TAG_NAMES else 'other'}"] = 1.0
         rows.append(row)
     return pd.DataFrame(rows, columns=[*FEATURE_COLUMNS, "path"])
+
+assert len(set(FEATURE_COLUMNS)) == len(FEATURE_COLUMNS), "feature names must be unique"

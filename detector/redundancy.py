@@ -8,7 +8,6 @@ in [0, 1]; ``restates`` lists the earlier blocks a block repeats, most similar f
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -50,17 +49,6 @@ def _content_words(text: str, stops: frozenset[str]) -> list[str]:
     return [_stem(w) for w in (t.casefold() for t in tokens(text)) if len(w) > 2 and w not in stops]
 
 
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    if not a or not b:
-        return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
-    if not dot:
-        return 0.0
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
-
-
 def _shingles(text: str) -> set[str]:
     toks = normalize_for_match(text).split()
     if len(toks) < 3:
@@ -85,26 +73,21 @@ def _containment(part: Counter, whole: Counter) -> float:
     return sum(min(v, whole.get(k, 0)) for k, v in part.items()) / total if total else 0.0
 
 
-@dataclass
-class _Seen:
-    index: int
-    shingles: set[str]
-    unigrams: Counter[str]
-    bigrams: Counter[tuple[str, str]]
-
-
 def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     """One Redundancy per block of ``doc``, in order.
 
     Restatement = the mean of two containments against everything said before: content-word
     stems (the same things mentioned) and stem bigrams (the same phrases reused). Either alone
     confuses a paragraph on the same topic with one that repeats it; together they separate them
-    on the hand-labelled seed.
+    on the hand-labelled seed. Earlier blocks are found through inverted indexes (shingle ->
+    blocks, bigram -> blocks), so a page costs in proportion to its text, not to its blocks squared.
     """
     stops = stopwords(doc.language)
     title_key = normalize_for_match(doc.title or "")
     seen_exact: dict[str, int] = {}
-    earlier: list[_Seen] = []
+    shingle_index: dict[str, list[int]] = {}
+    bigram_index: dict[tuple[str, str], list[int]] = {}
+    shingle_sizes: dict[int, int] = {}
     said_unigrams: Counter[str] = Counter()
     said_bigrams: Counter[tuple[str, str]] = Counter()
     out: list[Redundancy] = []
@@ -128,27 +111,32 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
             out.append(Redundancy(0.0))
             continue
         words = _content_words(block.text, stops)
-        current = _Seen(i, _shingles(block.text), Counter(words), _bigrams(words))
+        shingles = _shingles(block.text)
+        unigrams = Counter(words)
+        bigrams = _bigrams(words)
+        shared_shingles: Counter[int] = Counter(j for s in shingles for j in shingle_index.get(s, ()))
         best_jaccard, best_j = 0.0, -1
-        pair: list[tuple[float, int]] = []
-        for prev in earlier:
-            if current.shingles and prev.shingles:
-                jac = len(current.shingles & prev.shingles) / len(current.shingles | prev.shingles)
-                if jac > best_jaccard:
-                    best_jaccard, best_j = jac, prev.index
-            phrase_overlap = _containment(current.bigrams, prev.bigrams)
-            if phrase_overlap >= config.restate_threshold / 4 or _cosine(current.unigrams, prev.unigrams) >= 2 * config.restate_threshold:
-                pair.append((phrase_overlap, prev.index))
+        for j, shared in shared_shingles.items():
+            jac = shared / (len(shingles) + shingle_sizes[j] - shared)
+            if jac > best_jaccard or (jac == best_jaccard and j < best_j):
+                best_jaccard, best_j = jac, j
+        shared_bigrams: Counter[int] = Counter(j for b in bigrams for j in set(bigram_index.get(b, ())))
+        n_bigrams = len(bigrams) or 1
+        pair = [(shared / n_bigrams, j) for j, shared in shared_bigrams.items() if shared / n_bigrams >= config.restate_threshold / 4]
         if best_jaccard >= config.near_duplicate_jaccard:
             out.append(Redundancy(best_jaccard, (best_j,), best_j))
         else:
             score = 0.0
-            if len(words) >= 5 and earlier:
-                score = (_containment(current.unigrams, said_unigrams) + _containment(current.bigrams, said_bigrams)) / 2
+            if len(words) >= 5 and said_unigrams:
+                score = (_containment(unigrams, said_unigrams) + _containment(bigrams, said_bigrams)) / 2
             pair.sort(key=lambda p: (-p[0], p[1]))
             # a restatement is never a duplicate: keep it below the duplicate threshold
             out.append(Redundancy(min(score, config.duplicate_threshold - 0.01), tuple(j for _, j in pair[:8])))
-        earlier.append(current)
-        said_unigrams.update(current.unigrams)
-        said_bigrams.update(current.bigrams)
+        for sh in shingles:
+            shingle_index.setdefault(sh, []).append(i)
+        shingle_sizes[i] = len(shingles)
+        for bg in bigrams:
+            bigram_index.setdefault(bg, []).append(i)
+        said_unigrams.update(unigrams)
+        said_bigrams.update(bigrams)
     return out

@@ -145,11 +145,11 @@ TRAIN_BANK: dict[str, dict[str, list[str]]] = {
             "Founded in {year_founded}, {company} helps organisations of every size simplify {industry}. Learn more at {domain}.",
             "Media contact: {author}, {email}",
         ],
-        "de": ["Über {company}: {company} ist ein führender Anbieter für {industry} mit Sitz in {city}."],
-        "pt": ["Sobre a {company}: a {company} é líder em soluções de {industry}, com sede em {city}."],
-        "es": ["Acerca de {company}: {company} es un proveedor líder de soluciones de {industry} con sede en {city}."],
-        "fr": ["À propos de {company} : {company} est un acteur majeur de {industry}, basé à {city}."],
-        "ru": ["О компании {company}: {company} — ведущий поставщик решений в области {industry}."],
+        "de": ["Über {company}: {company} ist ein führender Anbieter von Industrielösungen mit Sitz in {city}."],
+        "pt": ["Sobre a {company}: a {company} é líder em soluções para empresas, com sede em {city}."],
+        "es": ["Acerca de {company}: {company} es un proveedor líder de soluciones empresariales con sede en {city}."],
+        "fr": ["À propos de {company} : {company} est un acteur majeur des services aux entreprises, basé à {city}."],
+        "ru": ["О компании {company}: {company} — ведущий поставщик решений для бизнеса."],
     },
     "share": {
         "en": ["Share this article", "Share on Facebook", "Tweet", "Share", "Email", "Copy link", "Pin it", "WhatsApp", "Share on LinkedIn"],
@@ -399,6 +399,7 @@ CORPUS: list[dict[str, Any]] = [
     {
         "lang": "de", "topic": "Energie", "section": "Wirtschaft",
         "titles": ["Eine Genossenschaft bringt Solarstrom auf die Dächer", "Wie ein Dorf seinen eigenen Strom erzeugt", "Bürgerenergie wächst trotz hoher Zinsen"],
+        "teasers": ["Neue Radwege in der Innenstadt geplant", "Stadtbibliothek verlängert Öffnungszeiten", "Wochenmarkt zieht auf den Rathausplatz", "Mieten steigen langsamer als erwartet"],
         "headings": ["Vom Verein zur Genossenschaft", "Was die Mitglieder sagen", "Die nächsten Projekte"],
         "sentences": [
             "Die Energiegenossenschaft hat in den vergangenen Jahren {n} Solaranlagen auf öffentlichen Dächern installiert.",
@@ -419,6 +420,7 @@ CORPUS: list[dict[str, Any]] = [
     {
         "lang": "pt", "topic": "café", "section": "Economia",
         "titles": ["Pequenos produtores de café apostam em grãos especiais", "Como a colheita de café mudou no sul de Minas", "Cooperativas ajudam cafeicultores a vender direto ao exterior"],
+        "teasers": ["Prefeitura anuncia nova ciclovia no centro", "Feira livre ganha horário estendido", "Chuvas devem voltar na próxima semana", "Escola estadual inaugura laboratório de ciências"],
         "headings": ["Da lavoura à xícara", "O peso do clima", "Novos mercados"],
         "sentences": [
             "A colheita deste ano começou mais cedo por causa do calor fora de época.",
@@ -439,6 +441,7 @@ CORPUS: list[dict[str, Any]] = [
     {
         "lang": "ru", "topic": "городские парки", "section": "Город",
         "titles": ["В городе обновили старый парк у реки", "Как жители помогли спланировать новый сквер", "Парки становятся местом для занятий спортом"],
+        "teasers": ["В библиотеке открылся новый читальный зал", "Трамвайный маршрут продлят до вокзала", "Синоптики обещают тёплую неделю", "Школьники победили в городской олимпиаде"],
         "headings": ["Что изменилось", "Мнение жителей", "Планы на будущее"],
         "sentences": [
             "Реконструкция парка у реки продолжалась почти два года.",
@@ -458,6 +461,7 @@ CORPUS: list[dict[str, Any]] = [
     {
         "lang": "es", "topic": "agua", "section": "Medio ambiente",
         "titles": ["Los glaciares andinos pierden masa más rápido de lo previsto", "Un valle aprende a compartir el agua del deshielo", "Comunidades de montaña recuperan antiguos canales de riego"],
+        "teasers": ["El mercado municipal amplía su horario", "Nueva línea de autobús conectará los barrios altos", "Los embalses recuperan nivel tras las lluvias", "Un festival de cine llega a la plaza mayor"],
         "headings": ["Un recurso cada vez más escaso", "Técnicas antiguas", "Lo que viene"],
         "sentences": [
             "Los glaciares de la cordillera han perdido una parte importante de su superficie en las últimas décadas.",
@@ -477,6 +481,7 @@ CORPUS: list[dict[str, Any]] = [
     {
         "lang": "fr", "topic": "boulangerie", "section": "Société",
         "titles": ["Les boulangeries de quartier misent sur l'apprentissage", "Le prix du pain, un casse-tête pour les artisans", "Une boulangerie de village rouvre grâce à ses habitants"],
+        "teasers": ["La médiathèque ouvre le dimanche", "Travaux sur la ligne de tram cet été", "Le marché de Noël revient place de la Mairie", "Un nouveau parc pour les enfants du quartier"],
         "headings": ["Un métier qui recrute", "Des coûts en hausse", "Le soutien des habitants"],
         "sentences": [
             "La boulangerie du centre a rouvert ses portes après plusieurs mois de fermeture.",
@@ -660,8 +665,9 @@ class _PageBuilder:
     def other_articles(self, k: int) -> list[tuple[str, dict[str, Any]]]:
         """(headline, topic) of ``k`` other articles, mostly in the page's language."""
         pool = [(t, c) for c in CORPUS if c is not self.topic for t in c["titles"]]
+        pool += [(t, self.topic) for t in self.topic.get("teasers", [])]
         same = [(t, c) for t, c in pool if c["lang"] == self.lang]
-        src = same if same and self.rng.random() < 0.7 else pool
+        src = same if len(same) >= k and self.rng.random() < 0.9 else pool
         return [(self._fill(t), c) for t, c in self.rng.sample(src, min(k, len(src)))]
 
     # -- body --
@@ -801,7 +807,7 @@ def el_teaser_list(b: _PageBuilder) -> _Part:
     with_dek = b.rng.random() < 0.35
     items, blocks = [], [_junk("teaser-heading", heading)]
     for i, (t, topic) in enumerate(articles):
-        if with_dek:
+        if with_dek and topic is not b.topic:  # never a sentence of this page's own body
             dek = b._fill(b.rng.choice(topic["sentences"]))
             items.append(f'<li><a href="/p/{i}/">{_esc(t)}</a> <span>{_esc(dek)}</span></li>')
             blocks.append(_junk("teaser-item", f"{t} {dek}"))

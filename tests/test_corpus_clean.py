@@ -168,6 +168,11 @@ def test_every_input_format_end_to_end(tmp_path):
         assert set(row["stats"]["dropped_by_reason"]) >= {"template", "navigation"}
     assert [r["url"] for r in rows[4:]] == [p["url"] for p in pages[4:]]
     assert rows[3]["format"] == "text" and rows[0]["format"] == "html"
+    jsonschema = pytest.importorskip("jsonschema")
+    from detector.document import load_schema
+
+    for row in rows:  # Parquet rows come back with the same shape as JSONL rows
+        jsonschema.validate(row, load_schema())
     stats = json.loads((tmp_path / "cleaned.parquet.stats.json").read_text())
     assert stats["documents"] == 6 and sum(b["count"] for b in stats["quality_histogram"]) == 6
     assert not (tmp_path / "cleaned.parquet.shards").exists()
@@ -188,6 +193,12 @@ def test_output_is_identical_for_one_and_two_workers(tmp_path):
     assert (tmp_path / "w1.jsonl.gz.errors.jsonl").read_bytes() == (tmp_path / "w2.jsonl.gz.errors.jsonl").read_bytes()
     rows = [json.loads(line) for line in gzip.decompress(outs[1].read_bytes()).splitlines()]
     assert [r["id"] for r in rows] == [p["id"] for p in pages]  # input order
+    jsonschema = pytest.importorskip("jsonschema")
+    from detector.document import load_schema
+
+    for row in rows:
+        assert row["paragraphs"]
+        jsonschema.validate(row, load_schema())
 
 
 def test_site_footer_promo_is_caught_as_template(tmp_path):
@@ -372,3 +383,12 @@ def test_cli_cleans_the_seed_directory(tmp_path, capsys):
 
     assert main(["clean", str(tmp_path / "missing"), "-o", str(out)]) == 2
     assert "missing" in capsys.readouterr().err
+
+
+def test_a_rerun_with_a_glob_does_not_read_its_own_output(tmp_path):
+    write_jsonl(make_pages(3), tmp_path / "pages.jsonl")
+    pattern = str(tmp_path / "*.jsonl")
+    opts = _opts(templates=False)
+    first = clean_corpus([pattern], tmp_path / "out.jsonl", options=opts)
+    second = clean_corpus([pattern], tmp_path / "out.jsonl", options=opts)  # out.jsonl now matches the glob
+    assert first.documents == second.documents == 3 and second.errors == 0

@@ -37,12 +37,9 @@ SHARD = 4  # small partitions, so that a small corpus still spreads over both wo
 CONFIG = Config()
 MODEL_ARGS: list[str] = []
 CLI = [sys.executable, "-m", "detector"]
-#DEVHACK
-CONFIG = Config(model_path=Path("/tmp/devmodel/paragraph-model.joblib")); MODEL_ARGS = ["--model", "/tmp/devmodel/paragraph-model.joblib"]; _has_model = lambda: True  # DEVHACK
-CLI = [sys.executable, "-c", "import sys, argparse; from detector.cli import clean; p=argparse.ArgumentParser(); sub=p.add_subparsers(); clean.add_parser(sub); a=p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"]  # DEVHACK
 
 
-def _has_model_real() -> bool:
+def _has_model() -> bool:
     try:
         from detector.model import shipped_model_path
 
@@ -66,9 +63,16 @@ def _write_parquet(pages, path: Path, row_group_size: int) -> Path:
     return path
 
 
+def _junk(site: str, name: str, text: str) -> dict:
+    nav = "".join(f'<li><a href="/{t}">{t}</a></li>' for t in ("news", "sport", "culture", "opinion"))
+    return {"id": f"{site}/{name}", "url": f"https://{site}/{name}",
+            "html": f"<html><head><title>{name}</title></head><body><nav><ul>{nav}</ul></nav><p>{text}</p></body></html>"}
+
+
 def make_corpus(root: Path) -> list[str]:
-    """Three sites (one with a footer promo that only the template pass catches) spread over a
-    JSONL file without ids (ids are PATH:LINE), a gzipped JSONL and a Parquet file of 5 row groups."""
+    """27 pages of three sites (one with a footer promo that only the template pass catches, and
+    three junk pages) in a JSONL file without ids (ids are PATH:LINE), a gzipped JSONL and a
+    Parquet file of 7 row groups."""
     root.mkdir(parents=True, exist_ok=True)
     pages = (
         make_pages(10, site="harbour-gazette.example", footer_promo=FOOTER_PROMO)
@@ -76,9 +80,13 @@ def make_corpus(root: Path) -> list[str]:
         + make_pages(6, site="hill-herald.example", seed=2)
     )
     order = pages[0::3] + pages[1::3] + pages[2::3]  # every file holds pages of every site
+    # and a few pages that are not articles, for the rejects file
+    order[3:3] = [_junk("valley-news.example", "not-found", "Page not found.")]
+    order[12:12] = [_junk("hill-herald.example", "subscribe", "Subscribe now to read this article.")]
+    order[20:20] = [_junk("harbour-gazette.example", "tags", "Tags: news, harbour, council, weather.")]
     write_jsonl(order[:8], root / "a.jsonl", fields={"id": ""})
     write_jsonl(order[8:14], root / "b.jsonl.gz")
-    _write_parquet(order[14:], root / "c.parquet", row_group_size=2)
+    _write_parquet(order[14:], root / "c.parquet", row_group_size=2)  # 13 rows
     return [str(root / "a.jsonl"), str(root / "b.jsonl.gz"), str(root / "c.parquet")]
 
 
@@ -111,19 +119,21 @@ def cluster():
 # --- 1: same output as the local engine ----------------------------------------------------------
 
 
-def test_local_cluster_matches_local_engine(tmp_path, cluster):
+def test_local_cluster_matches_local_engine(tmp_path):
+    """Without a scheduler the engine starts its own LocalCluster of ``workers`` processes."""
     inputs = make_corpus(tmp_path / "corpus")
     opts = dict(shard_size=SHARD, min_quality=0.5, details=True)
     local = clean_corpus(inputs, tmp_path / "local.jsonl", config=CONFIG, options=CleanOptions(workers=1, **opts))
     dask = clean_corpus(inputs, tmp_path / "dask.jsonl", config=CONFIG, options=CleanOptions(workers=2, **opts),
-                        engine="dask", scheduler=cluster)
+                        engine="dask")
 
-    assert local.documents == dask.documents == 24
+    assert local.documents == dask.documents == 27
     assert dask.engine == "dask" and dask.workers == 2
-    assert dask.shards == 5  # a.jsonl, b.jsonl.gz, and c.parquet: 5 row groups of 2 rows in 3 partitions
+    assert dask.shards == 6  # a.jsonl, b.jsonl.gz, and c.parquet: 7 row groups (2 rows each, 1) in 4 partitions
     mine, theirs = outputs(tmp_path / "dask.jsonl"), outputs(tmp_path / "local.jsonl")
     assert mine == theirs  # same documents, texts, scores, reasons and paragraph decisions, same order
-    assert len(mine["output"]) + len(mine["rejects"]) == 24 and mine["errors"] == []
+    assert len(mine["output"]) + len(mine["rejects"]) == 27 and mine["errors"] == []
+    assert mine["rejects"] and all(r["reasons"] for r in mine["rejects"])  # junk pages, with reasons
     assert [r["id"] for r in mine["output"] + mine["rejects"]]  # non-empty, ids carried over
     assert f"{inputs[0]}:1" in {r["id"] for r in mine["output"] + mine["rejects"]}  # PATH:LINE ids
     assert _stats(tmp_path / "dask.jsonl") == _stats(tmp_path / "local.jsonl")
@@ -131,8 +141,9 @@ def test_local_cluster_matches_local_engine(tmp_path, cluster):
     # the site-template pass ran on the cluster and caught the promo on the one site that has it
     assert dask.template_sites == local.template_sites >= 1
     assert dask.template_paragraphs == local.template_paragraphs
-    promo_docs = [r for r in mine["output"] + mine["rejects"] if "harbour-gazette" in r["id"]]
-    assert promo_docs and all(FOOTER_PROMO not in r["text"] for r in promo_docs)
+    promo_docs = [r for r in mine["output"] + mine["rejects"]
+                  if "harbour-gazette" in r["url"] and not r["url"].endswith("/tags")]
+    assert len(promo_docs) == 10 and all(FOOTER_PROMO not in r["text"] for r in promo_docs)
     assert all(
         any(p["reason"] == "template" and FOOTER_PROMO in p["text"] for p in r["paragraphs"]) for r in promo_docs
     )
@@ -145,7 +156,7 @@ def test_parquet_output_single_pass_matches_local_engine(tmp_path, cluster):
     clean_corpus(inputs, tmp_path / "local.parquet", config=CONFIG, options=CleanOptions(workers=1, **opts))
     dask = clean_corpus(inputs, tmp_path / "dask.parquet", config=CONFIG, options=CleanOptions(**opts),
                         engine="dask", scheduler=cluster.scheduler.address)
-    assert dask.documents == 24 and dask.template_paragraphs == 0
+    assert dask.documents == 27 and dask.template_paragraphs == 0
     assert outputs(tmp_path / "dask.parquet") == outputs(tmp_path / "local.parquet")
 
 
@@ -164,6 +175,19 @@ def test_fsspec_urls_match_local_paths(tmp_path, cluster):
     run_dask([f"simplecache::file://{corpus}/x.jsonl", f"simplecache::file://{corpus}/*.parquet"],
              str(tmp_path / "dask.jsonl"), options=options, config=resolve_config(CONFIG, options), scheduler=cluster)
     assert outputs(tmp_path / "dask.jsonl") == outputs(tmp_path / "local.jsonl")
+
+
+def test_workers_that_cannot_see_the_output_fail_early(tmp_path, cluster):
+    from detector.corpus.dask import Source, _check_workers
+    from detector.corpus.local import Layout
+    from detector.errors import InputError
+
+    _check_workers(cluster, Layout(str(tmp_path), "jsonl", "jsonl"), [])  # visible: no error
+    elsewhere = tmp_path / "only-on-the-client"
+    with pytest.raises(InputError, match="shared by this machine and every worker") as err:
+        _check_workers(cluster, Layout(str(elsewhere), "jsonl", "jsonl"),
+                       [Source("x.jsonl", "jsonl", str(tmp_path / "x.jsonl"))])
+    assert str(elsewhere) in str(err.value)
 
 
 # --- 2: broken documents are errors, the job finishes ---------------------------------------------
@@ -282,22 +306,22 @@ def external_cluster(tmp_path):
                                  "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(tmp_path / f"w{n}")])
         with distributed.Client(address, set_as_default=False, timeout=GUARD) as client:
             client.wait_for_workers(2, timeout=GUARD)
-        yield address
+        yield address, info
     finally:
-        for p in reversed(procs):  # workers first, then the scheduler
+        # workers first, each given a moment to leave the scheduler cleanly, then the scheduler
+        for p in reversed(procs):
             if p.poll() is None:
                 p.terminate()
-        for p in reversed(procs):
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
             p.log.close()  # type: ignore[attr-defined]
 
 
 def test_cli_against_external_scheduler_and_workers(tmp_path, external_cluster):
-    address = external_cluster
+    address, scheduler_file = external_cluster
     assert address.startswith("tcp://127.0.0.1:")
     inputs = make_corpus(tmp_path / "corpus")
     out = tmp_path / "cleaned.jsonl"
@@ -309,7 +333,7 @@ def test_cli_against_external_scheduler_and_workers(tmp_path, external_cluster):
     assert proc.returncode == 0, proc.stderr
     assert "Dask dashboard: http://127.0.0.1:" in proc.stderr  # the link to follow the run
     stats = json.loads(Path(f"{out}.stats.json").read_text())
-    assert stats["engine"] == "dask" and stats["workers"] == 2 and stats["documents"] == 24
+    assert stats["engine"] == "dask" and stats["workers"] == 2 and stats["documents"] == 27
 
     clean_corpus(inputs, tmp_path / "local.jsonl", config=CONFIG,
                  options=CleanOptions(workers=1, shard_size=SHARD, min_quality=0.5))
@@ -321,3 +345,12 @@ def test_cli_against_external_scheduler_and_workers(tmp_path, external_cluster):
     with distributed.Client(address, set_as_default=False, timeout=GUARD) as client:
         loaded = client.run(lambda: _detector.cache_info().currsize)
     assert len(loaded) == 2 and set(loaded.values()) <= {0, 1} and sum(loaded.values()) >= 1
+
+    # from Python, the scheduler file that `dask scheduler --scheduler-file` wrote works too
+    summary = clean_corpus(inputs[:1], tmp_path / "again.jsonl", config=CONFIG,
+                           options=CleanOptions(shard_size=SHARD, min_quality=0.5, quiet=True),
+                           engine="dask", scheduler=str(scheduler_file))
+    assert summary.workers == 2 and summary.documents == 8
+    again = outputs(tmp_path / "again.jsonl")
+    placed = sorted(r["id"] for r in again["output"] + again["rejects"] + again["errors"])
+    assert placed == [f"{inputs[0]}:{n}" for n in range(1, 9)]

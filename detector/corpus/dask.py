@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import logging
 import operator
 import os
 import shutil
@@ -520,9 +521,10 @@ def _require_dask() -> None:
 
 
 class _Cluster:
-    """A client for ``scheduler``: an address (``tcp://host:8786``), a ``distributed.Client`` or a
-    cluster object (``LocalCluster``, dask-jobqueue's ``SLURMCluster`` ...); ``None`` starts a
-    ``LocalCluster`` of ``options.n_workers`` processes for the run."""
+    """A client for ``scheduler``: an address (``tcp://host:8786``), a scheduler file (``*.json``,
+    from ``dask scheduler --scheduler-file``), a ``distributed.Client`` or a cluster object
+    (``LocalCluster``, dask-jobqueue's ``SLURMCluster`` ...); ``None`` starts a ``LocalCluster``
+    of ``options.n_workers`` processes for the run."""
 
     def __init__(self, scheduler: Any, options: CleanOptions) -> None:
         self.scheduler = scheduler
@@ -538,13 +540,23 @@ class _Cluster:
             self.client = scheduler
             return scheduler
         if scheduler is None:
+            # one thread per process: the detector is pure-Python bound. Dask's warnings (e.g. tasks
+            # cancelled on Ctrl-C) would drown the progress bar; errors still show
             cluster = LocalCluster(
-                n_workers=self.options.n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                n_workers=self.options.n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
             )
             self._own.append(cluster)
             scheduler = cluster
         try:
-            self.client = Client(scheduler, set_as_default=False)
+            if isinstance(scheduler, str) and scheduler.endswith(".json") and os.path.isfile(scheduler):
+                # the file `dask scheduler --scheduler-file F` writes (common on HPC clusters)
+                self.client = Client(scheduler_file=scheduler, set_as_default=False)
+            else:
+                self.client = Client(scheduler, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             self.__exit__(None, None, None)
             raise InputError(str(scheduler), f"cannot connect to the Dask scheduler: {exc}") from exc
@@ -745,8 +757,8 @@ def run_dask(
     scheduler: Any = None,
 ) -> CleanSummary:
     """Clean ``inputs`` into ``output`` on a Dask cluster (see the module doc). ``scheduler`` is a
-    scheduler address, a ``distributed.Client`` or a cluster object; ``None`` starts a
-    ``LocalCluster`` with ``options.n_workers`` worker processes."""
+    scheduler address, a scheduler file, a ``distributed.Client`` or a cluster object; ``None``
+    starts a ``LocalCluster`` with ``options.n_workers`` worker processes."""
     _require_dask()
     start = time.perf_counter()
     config = config or Config()

@@ -333,6 +333,13 @@ def _chunks(files: list[InputFile], options: CleanOptions, max_bytes: int) -> It
         yield index, shard
 
 
+def _without_own_files(files: list[InputFile], paths: OutputPaths) -> list[InputFile]:
+    """A rerun with a shell glob (``*.jsonl``) must not read its own output back in."""
+    own = {os.path.abspath(p) for p in (paths.output, paths.errors, paths.rejects, paths.stats)}
+    work = os.path.abspath(paths.work) + os.sep
+    return [f for f in files if os.path.abspath(f.path) not in own and not os.path.abspath(f.path).startswith(work)]
+
+
 def _manifest(files: list[InputFile], options: CleanOptions, config: Config, fmt: str) -> dict[str, Any]:
     from detector import __version__
     from detector.model import shipped_model_path
@@ -350,6 +357,7 @@ def _manifest(files: list[InputFile], options: CleanOptions, config: Config, fmt
     return {
         "version": __version__,
         "format": fmt,
+        "rejects_format": output_format_of(options.rejects) if options.rejects else "jsonl",
         "inputs": [[*stat(f.path), f.format] for f in files],
         "options": opts,
         "config": {k: str(v) if isinstance(v, os.PathLike) else v for k, v in dataclasses.asdict(config).items()},
@@ -387,7 +395,7 @@ def run_local(
     output = os.fspath(output)
     paths = output_paths(output, options)
     fmt = output_format_of(output, options.output_format)
-    files = expand_inputs(list(inputs), options.input_format)
+    files = _without_own_files(expand_inputs(list(inputs), options.input_format), paths)
     if not files:
         raise InputError(
             ", ".join(inputs), "no input files (directories are searched for .html, .htm, .xhtml and .txt files)"

@@ -46,7 +46,7 @@ class CleanOptions:
     """Force the input format (see INPUT_FORMATS); ``None`` = by extension."""
     output_format: str | None = None
     """Force the output format (see OUTPUT_FORMATS); ``None`` = by the extension of OUTPUT."""
-    shard_size: int = 500
+    shard_size: int = 100
     """Documents per shard: the unit of parallel work, of progress and of resume."""
     resume: bool = True
     """Reuse finished shards of an earlier run of the same command (same inputs and options)."""

@@ -81,10 +81,10 @@ class TemplateIndex:
 class TemplateCounter:
     """Per site: the number of documents, and in how many of them each fingerprint occurs.
 
-    ``add`` buffers fingerprints as strings; they are folded into sorted arrays of unique
-    fingerprints (bytes) with uint32 counts when the buffer grows as large as what is already
-    folded, which keeps the total work O(n log n) and the memory near 20 bytes per distinct
-    (site, paragraph).
+    ``add`` and ``merge`` only buffer; the buffer is folded into sorted arrays of unique
+    fingerprints (bytes) with uint32 counts once it is as large as what is already folded. That
+    keeps the total work O(n log n) however many counters are merged, and the memory near
+    20 bytes per distinct (site, paragraph).
     """
 
     _MIN_FLUSH = 50_000
@@ -94,6 +94,7 @@ class TemplateCounter:
         self._keys: dict[str, np.ndarray] = {}
         self._counts: dict[str, np.ndarray] = {}
         self._pending: dict[str, list[str]] = {}
+        self._pending_arrays: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._n_pending = 0
         self._n_folded = 0
 
@@ -107,35 +108,48 @@ class TemplateCounter:
         if fps:
             self._pending.setdefault(site, []).extend(fps)
             self._n_pending += len(fps)
-            if self._n_pending >= max(self._MIN_FLUSH, self._n_folded):
-                self._flush()
+            self._maybe_flush()
 
     def merge(self, other: TemplateCounter) -> TemplateCounter:
         """Add ``other``'s counts into this counter (returns self)."""
+        if other is self:
+            raise ValueError("cannot merge a counter into itself")
         other._flush()
         for site, n in other.docs.items():
             self.docs[site] = self.docs.get(site, 0) + n
         for site, keys in other._keys.items():
-            self._fold(site, keys, other._counts[site])
+            self._pending_arrays.setdefault(site, []).append((keys, other._counts[site]))
+            self._n_pending += len(keys)
+        self._maybe_flush()
         return self
 
-    def _flush(self) -> None:
-        for site, fps in self._pending.items():
-            keys = np.array([fp.encode("utf-8") for fp in fps], dtype=np.bytes_)
-            self._fold(site, keys, np.ones(len(keys), dtype=np.uint32))
-        self._pending.clear()
-        self._n_pending = 0
+    def _maybe_flush(self) -> None:
+        if self._n_pending >= max(self._MIN_FLUSH, self._n_folded):
+            self._flush()
 
-    def _fold(self, site: str, keys: np.ndarray, counts: np.ndarray) -> None:
-        if site in self._keys:
-            self._n_folded -= len(self._keys[site])
-            keys = np.concatenate([self._keys[site], keys])
-            counts = np.concatenate([self._counts[site], counts])
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(uniq))
-        self._keys[site] = uniq
-        self._counts[site] = summed.astype(np.uint32)
-        self._n_folded += len(uniq)
+    def _flush(self) -> None:
+        if not self._n_pending:
+            return
+        for site in set(self._pending) | set(self._pending_arrays):
+            keys = [arr for arr, _ in self._pending_arrays.get(site, ())]
+            counts = [cnt for _, cnt in self._pending_arrays.get(site, ())]
+            fps = self._pending.get(site)
+            if fps:
+                keys.append(np.array([fp.encode("utf-8") for fp in fps], dtype=np.bytes_))
+                counts.append(np.ones(len(fps), dtype=np.uint32))
+            if site in self._keys:
+                self._n_folded -= len(self._keys[site])
+                keys.append(self._keys[site])
+                counts.append(self._counts[site])
+            all_keys = np.concatenate(keys)
+            uniq, inverse = np.unique(all_keys, return_inverse=True)
+            summed = np.bincount(inverse.ravel(), weights=np.concatenate(counts), minlength=len(uniq))
+            self._keys[site] = uniq
+            self._counts[site] = summed.astype(np.uint32)
+            self._n_folded += len(uniq)
+        self._pending.clear()
+        self._pending_arrays.clear()
+        self._n_pending = 0
 
     # --- reading --------------------------------------------------------------------------
     @property

@@ -72,6 +72,25 @@ def _path_token(el: lxml.html.HtmlElement) -> str:
     return tag + "." + ".".join(sorted(words)[:12])
 
 
+def _path_of(
+    el: lxml.html.HtmlElement, ancestors: list[lxml.html.HtmlElement], cache: dict[lxml.html.HtmlElement, str]
+) -> str:
+    """The tag/class path from the root to ``el``, memoised per element (blocks share prefixes)."""
+    if el in cache:
+        return cache[el]
+    # walk up to the nearest ancestor whose path is known, then fill in downwards
+    chain = []
+    for a in ancestors:
+        if a in cache:
+            break
+        chain.append(a)
+    prefix = cache.get(ancestors[len(chain)], "") if len(chain) < len(ancestors) else ""
+    for a in reversed(chain):
+        prefix = f"{prefix}/{_path_token(a)}" if prefix else _path_token(a)
+        cache[a] = prefix
+    return cache[el]
+
+
 def _is_hidden(el: lxml.html.HtmlElement) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
@@ -197,7 +216,9 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     if not raw_blocks:
         return HtmlExtraction(title, language, (), truncated)
     kept_shingles = set(token_shingles(tokens(extractor_text(text))))
+    main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
+    paths: dict[lxml.html.HtmlElement, str] = {}
     h1_seen = False
     total_chars = sum(len(t) for t, _, _ in raw_blocks) or 1
     offset = 0
@@ -205,7 +226,8 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     for block_text, owner, link_chars in raw_blocks:
         tag = owner.tag.lower() if isinstance(owner.tag, str) else "div"
         ancestors = [owner, *owner.iterancestors()]
-        path = "/".join(_path_token(a) for a in reversed(ancestors) if isinstance(a.tag, str))
+        in_main = main is not None and any(a is main for a in ancestors)
+        path = _path_of(owner, ancestors, paths)
         kind = KIND_BY_TAG.get(tag, "paragraph")
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
             kind = "title"
@@ -224,10 +246,31 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
                 position=offset / total_chars,
                 depth=len(ancestors),
                 extractor_overlap=overlap,
+                in_main=in_main,
             )
         )
         offset += len(block_text)
     return HtmlExtraction(title, language, tuple(blocks), truncated)
+
+
+def main_container(raw_blocks: list[tuple[str, lxml.html.HtmlElement, int]]) -> lxml.html.HtmlElement | None:
+    """The element holding most of the page's prose (readability's idea: long, link-poor
+    paragraphs vote for their parent and, half as much, their grandparent)."""
+    scores: dict[lxml.html.HtmlElement, float] = {}
+    for text, owner, link_chars in raw_blocks:
+        if len(text) < 80 or link_chars > 0.3 * len(text):
+            continue
+        vote = 1.0 + text.count(",") + text.count("，") + text.count("、") + min(3.0, len(text) / 100)
+        parent = owner.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0.0) + vote
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] = scores.get(grandparent, 0.0) + vote / 2
+    if not scores:
+        return None
+    return max(scores.items(), key=lambda kv: kv[1])[0]
 
 
 def _is_title(text: str, title_key: str, tag: str) -> bool:

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+AEB = ROOT.parent / "shared" / "data" / "aeb"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def seed_labels() -> list[dict]:
+    return [json.loads(line) for line in (SEEDS / "migrant-crisis-labels.jsonl").read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def detector():
+    from detector import Detector
+
+    return Detector()
+
+
+@pytest.fixture(scope="session")
+def aeb_dir() -> Path:
+    if not (AEB / "ground-truth.json").is_file():
+        pytest.skip("../shared/data/aeb is not available")
+    return AEB

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import numpy as np
+
+from detector import Config
+from detector.decide import decide_blocks, drop_reason
+from detector.document import Block, Document
+from detector.quality import score_document
+from detector.redundancy import fingerprint, score_redundancy
+
+CFG = Config()
+PARA = "The committee published its report on water quality in the region, with figures for every district."
+
+
+def doc_of(blocks):
+    return Document("d", "https://example.com/a", "A Title For The Test", tuple(blocks), "html", "en")
+
+
+def test_reason_precedence_and_template():
+    blocks = [
+        Block("A Title For The Test", kind="title", tag="h1"),
+        Block(PARA),
+        Block("Share on Facebook Tweet Pin it", link_density=1.0, path="div.share"),
+        Block("A Title For The Test", kind="heading", tag="h2"),
+        Block("Subscribe to the Example Weekly newsletter for more stories like this one every week.", path="div.box"),
+    ]
+    doc = doc_of(blocks)
+    relevance = np.array([0.1, 0.95, 0.05, 0.9, 0.9])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG,
+                              template_fingerprints={fingerprint(blocks[4].text)})
+    reasons = [d.reason for d in decisions]
+    assert reasons == [None, None, "navigation", "repeated-title", "template"]
+    assert [d.keep for d in decisions] == [True, True, False, False, False]
+
+
+def test_heading_follows_its_section():
+    blocks = [
+        Block("Section One", kind="heading", tag="h2"), Block(PARA),
+        Block("You May Also Like", kind="heading", tag="h3"), Block("Other story", kind="list", link_density=1.0),
+    ]
+    doc = doc_of(blocks)
+    decisions = decide_blocks(doc, np.array([0.3, 0.9, 0.9, 0.1]), score_redundancy(doc, CFG), CFG)
+    assert decisions[0].keep  # doubtful heading over a kept paragraph is kept
+    assert not decisions[2].keep and decisions[2].reason == "navigation"  # nothing kept under it
+
+
+def test_drop_reason_shapes():
+    assert drop_reason(Block("Home", kind="list", link_density=1.0)) == "navigation"
+    assert drop_reason(Block("Estimated read time 6 min read", kind="paragraph")) == "page-meta"
+    assert drop_reason(Block("© 2024 Example Media. All rights reserved.")) == "page-meta"
+    long_promo = "Welcome to our site! We offer the best guides, tutorials and news, so join our community today and learn."
+    assert drop_reason(Block(long_promo)) == "promo"
+
+
+def test_quality_rules_fire_and_penalise():
+    import json
+    from pathlib import Path
+
+    labels = Path(__file__).parents[1] / "seeds" / "migrant-crisis-labels.jsonl"
+    rows = [json.loads(line) for line in labels.read_text("utf-8").splitlines()]
+    good = [Block(r["text"]) for r in rows if r["kind"] == "paragraph" and r["label"] == "keep"][:4]
+    doc = doc_of(good)
+    rel = np.full(len(good), 0.9)
+    q = score_document(doc, decide_blocks(doc, rel, score_redundancy(doc, CFG), CFG), CFG)
+    assert q.keep and q.score > 0.7
+    spam = [Block("buy cheap buy cheap buy cheap buy cheap buy cheap buy cheap")] * 6
+    sdoc = doc_of(spam)
+    srel = np.full(len(spam), 0.9)
+    sq = score_document(sdoc, decide_blocks(sdoc, srel, score_redundancy(sdoc, CFG), CFG), CFG)
+    assert "duplicate-paragraphs" in sq.flags and "too-short" in sq.flags
+    assert not sq.keep and sq.score < q.score
+    empty = score_document(doc_of([]), [], CFG)
+    assert empty.score == 0 and "empty" in empty.flags

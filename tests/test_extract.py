@@ -1,0 +1,95 @@
+"""Extraction: encodings, format detection, blocks and their HTML signals."""
+
+from __future__ import annotations
+
+import pytest
+
+from detector import Config, InputError, RawDoc
+from detector.extract import extract
+from detector.extract.encoding import decode
+from detector.extract.text import split_paragraphs
+
+CFG = Config()
+
+
+def doc_of(content, **kw):
+    return extract(RawDoc(id="t", content=content, **kw), CFG)
+
+
+def test_encoding_order_bom_header_meta_detection():
+    text = "Grüße aus Köln, schöne Straße"
+    assert decode(b"\xef\xbb\xbf" + text.encode("utf-8")).text == text
+    assert decode(text.encode("cp1252"), declared="windows-1252").text == text
+    meta = b'<meta charset="windows-1252"><p>' + text.encode("cp1252")
+    assert text in decode(meta).text
+    # declared latin-1 but really UTF-8: the strict UTF-8 reading wins and is noted
+    wrong = decode(text.encode("utf-8"), declared="latin-1")
+    assert wrong.text == text and any("utf-8" in n for n in wrong.notes)
+    # unknown charset: ignored, noted, still decoded
+    unknown = decode(text.encode("utf-8"), declared="x-foo")
+    assert unknown.text == text and "unknown-charset:x-foo" in unknown.notes
+
+
+def test_cyrillic_in_legacy_charset_is_detected():
+    text = "Москва — столица России. " * 20
+    assert decode(text.encode("cp1251")).text == text
+
+
+def test_format_detection_and_forcing():
+    assert doc_of("<html><body><p>Hello there, this is a page.</p></body></html>").format == "html"
+    assert doc_of("Just a line of text.\n\nAnother one.").format == "text"
+    forced = doc_of("<p>shown as text</p>", format="text")
+    assert forced.format == "text" and forced.blocks[0].text == "<p>shown as text</p>"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "PNG"),
+        (bytes(range(256)) * 40, "binary"),
+        (b'{"title": "x", "body": "y"}', "JSON"),
+    ],
+)
+def test_non_documents_are_refused_by_name(content, message):
+    with pytest.raises(InputError, match=message) as exc:
+        extract(RawDoc(id="upload-7", content=content, format="html"), CFG)
+    assert "upload-7" in str(exc.value)
+
+
+def test_size_cap():
+    with pytest.raises(InputError, match="limit"):
+        extract(RawDoc(id="big", content=b"<p>a</p>" * 100), Config(max_input_bytes=100))
+
+
+def test_html_blocks_carry_signals():
+    html = """<html lang="de"><head><title>Der Titel - Site</title></head><body>
+    <nav class="main-menu"><ul><li><a href="/">Start</a></li><li><a href="/a">Politik</a></li></ul></nav>
+    <article class="post-content"><h1>Der Titel</h1>
+    <p>Erster Absatz mit <a href="/x">einem Link</a> und viel mehr Text, der nicht verlinkt ist, damit es reicht.</p>
+    <div hidden>Versteckt</div><script>var x = "code";</script>
+    <p>Zweiter Absatz, ohne Links, aber mit genug Inhalt für einen echten Absatz im Artikel.</p></article>
+    </body></html>"""
+    doc = doc_of(html)
+    texts = [b.text for b in doc.blocks]
+    assert "Versteckt" not in " ".join(texts) and "code" not in " ".join(texts)
+    assert doc.language == "de" and doc.title.startswith("Der Titel")
+    by_text = {b.text: b for b in doc.blocks}
+    assert by_text["Start"].link_density == 1.0 and "nav" in by_text["Start"].path
+    first = next(b for b in doc.blocks if b.text.startswith("Erster"))
+    assert 0 < first.link_density < 0.3 and first.tag == "p" and "article" in first.path
+    assert next(b for b in doc.blocks if b.text == "Der Titel").kind == "title"
+    positions = [b.position for b in doc.blocks]
+    assert positions == sorted(positions)
+
+
+def test_deep_nesting_does_not_recurse():
+    html = "<html><body>" + "<div>" * 10000 + "<p>deep</p>" + "</div>" * 10000 + "</body></html>"
+    doc = doc_of(html)  # libxml2 caps the depth; no RecursionError, no hang
+    assert doc.format == "html"
+
+
+def test_text_paragraph_splitting():
+    assert split_paragraphs("a b\n\nc d\n\n\n e f ") == ["a b", "c d", "e f"]
+    assert split_paragraphs("one\ntwo\nthree") == ["one", "two", "three"]
+    assert split_paragraphs("a\r\n\r\nb") == ["a", "b"]
