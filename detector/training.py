@@ -253,7 +253,15 @@ def seed_text_table(seeds_dir: Path, config: Config | None = None) -> pd.DataFra
     return table[[b.kind != "title" for b in doc.blocks]]
 
 
+def generated_pages(n: int = 300, seed: int = 0) -> list[LabeledPage]:
+    """Synthetic pages for the classes the benchmark lacks (``detector.synthetic``)."""
+    from detector.synthetic import generate
+
+    return [LabeledPage(f"synthetic:{p.id}", p.html, p.body, p.url, "synthetic") for p in generate(n, seed=seed)]
+
+
 def synthetic_pages(path: Path) -> list[LabeledPage]:
+    """Synthetic pages saved as JSONL by ``scripts/make_synthetic.py``."""
     pages = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -281,6 +289,7 @@ def train_and_save(
     aeb_dir: Path | None,
     seeds_dir: Path | None,
     synthetic: Path | None = None,
+    synthetic_n: int = 0,
     params: dict[str, Any] | None = None,
     config: Config | None = None,
     metrics: dict[str, Any] | None = None,
@@ -294,6 +303,8 @@ def train_and_save(
         pages += seed_pages(seeds_dir)
     if synthetic is not None:
         pages += synthetic_pages(synthetic)
+    if synthetic_n:
+        pages += generated_pages(synthetic_n)
     if not pages:
         raise ValueError("no training pages: give --data, --seeds or --synthetic")
     prepared = prepare_pages(pages, config)

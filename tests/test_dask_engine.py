@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -31,24 +30,10 @@ from detector.corpus import clean_corpus, resolve_config  # noqa: E402
 from detector.corpus.options import CleanOptions  # noqa: E402
 from detector.corpus.writers import read_records  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 GUARD = 180  # seconds: only a guard against a hung cluster, never a performance bound
 SHARD = 4  # small partitions, so that a small corpus still spreads over both workers
 CONFIG = Config()
-MODEL_ARGS: list[str] = []
 CLI = [sys.executable, "-m", "detector"]
-
-
-def _has_model() -> bool:
-    try:
-        from detector.model import shipped_model_path
-
-        return shipped_model_path().is_file()
-    except Exception:  # noqa: BLE001
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _has_model(), reason="the shipped model is not built yet")
 
 
 # --- corpora ----------------------------------------------------------------------------------
@@ -327,7 +312,7 @@ def test_cli_against_external_scheduler_and_workers(tmp_path, external_cluster):
     out = tmp_path / "cleaned.jsonl"
     proc = subprocess.run(
         [*CLI, "clean", *inputs, "-o", str(out), "--engine", "dask",
-         "--scheduler", address, "--shard-size", str(SHARD), "--min-quality", "0.5", *MODEL_ARGS],
+         "--scheduler", address, "--shard-size", str(SHARD), "--min-quality", "0.5"],
         capture_output=True, text=True, timeout=GUARD, cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr

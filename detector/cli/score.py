@@ -51,8 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "score",
         help="score one page paragraph by paragraph (file, - for stdin, or URL)",
         description=(
-            "Score one page: which paragraphs are kept, which are dropped and why, and a quality "
-            "verdict for the whole document. SOURCE is a file, - for stdin, or an http(s) URL."
+            "Score one page: which paragraphs are kept, which are dropped and why,\n"
+            "and a quality verdict for the whole document.\n"
+            "SOURCE is a file, - for stdin, or an http(s) URL."
         ),
         epilog=(
             "examples:\n"

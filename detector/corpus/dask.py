@@ -780,6 +780,9 @@ def run_dask(
             link = _dashboard_link(client)
             print(f"Dask dashboard: {link}" if link else "Dask dashboard: none (the scheduler runs without one)",
                   file=sys.stderr)
+            if not client.scheduler_info(n_workers=-1).get("workers"):
+                print(f"Dask: no worker is connected to {client.scheduler.address} yet; the run starts when "
+                      "one is (`dask worker ADDRESS`)", file=sys.stderr)
         parquet = sorted({s.location for s in sources if s.format == "parquet"})
         row_groups = dict(zip(parquet, client.gather(client.map(_parquet_row_groups, parquet, pure=False))))
         parts = plan_partitions(sources, options.shard_size, row_groups)

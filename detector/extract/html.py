@@ -30,7 +30,7 @@ SKIP_TAGS = frozenset(
 BLOCK_TAGS = frozenset(
     {
         "html", "body", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl",
-        "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+        "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr",
         "caption", "section", "article", "header", "footer", "nav", "aside", "main", "figure",
         "figcaption", "form", "address", "center", "details", "summary", "fieldset", "legend",
         "hr", "menu", "dialog", "hgroup",
@@ -131,6 +131,8 @@ class _BlockBuilder:
 
 
 def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[tuple[str, lxml.html.HtmlElement, int]], bool]:
+    # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
     owners: list[lxml.html.HtmlElement] = [root]
     skipped: set[lxml.html.HtmlElement] = set()
@@ -149,6 +151,8 @@ def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[tuple
             if tag == "br":
                 builder.add(" ", False)
                 continue
+            if tag in ("td", "th"):
+                builder.add(" ", False)  # a table row is one block; its cells stay words apart
             if tag in BLOCK_TAGS:
                 builder.flush(owners[-1])
                 owners.append(el)
@@ -199,7 +203,7 @@ def page_language(root: lxml.html.HtmlElement) -> str | None:
 
 
 def extractor_text(text: str) -> str:
-    """trafilatura's own extraction of the page (fast mode: no fallback extractors)."""
+    """trafilatura's own extraction of the page (fast mode: without its fallback extractors)."""
     try:
         return trafilatura.extract(text, include_comments=False, include_tables=True, fast=True) or ""
     except Exception:  # trafilatura raises assorted errors on hostile markup; its opinion is optional
@@ -215,7 +219,9 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     raw_blocks, truncated = walk_blocks(root, config)
     if not raw_blocks:
         return HtmlExtraction(title, language, (), truncated)
-    kept_shingles = set(token_shingles(tokens(extractor_text(text))))
+    kept_tokens = tokens(extractor_text(text))
+    kept_shingles = set(token_shingles(kept_tokens))
+    kept_short = set(token_shingles(kept_tokens, 1)) | set(token_shingles(kept_tokens, 2))
     main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
     paths: dict[lxml.html.HtmlElement, str] = {}
@@ -232,10 +238,12 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
             kind = "title"
             h1_seen = True
-        block_shingles = token_shingles(tokens(block_text))
-        overlap = (
-            sum(1 for s in block_shingles if s in kept_shingles) / len(block_shingles) if block_shingles else 0.0
-        )
+        block_tokens = tokens(block_text)
+        if len(block_tokens) < 3:
+            overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
+        else:
+            block_shingles = token_shingles(block_tokens)
+            overlap = sum(1 for s in block_shingles if s in kept_shingles) / len(block_shingles)
         blocks.append(
             Block(
                 text=block_text,
