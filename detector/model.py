@@ -60,7 +60,7 @@ def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0) -> Pi
     return Pipeline(
         [
             ("features", FeatureMatrix()),
-            ("classifier", CalibratedClassifierCV(hgb, method="isotonic", cv=3)),
+            ("classifier", CalibratedClassifierCV(hgb, method="isotonic", cv=2)),
         ]
     )
 

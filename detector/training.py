@@ -92,13 +92,19 @@ def text_version(doc: Document, config: Config) -> Document:
     return extract(RawDoc(id=doc.id + "#text", content=body, url=doc.url, format="text"), config)
 
 
-def clean_version(page: LabeledPage, config: Config) -> Document:
-    """Already-clean scraped text (the true body alone, or its first paragraphs for a third
-    of the pages): teaches the model that text without junk is kept, however short."""
+def clean_version(page: LabeledPage, html_doc: Document, config: Config) -> Document:
+    """Nearly clean scraped text: the true body (or, for a third of the pages, its first two
+    paragraphs) with a few of the page's own junk lines before and after it, as a scraper that
+    mostly worked leaves it. Teaches the model short texts in text mode, junk and all."""
+    salt = zlib.crc32(page.id.encode("utf-8"))
     paragraphs = [p for p in page.truth.split("\n") if p.strip()]
-    if zlib.crc32(page.id.encode("utf-8")) % 3 == 0:
+    if salt % 3 == 0:
         paragraphs = paragraphs[:2]
-    return extract(RawDoc(id=page.id + "#clean", content="\n\n".join(paragraphs), format="text"), config)
+    share = block_labels(html_doc, page.truth)
+    junk = [b.text for b, s in zip(html_doc.blocks, share) if s < 0.2 and b.kind != "title" and len(b.text) < 300]
+    picked = [junk[(salt >> k) % len(junk)] for k in (0, 5, 11)] if junk else []
+    chunks = picked[:1] + paragraphs + picked[1:]
+    return extract(RawDoc(id=page.id + "#clean", content="\n\n".join(chunks), format="text"), config)
 
 
 def prepare_pages(pages: Iterable[LabeledPage], config: Config | None = None) -> list[PreparedPage]:
@@ -106,7 +112,9 @@ def prepare_pages(pages: Iterable[LabeledPage], config: Config | None = None) ->
     prepared = []
     for page in pages:
         html_doc = extract(RawDoc(id=page.id, content=page.html, url=page.url, format="html"), config)
-        prepared.append(PreparedPage(page, html_doc, text_version(html_doc, config), clean_version(page, config)))
+        prepared.append(
+            PreparedPage(page, html_doc, text_version(html_doc, config), clean_version(page, html_doc, config))
+        )
     return prepared
 
 

@@ -43,7 +43,7 @@ from detector.benchmark import (
 log = logging.getLogger("evaluate")
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "aeb"
-DEFAULT_SEEDS = ROOT.parent / "shared" / "seeds"
+DEFAULT_SEEDS = ROOT / "seeds"
 
 
 def shipped_detector_fn():

@@ -102,10 +102,6 @@ class Layout:
         return os.path.join(self.work, "extract.done")
 
     @property
-    def input_done(self) -> str:
-        return os.path.join(self.work, "input.done")
-
-    @property
     def templates(self) -> str:
         return os.path.join(self.work, "templates.pkl")
 
