@@ -68,6 +68,42 @@ def _tree_rss(proc: Any) -> tuple[int, int, int]:
     return total, biggest, parent
 
 
+def _sample_sched(proc: Any, sched: dict[int, list[float]]) -> None:
+    """Per process of the tree: [first seen, last seen, ns on a CPU, ns runnable but waiting for
+    a CPU] from /proc/PID/schedstat (Linux). Waiting for a CPU means other load on the machine."""
+    import psutil
+
+    now = time.perf_counter()
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return
+    for p in procs:
+        try:
+            with open(f"/proc/{p.pid}/schedstat") as fh:
+                on_cpu, waiting, _ = (int(x) for x in fh.read().split())
+        except (OSError, ValueError):
+            continue
+        entry = sched.setdefault(p.pid, [now, now, 0, 0])
+        entry[1:] = [now, on_cpu, waiting]
+
+
+def _sched_shares(sched: dict[int, list[float]], parent: int) -> dict[str, float]:
+    """How the worker processes spent their lives: on a CPU, waiting for one (the machine was
+    busy), or idle (waiting for work: the engine would be the bottleneck)."""
+    workers = [v for pid, v in sched.items() if pid != parent] or [v for v in sched.values()]
+    life = sum(v[1] - v[0] for v in workers) * 1e9
+    if life <= 0:
+        return {}
+    on_cpu = sum(v[2] for v in workers) / life
+    waiting = sum(v[3] for v in workers) / life
+    return {
+        "workers_on_cpu_share": round(on_cpu, 3),
+        "workers_waiting_for_cpu_share": round(waiting, 3),
+        "workers_idle_share": round(max(0.0, 1 - on_cpu - waiting), 3),
+    }
+
+
 def run_clean(corpus: Path, out: Path, workers: int, extra: list[str]) -> dict[str, Any]:
     import psutil
 
@@ -81,9 +117,11 @@ def run_clean(corpus: Path, out: Path, workers: int, extra: list[str]) -> dict[s
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
     ps = psutil.Process(proc.pid)
     peak_sum = peak_max = peak_parent = 0
+    sched: dict[int, list[float]] = {}
     while proc.poll() is None:
         total, biggest, parent = _tree_rss(ps)
         peak_sum, peak_max, peak_parent = max(peak_sum, total), max(peak_max, biggest), max(peak_parent, parent)
+        _sample_sched(ps, sched)
         time.sleep(0.1)
     wall = time.perf_counter() - start
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -105,6 +143,7 @@ def run_clean(corpus: Path, out: Path, workers: int, extra: list[str]) -> dict[s
         "cpu_seconds": round(cpu, 1),
         "cpu_ms_per_doc": round(1000 * cpu / max(1, stats["documents"]), 1),
         "load_average_before": round(load_before, 2),
+        **_sched_shares(sched, proc.pid),
         "errors": stats["outcomes"]["errors"],
         "template_paragraphs": stats["templates"]["paragraphs"],
     }
@@ -179,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n:>7} docs, {w} worker(s): {r['docs_per_second_wall']:>7.1f} docs/s wall "
                       f"({r['docs_per_second_engine']:.1f} in the engine), peak RSS {r['peak_rss_tree_mb']:.0f} MB "
                       f"(largest process {r['peak_rss_process_mb']:.0f} MB, parent {r['peak_rss_parent_mb']:.0f} MB), "
-                      f"{r['cpu_ms_per_doc']} CPU ms/doc, load before {r['load_average_before']}", file=sys.stderr)
+                      f"{r['cpu_ms_per_doc']} CPU ms/doc, load before {r['load_average_before']}; workers on CPU "
+                      f"{r.get('workers_on_cpu_share')}, waiting for a CPU {r.get('workers_waiting_for_cpu_share')}, "
+                      f"idle {r.get('workers_idle_share')}", file=sys.stderr)
                 if w not in best or r["wall_seconds"] < best[w]["wall_seconds"]:
                     best[w] = r
         results["runs"].extend(best[w] for w in args.workers)

@@ -6,8 +6,9 @@ on the input, so the output does not depend on the number of workers). Work live
 
 - pass 1 (site templates on): each shard is extracted once; the extracted ``Document``s are
   spilled to ``extract/NNNNNN.pkl.zst`` and the shard's template counts to ``NNNNNN.counts``.
-  Extraction is the expensive stage, so pass 2 reads the spilled documents instead of extracting
-  again. The parent merges the counts (hashes and counts only) into the ``TemplateIndex``.
+  Pass 2 reads the spilled documents instead of extracting again: the spill round trip costs
+  about 5% of an extraction (see docs/batch.md). The parent merges the counts (hashes and
+  counts only) into the ``TemplateIndex``.
 - pass 2: each shard's documents are scored with their site's templates and written to
   ``out/NNNNNN.*`` (output rows, rejects, errors, tally).
 - without templates there is a single pass from the input straight to ``out/``.
