@@ -8,222 +8,16 @@ go to ``--rejects`` with ``reasons``; records that cannot be scored go there too
 ``error``. A malformed line is reported on stderr with its number and skipped.
 """
 
+
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import stat
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
 
-from detector.document import RawDoc
-
-DEFAULT_MAX_LINE_BYTES = 64 * 2**20
-
-
-@dataclass(frozen=True)
-class Fields:
-    html: str = "html"
-    text: str = "text"
-    url: str = "url"
-    id: str = "id"
-
-
-@dataclass
-class FilterStats:
-    lines: int = 0
-    kept: int = 0
-    dropped: int = 0
-    errors: int = 0
-    malformed: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def documents(self) -> int:
-        return self.kept + self.dropped + self.errors
-
-    def summary(self, seconds: float) -> str:
-        rate = self.documents / seconds if seconds > 0 else 0.0
-        text = (
-            f"detector filter: {self.lines} lines, {self.documents} documents: {self.kept} kept, "
-            f"{self.dropped} dropped, {self.errors} errors, {self.malformed} malformed lines "
-            f"({seconds:.1f}s, {rate:.1f} docs/s)"
-        )
-        if self.reasons:
-            text += "\n  drop reasons: " + ", ".join(f"{k}={v}" for k, v in sorted(self.reasons.items()))
-        return text
-
-
-class OutputClosed(Exception):
-    """The consumer of stdout went away (broken pipe)."""
-
-
-def _record_to_raw(record: dict[str, Any], fields_: Fields, lineno: int) -> RawDoc:
-    from detector.errors import InputError
-
-    url = record.get(fields_.url)
-    url = url if isinstance(url, str) else None
-    doc_id = record.get(fields_.id)
-    doc_id = str(doc_id) if doc_id is not None else (url or f"<stdin>:{lineno}")
-    for name, fmt in ((fields_.html, "html"), (fields_.text, "text")):
-        value = record.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise InputError(doc_id, f"field {name!r} must be a string, not {type(value).__name__}")
-        return RawDoc(id=doc_id, content=value, url=url, format=fmt)  # type: ignore[arg-type]
-    raise InputError(doc_id, f"record has no {fields_.html!r} or {fields_.text!r} field")
-
-
-def _read_lines(stream: IO[bytes], max_line_bytes: int):
-    """Yield ``(lineno, line | None)``; ``None`` for a line over the limit (its rest is skipped)."""
-    lineno = 0
-    while True:
-        line = stream.readline(max_line_bytes + 1)
-        if not line:
-            return
-        lineno += 1
-        if len(line) > max_line_bytes and not line.endswith(b"\n"):
-            while True:  # drain the rest of the oversized line
-                rest = stream.readline(2**20)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield lineno, None
-            continue
-        yield lineno, line
-
-
-def filter_jsonl(
-    instream: IO[bytes],
-    outstream: IO[bytes],
-    *,
-    detector: Any,
-    rejects: IO[bytes] | None = None,
-    fields: Fields = Fields(),
-    min_quality: float | None = None,
-    drop_raw: bool = False,
-    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-    warn: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True),
-) -> FilterStats:
-    """Filter a JSONL byte stream; kept records are written and flushed one by one.
-
-    Raises ``OutputClosed`` when ``outstream`` breaks; everything else is counted.
-    """
-    stats = FilterStats()
-
-    def emit(stream: IO[bytes], record: dict[str, Any]) -> None:
-        stream.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-
-    for lineno, line in _read_lines(instream, max_line_bytes):
-        stats.lines += 1
-        if line is None:
-            stats.malformed += 1
-            warn(f"line {lineno}: malformed: longer than {max_line_bytes} bytes, skipped")
-            continue
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:  # includes invalid UTF-8
-            stats.malformed += 1
-            warn(f"line {lineno}: malformed JSON: {exc}")
-            continue
-        if not isinstance(record, dict):
-            stats.malformed += 1
-            warn(f"line {lineno}: malformed: expected a JSON object, got {type(record).__name__}")
-            continue
-        try:
-            decision = detector.filter(_record_to_raw(record, fields, lineno), min_quality=min_quality)
-        except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
-            stats.errors += 1
-            message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
-            warn(f"line {lineno}: error: {message}")
-            if rejects is not None:
-                emit(rejects, {**record, "reasons": ["error"], "error": message, "line": lineno})
-            continue
-        out = dict(record)
-        if drop_raw:
-            out.pop(fields.html, None)
-            out.pop(fields.text, None)
-        result = decision.result
-        out["clean_text"] = decision.text
-        out["title"] = result.title
-        out["quality"] = {
-            "score": round(float(decision.score), 4),
-            "keep": decision.keep,
-            "flags": list(result.quality.flags),
-        }
-        if decision.keep:
-            stats.kept += 1
-            try:
-                emit(outstream, out)
-                outstream.flush()
-            except (BrokenPipeError, ConnectionResetError) as exc:
-                raise OutputClosed(str(exc)) from None
-        else:
-            stats.dropped += 1
-            for reason in decision.reasons:
-                stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
-            if rejects is not None:
-                out["reasons"] = list(decision.reasons)
-                emit(rejects, out)
-    return stats
-
-
-def _same_file(path: Path, stream: IO[str]) -> bool:
-    try:
-        a, b = os.stat(path), os.fstat(stream.fileno())
-    except (OSError, ValueError, AttributeError):
-        return False
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
-class _Unbuffered:
-    """Flush after every write (records interleave cleanly with the warnings)."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-
-    def write(self, data: bytes) -> int:
-        n = self.stream.write(data)
-        self.stream.flush()
-        return n
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-
-class _RejectsFile:
-    """A new or regular file is written to a temp file and renamed at the end; anything
-    else (a symlink such as /dev/stderr, a FIFO, a device) is written in place."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        atomic = not path.is_symlink() and (
-            not path.exists() or stat.S_ISREG(path.stat().st_mode)
-        ) and path.resolve().parent.parts[:2] not in (("/", "dev"), ("/", "proc"))
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}") if atomic else None
-        self.shared = False
-        if self.tmp is not None:
-            self.handle: Any = open(self.tmp, "wb")
-        elif _same_file(path, sys.stderr):
-            # /dev/stderr: share our own stderr stream so lines do not overwrite each other
-            self.handle, self.shared = _Unbuffered(sys.stderr.buffer), True
-        else:
-            self.handle = open(path, "ab", buffering=0)
-
-    def close(self) -> None:
-        if self.shared:
-            self.handle.flush()
-            return
-        self.handle.close()
-        if self.tmp is not None:
-            os.replace(self.tmp, self.path)
+from detector.filtering import DEFAULT_MAX_LINE_BYTES, Fields, FilterStats, OutputClosed, RejectsFile, filter_jsonl
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -267,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"detector filter: {exc}", file=sys.stderr)
         return 1
     try:
-        rejects = _RejectsFile(args.rejects) if args.rejects is not None else None
+        rejects = RejectsFile(args.rejects) if args.rejects is not None else None
     except OSError as exc:
         print(f"detector filter: cannot write --rejects {args.rejects}: {exc}", file=sys.stderr)
         return 2
