@@ -61,7 +61,6 @@ def test_expected_texts_are_on_the_page(page):
 # are expected failures (xfail, not strict, so a model that fixes one shows up as XPASS).
 # The threshold (0.3) that wins recall on AEB keeps these short junk lines; see models/README.md.
 JUNK_STILL_KEPT = {
-    "teaser_list": "teaser titles and deks inside the article container look like body text",
     "newsletter": "short sign-up/confirmation lines inside the body pass the 0.3 threshold",
     "related": "the 'More ancient discoveries:' label line is kept",
     "reprint": "the licensing line reads like a body sentence",
