@@ -128,17 +128,33 @@ class _Worker:
 _WORKER: _Worker | None = None  # the pool worker's own Detector (one per process, see _init_worker)
 
 
-def _init_worker(config: Config, options: CleanOptions) -> None:
+def _init_worker(config: Config, options: CleanOptions, parent: int) -> None:
     global _WORKER
     # Ctrl-C goes to the whole process group: the parent stops the pool, workers must not die mid-write
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
     _single_threaded()
     _WORKER = _Worker(config, options)
 
 
+def _die_with_parent(parent: int) -> None:
+    """A parent killed with SIGKILL cannot stop its pool: have Linux kill the worker with it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
 def _single_threaded() -> Any:
-    """One OpenMP/BLAS thread per worker: the model's gradient-boosting predict is ~5x slower
-    per document with the default thread pool (threads fight over the cores the workers use)."""
+    """One OpenMP/BLAS thread per worker: N workers already use N cores, and extra threads would
+    fight over them (measured: the model's gradient-boosting predict ran ~5x slower per document).
+    ``ParagraphModel`` limits OpenMP around its own predict; this also covers BLAS and numpy."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)
@@ -262,7 +278,8 @@ class _Runner:
             self._local = _Worker(self._config, self._options)
         else:
             self._pool = ProcessPoolExecutor(
-                self.n_workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(self._config, self._options)
+                self.n_workers, mp_context=_mp_context(), initializer=_init_worker,
+                initargs=(self._config, self._options, os.getpid()),
             )
         return self
 
