@@ -11,23 +11,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from detector.cli._args import fraction
 from detector.config import Config
-from detector.corpus.options import INPUT_FORMATS, OUTPUT_FORMATS, CleanOptions, FieldNames
+from detector.corpus.options import (
+    INPUT_FORMATS,
+    OUTPUT_FORMATS,
+    CleanOptions,
+    FieldNames,
+)
 from detector.errors import DetectorError, InputError, ModelError
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
 
 
 def _positive_int(text: str) -> int:
@@ -96,7 +92,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="field that groups documents into sites for template detection (default: URL host)")
     g = p.add_argument_group("what is written")
     g.add_argument("--details", action="store_true", help="add every paragraph with its decision to each row")
-    g.add_argument("--min-quality", type=_fraction, default=None, metavar="SCORE",
+    g.add_argument("--min-quality", type=fraction, default=None, metavar="SCORE",
                    help="write only documents scoring at least SCORE; the others go to the rejects file")
     g.add_argument("--keep-only", action="store_true",
                    help=f"write only documents the detector keeps (quality >= {Config().min_quality}); "
@@ -109,7 +105,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--template-min-docs", type=_positive_int, default=defaults.template_min_docs, metavar="N",
                    help=f"a template paragraph occurs in at least N documents of its site "
                         f"(default: {defaults.template_min_docs})")
-    g.add_argument("--template-min-share", type=_fraction, default=defaults.template_min_share, metavar="F",
+    g.add_argument("--template-min-share", type=fraction, default=defaults.template_min_share, metavar="F",
                    help=f"... and in at least this share of the site's documents "
                         f"(default: {defaults.template_min_share})")
     g = p.add_argument_group("running")

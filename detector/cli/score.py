@@ -15,6 +15,7 @@ import re
 import sys
 from pathlib import Path
 
+from detector.cli._args import fraction
 from detector.config import Config
 from detector.document import RawDoc
 from detector.errors import DetectorError, FetchError, InputError, ModelError
@@ -24,16 +25,6 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
 
 
 def _seconds(text: str) -> float:
@@ -71,7 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the JSON result instead of the report")
     p.add_argument("--html-report", type=Path, default=None, metavar="FILE",
                    help="also write a self-contained HTML report to FILE")
-    p.add_argument("--min-quality", type=_fraction, default=None, metavar="SCORE",
+    p.add_argument("--min-quality", type=fraction, default=None, metavar="SCORE",
                    help=f"quality threshold for the keep verdict, 0..1 (default: {Config().min_quality})")
     p.add_argument("--model", type=Path, default=None, metavar="PATH",
                    help="a model file to use instead of the shipped one")
