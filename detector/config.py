@@ -34,6 +34,15 @@ class Config:
     """A heading is kept when the section under it keeps a paragraph."""
     heading_rescue_min_relevance: float = 0.2
     """...unless the model is this sure it is not part of the article (teaser links in a body)."""
+    box_min_relevance: float = 0.6
+    """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
+    much relevance to stay (the model alone keeps short box lines at 0.3-0.5)."""
+    lead_in_min_relevance: float = 0.5
+    """A line ending in ':' whose next paragraph is dropped goes with it below this relevance."""
+    container_rescue_min_relevance: float = 0.2
+    """A dropped paragraph of at least ``container_rescue_min_words`` words, in the same element
+    path as two or more confidently kept body paragraphs, is kept from this relevance up."""
+    container_rescue_min_words: int = 15
 
     # --- document quality ----------------------------------------------------------
     min_quality: float = 0.5

@@ -19,6 +19,10 @@ _DIGIT = re.compile(r"\d")
 _NAV_HINTS = frozenset(PATH_HINTS["nav"] + PATH_HINTS["related"] + PATH_HINTS["share"])
 _META_HINTS = frozenset(PATH_HINTS["meta"] + PATH_HINTS["footer"])
 _PATH_WORDS = re.compile(r"[./\s]+")
+# class/id words that name a box around the article rather than the article: a sign-up box
+# (promo) or a footer / licensing notice (page-meta)
+_SIGNUP_BOX = frozenset(PATH_HINTS["newsletter"])
+_NOTICE_BOX = frozenset(PATH_HINTS["footer"]) | {"license", "licensing", "reprint", "reprints", "rights", "permissions", "disclaimer"}
 
 
 def drop_reason(block: Block) -> str:
@@ -68,6 +72,9 @@ def decide_blocks(
             reason = drop_reason(block)
         keep.append(reason is None)
         reasons.append(reason)
+    _rescue_in_body_container(blocks, relevance, keep, reasons, config)
+    _drop_weak_box_lines(blocks, relevance, keep, reasons, config.box_min_relevance)
+    _lead_ins_follow_next(blocks, relevance, keep, reasons, config.lead_in_min_relevance)
     if config.keep_headings_with_section:
         _headings_follow_sections(blocks, relevance, keep, reasons, config.heading_rescue_min_relevance)
     return [
@@ -87,6 +94,61 @@ def decide_blocks(
 
 def _first_title(blocks: Sequence[Block]) -> int:
     return next((i for i, b in enumerate(blocks) if b.kind == "title"), -1)
+
+
+def _class_words(path: str) -> set[str]:
+    """The class/id words of every element on ``path`` (tag names left out)."""
+    words: set[str] = set()
+    for segment in path.lower().split("/"):
+        _, _, classes = segment.partition(".")
+        if classes:
+            words.update(classes.split("."))
+    return words
+
+
+def _rescue_in_body_container(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
+) -> None:
+    """A full sentence in the very element path that holds the article's confident paragraphs is
+    article text the model under-rated (a closing paragraph after a repeated headline)."""
+    min_words = config.container_rescue_min_words
+    word_counts = [len(tokens(b.text)) for b in blocks]
+    body_paths = Counter(
+        b.path for i, b in enumerate(blocks) if keep[i] and relevance[i] >= 0.8 and word_counts[i] >= min_words
+    )
+    for i, block in enumerate(blocks):
+        if (
+            not keep[i]
+            and reasons[i] in ("promo", "low-relevance")
+            and relevance[i] >= config.container_rescue_min_relevance
+            and word_counts[i] >= min_words
+            and body_paths[block.path] >= 2
+        ):
+            keep[i], reasons[i] = True, None
+
+
+def _drop_weak_box_lines(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
+) -> None:
+    """Lines the model half believes, inside markup named as a sign-up box or a footer/licensing
+    notice, go: the markup says what they are."""
+    for i, block in enumerate(blocks):
+        if not keep[i] or block.kind == "title" or relevance[i] >= min_relevance:
+            continue
+        words = _class_words(block.path)
+        if words & _SIGNUP_BOX:
+            keep[i], reasons[i] = False, "promo"
+        elif words & _NOTICE_BOX:
+            keep[i], reasons[i] = False, "page-meta"
+
+
+def _lead_ins_follow_next(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
+) -> None:
+    """A weak line ending in ':' introduces what follows it ("More stories:"): it goes when that goes."""
+    for i in range(len(blocks) - 1):
+        if keep[i] and not keep[i + 1] and relevance[i] < min_relevance and blocks[i].text.rstrip().endswith((":", "：")):
+            keep[i], reasons[i] = False, reasons[i + 1]
 
 
 def _headings_follow_sections(

@@ -44,6 +44,41 @@ def test_heading_follows_its_section():
     assert not decisions[2].keep and decisions[2].reason == "navigation"  # nothing kept under it
 
 
+BODY = "div.article.body/p"
+CLOSING = "The exhibition stays open until the end of September, and entry is free on the first Sunday of each month."
+
+
+def test_weak_paragraph_in_the_body_container_is_rescued():
+    blocks = [Block(PARA, path=BODY), Block(PARA + " Again, with more figures.", path=BODY),
+              Block(CLOSING, path=BODY), Block(CLOSING + " Tickets online.", path="div.promo/p")]
+    doc = doc_of(blocks)
+    decisions = decide_blocks(doc, np.array([0.95, 0.9, 0.25, 0.25]), score_redundancy(doc, CFG), CFG)
+    assert decisions[2].keep and decisions[2].reason is None  # same element path as the body
+    assert not decisions[3].keep  # same words elsewhere: still dropped
+    strict = CFG.replace(container_rescue_min_relevance=0.3)
+    assert not decide_blocks(doc, np.array([0.95, 0.9, 0.25, 0.25]), score_redundancy(doc, strict), strict)[2].keep
+
+
+def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
+    blocks = [Block(PARA, path=BODY), Block("You're all set!", path="div.article/section.inline.signup/h3"),
+              Block("This copy is for one reader only.", path="div.article/p.article.license"),
+              Block("A short line that stays.", path="div.article/p.note"),
+              Block("Strong line in a footer box.", path="div.article/div.footer/p")]
+    doc = doc_of(blocks)
+    decisions = decide_blocks(doc, np.array([0.95, 0.45, 0.45, 0.45, 0.9]), score_redundancy(doc, CFG), CFG)
+    assert [(d.keep, d.reason) for d in decisions] == [
+        (True, None), (False, "promo"), (False, "page-meta"), (True, None), (True, None)]
+
+
+def test_lead_in_line_follows_what_it_introduces():
+    blocks = [Block(PARA), Block("More from the archive:"), Block("Old story one", kind="list", link_density=1.0),
+              Block("Figures by district:"), Block(PARA + " Table follows.")]
+    doc = doc_of(blocks)
+    decisions = decide_blocks(doc, np.array([0.95, 0.45, 0.05, 0.45, 0.9]), score_redundancy(doc, CFG), CFG)
+    assert not decisions[1].keep and decisions[1].reason == decisions[2].reason == "navigation"
+    assert decisions[3].keep  # it introduces a kept paragraph
+
+
 def test_drop_reason_shapes():
     assert drop_reason(Block("Home", kind="list", link_density=1.0)) == "navigation"
     assert drop_reason(Block("Estimated read time 6 min read", kind="paragraph")) == "page-meta"

@@ -59,16 +59,10 @@ def test_expected_texts_are_on_the_page(page):
 
 # Where the shipped model still fails a class, the test says so instead of hiding it: these
 # are expected failures (xfail, not strict, so a model that fixes one shows up as XPASS).
-# The threshold (0.3) that wins recall on AEB keeps these short junk lines; see models/README.md.
 JUNK_STILL_KEPT = {
-    "newsletter": "short sign-up/confirmation lines inside the body pass the 0.3 threshold",
-    "related": "the 'More ancient discoveries:' label line is kept",
-    "reprint": "the licensing line reads like a body sentence",
-    "about_footer": "'About X<br>description' boilerplate after a press release is kept",
+    "about_footer": "'About X<br>description' boilerplate after a press release reads like body text to the model",
 }
-BODY_STILL_LOST = {
-    "headline_repeated": "the short closing paragraph after the repeated headline is dropped as promo",
-}
+BODY_STILL_LOST: dict[str, str] = {}
 
 
 def _page_params(known: dict[str, str]) -> list:
