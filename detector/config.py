@@ -38,7 +38,9 @@ class Config:
     """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
     much relevance to stay (the model alone keeps short box lines at 0.3-0.5)."""
     lead_in_min_relevance: float = 0.5
-    """A line ending in ':' whose next paragraph is dropped goes with it below this relevance."""
+    """A line ending in ':' and what it introduces stand or fall together: below this relevance
+    it goes with a dropped next paragraph; from it up, it keeps the rows of the list or table
+    under it that have at least ``heading_rescue_min_relevance``."""
     container_rescue_min_relevance: float = 0.2
     """A dropped paragraph of at least ``container_rescue_min_words`` words, in the same element
     path as two or more confidently kept body paragraphs, is kept from this relevance up."""

@@ -66,6 +66,7 @@ def decide_blocks(
             red.duplicate_of is not None
             and red.score >= config.duplicate_threshold
             and len(tokens(block.text)) >= config.duplicate_min_words
+            and not _repeated_in_another_section(blocks, red.duplicate_of, i)
         ):
             reason = "duplicate"
         elif relevance[i] < config.relevance_threshold:
@@ -74,7 +75,7 @@ def decide_blocks(
         reasons.append(reason)
     _rescue_in_body_container(blocks, relevance, keep, reasons, config)
     _drop_weak_box_lines(blocks, relevance, keep, reasons, config.box_min_relevance)
-    _lead_ins_follow_next(blocks, relevance, keep, reasons, config.lead_in_min_relevance)
+    _lead_ins_and_what_they_introduce(blocks, relevance, keep, reasons, config)
     if config.keep_headings_with_section:
         _headings_follow_sections(blocks, relevance, keep, reasons, config.heading_rescue_min_relevance)
     return [
@@ -90,6 +91,15 @@ def decide_blocks(
         )
         for i, block in enumerate(blocks)
     ]
+
+
+def _repeated_in_another_section(blocks: Sequence[Block], first: int, repeat: int) -> bool:
+    """The repeat sits in the same element path as its first copy but under another heading:
+    structured content that legitimately repeats (plan A and plan B of a meal plan list the same
+    dish), not a page that prints its text twice."""
+    return blocks[first].path == blocks[repeat].path and any(
+        b.kind == "heading" for b in blocks[first + 1 : repeat]
+    )
 
 
 def _first_title(blocks: Sequence[Block]) -> int:
@@ -142,13 +152,33 @@ def _drop_weak_box_lines(
             keep[i], reasons[i] = False, "page-meta"
 
 
-def _lead_ins_follow_next(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
+def _lead_ins_and_what_they_introduce(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
 ) -> None:
-    """A weak line ending in ':' introduces what follows it ("More stories:"): it goes when that goes."""
-    for i in range(len(blocks) - 1):
-        if keep[i] and not keep[i + 1] and relevance[i] < min_relevance and blocks[i].text.rstrip().endswith((":", "：")):
+    """A line ending in ':' and the list or table it introduces stand or fall together: a weak
+    lead-in goes with the links under it ("More stories:"), and a confident one keeps the rows
+    of its table or list that the model only doubted ("Final standings after 36 races:")."""
+    n = len(blocks)
+    for i in range(n - 1):
+        if not keep[i] or not blocks[i].text.rstrip().endswith((":", "：")):
+            continue
+        if not keep[i + 1] and relevance[i] < config.lead_in_min_relevance:
             keep[i], reasons[i] = False, reasons[i + 1]
+        elif relevance[i] >= config.lead_in_min_relevance and blocks[i + 1].kind in ("list", "table"):
+            for j in _same_run(blocks, i + 1):
+                if not keep[j] and reasons[j] in ("low-relevance", "navigation", "page-meta", "promo") and (
+                    relevance[j] >= config.heading_rescue_min_relevance
+                ):
+                    keep[j], reasons[j] = True, None
+
+
+def _same_run(blocks: Sequence[Block], start: int) -> range:
+    """``start`` and the blocks after it of the same kind under the same parent element."""
+    kind, parent = blocks[start].kind, blocks[start].path.rsplit("/", 1)[0]
+    end = start
+    while end < len(blocks) and blocks[end].kind == kind and blocks[end].path.rsplit("/", 1)[0] == parent:
+        end += 1
+    return range(start, end)
 
 
 def _headings_follow_sections(

@@ -79,6 +79,30 @@ def test_lead_in_line_follows_what_it_introduces():
     assert decisions[3].keep  # it introduces a kept paragraph
 
 
+def test_confident_lead_in_keeps_its_table():
+    rows = [Block(f"{k} Team {k} {40 - k} points", kind="table", tag="tr", path="div.body/table/tbody/tr") for k in range(1, 5)]
+    blocks = [Block(PARA, path="div.body/p"), Block("Final standings after 36 races:", path="div.body/p"), *rows,
+              Block("Other table", kind="table", tag="tr", path="div.side/table/tbody/tr")]
+    doc = doc_of(blocks)
+    relevance = np.array([0.95, 0.7, 0.26, 0.24, 0.15, 0.28, 0.25])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    assert [d.keep for d in decisions] == [True, True, True, True, False, True, False]
+    doubtful = relevance.copy()
+    doubtful[1] = 0.4  # a doubted lead-in rescues nothing
+    assert [d.keep for d in decide_blocks(doc, doubtful, score_redundancy(doc, CFG), CFG)][2:] == [False] * 5
+
+
+def test_repeat_under_another_heading_in_the_same_container_is_kept():
+    dish = "Asparagus and eggs: one cup of asparagus, two poached eggs and half a cup of sweet potato, roasted."
+    blocks = [Block("Plan A", kind="heading", tag="h2", path="div.body/h2"), Block(dish, path="div.body/p"),
+              Block("Plan B", kind="heading", tag="h2", path="div.body/h2"), Block(dish, path="div.body/p"),
+              Block(dish, path="div.mobile.copy/p")]
+    doc = doc_of(blocks)
+    decisions = decide_blocks(doc, np.full(5, 0.9), score_redundancy(doc, CFG), CFG)
+    assert decisions[3].keep  # plan B legitimately lists the same dish
+    assert not decisions[4].keep and decisions[4].reason == "duplicate"  # the page printing it again
+
+
 def test_drop_reason_shapes():
     assert drop_reason(Block("Home", kind="list", link_density=1.0)) == "navigation"
     assert drop_reason(Block("Estimated read time 6 min read", kind="paragraph")) == "page-meta"
