@@ -19,8 +19,9 @@ _DIGIT = re.compile(r"\d")
 _NAV_HINTS = frozenset(PATH_HINTS["nav"] + PATH_HINTS["related"] + PATH_HINTS["share"])
 _META_HINTS = frozenset(PATH_HINTS["meta"] + PATH_HINTS["footer"])
 _PATH_WORDS = re.compile(r"[./\s]+")
-# class/id words that name a box around the article rather than the article: a sign-up box
-# (promo) or a footer / licensing notice (page-meta)
+# class/id words that name a box around the article rather than the article: a menu (when its
+# text is links), a sign-up box (promo) or a footer / licensing notice (page-meta)
+_MENU = frozenset(PATH_HINTS["nav"])
 _SIGNUP_BOX = frozenset(PATH_HINTS["newsletter"])
 _NOTICE_BOX = frozenset(PATH_HINTS["footer"]) | {"license", "licensing", "reprint", "reprints", "rights", "permissions", "disclaimer"}
 
@@ -140,13 +141,15 @@ def _rescue_in_body_container(
 def _drop_weak_box_lines(
     blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
 ) -> None:
-    """Lines the model half believes, inside markup named as a sign-up box or a footer/licensing
-    notice, go: the markup says what they are."""
+    """Lines the model half believes, inside markup named as a menu (links), a sign-up box or a
+    footer/licensing notice, go: the markup says what they are."""
     for i, block in enumerate(blocks):
         if not keep[i] or block.kind == "title" or relevance[i] >= min_relevance:
             continue
         words = _class_words(block.path)
-        if words & _SIGNUP_BOX:
+        if words & _MENU and block.link_density >= 0.5:
+            keep[i], reasons[i] = False, "navigation"
+        elif words & _SIGNUP_BOX:
             keep[i], reasons[i] = False, "promo"
         elif words & _NOTICE_BOX:
             keep[i], reasons[i] = False, "page-meta"
