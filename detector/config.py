@@ -37,6 +37,9 @@ class Config:
     box_min_relevance: float = 0.6
     """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
     much relevance to stay (the model alone keeps short box lines at 0.3-0.5)."""
+    ruled_section_min_relevance: float = 0.8
+    """After the article's confident body, a part set apart by a thematic break (``<hr>``,
+    "---") with no heading since needs this much relevance: it is usually end matter."""
     lead_in_min_relevance: float = 0.5
     """A line ending in ':' and what it introduces stand or fall together: below this relevance
     it goes with a dropped next paragraph; from it up, it keeps the rows of the list or table

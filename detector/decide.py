@@ -76,6 +76,7 @@ def decide_blocks(
         reasons.append(reason)
     _rescue_in_body_container(blocks, relevance, keep, reasons, config)
     _drop_weak_box_lines(blocks, relevance, keep, reasons, config.box_min_relevance)
+    _drop_weak_ruled_off_sections(blocks, relevance, keep, reasons, config.ruled_section_min_relevance)
     _lead_ins_and_what_they_introduce(blocks, relevance, keep, reasons, config)
     if config.keep_headings_with_section:
         _headings_follow_sections(blocks, relevance, keep, reasons, config.heading_rescue_min_relevance)
@@ -155,6 +156,33 @@ def _drop_weak_box_lines(
             keep[i], reasons[i] = False, "page-meta"
 
 
+def in_ruled_section(blocks: Sequence[Block]) -> list[bool]:
+    """For each block: it comes after a thematic break with no heading since (the part of a
+    page a rule sets apart: end notes, "About the company" under a press release)."""
+    out, ruled = [], False
+    for block in blocks:
+        if block.after_rule:
+            ruled = True
+        elif block.kind in ("heading", "title"):
+            ruled = False
+        out.append(ruled)
+    return out
+
+
+def _drop_weak_ruled_off_sections(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
+) -> None:
+    """After the article's confident body, a part set apart by a thematic break (``<hr>``,
+    "---") is end matter (company boilerplate, notes) unless the model is sure of it."""
+    ruled = in_ruled_section(blocks)
+    seen_body = False
+    for i, block in enumerate(blocks):
+        if not ruled[i] and keep[i] and relevance[i] >= 0.8:
+            seen_body = True
+        elif ruled[i] and seen_body and keep[i] and relevance[i] < min_relevance and block.kind != "title":
+            keep[i], reasons[i] = False, drop_reason(block)
+
+
 def _lead_ins_and_what_they_introduce(
     blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
 ) -> None:
@@ -169,8 +197,11 @@ def _lead_ins_and_what_they_introduce(
             keep[i], reasons[i] = False, reasons[i + 1]
         elif relevance[i] >= config.lead_in_min_relevance and blocks[i + 1].kind in ("list", "table"):
             for j in _same_run(blocks, i + 1):
-                if not keep[j] and reasons[j] in ("low-relevance", "navigation", "page-meta", "promo") and (
-                    relevance[j] >= config.heading_rescue_min_relevance
+                if (
+                    not keep[j]
+                    and reasons[j] in ("low-relevance", "navigation", "page-meta", "promo")
+                    and relevance[j] >= config.heading_rescue_min_relevance
+                    and blocks[j].link_density < 0.5  # rows of data, not a list of links
                 ):
                     keep[j], reasons[j] = True, None
 

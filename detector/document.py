@@ -69,6 +69,8 @@ class Block:
     extractor_overlap: float = 1.0
     in_main: bool = True
     boilerplate_path: bool = False
+    after_rule: bool = False
+    """A thematic break (``<hr>``, or a separator line in text) comes right before this block."""
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,22 @@ def test_repeat_under_another_heading_in_the_same_container_is_kept():
     assert not decisions[4].keep and decisions[4].reason == "duplicate"  # the page printing it again
 
 
+def test_weak_part_ruled_off_after_the_body_is_dropped():
+    about = "Example Health builds sensors and software for hospitals, and it works with sixty hospital groups in Europe."
+    contact = "Press office: call the switchboard any weekday between nine in the morning and five."
+    second = "Officials said the next report would follow in spring, once every district had filed."
+    notes = "The figures were checked against the council's own records before publication here."
+    blocks = [Block(PARA), Block(second), Block(about, after_rule=True), Block(contact),
+              Block("Notes", kind="heading", tag="h2"), Block(notes)]
+    doc = doc_of(blocks)
+    decisions = decide_blocks(doc, np.array([0.95, 0.9, 0.7, 0.9, 0.9, 0.7]), score_redundancy(doc, CFG), CFG)
+    assert [d.keep for d in decisions] == [True, True, False, True, True, True]
+    assert decisions[2].reason == "promo"
+    # before any confident body paragraph, a rule sets nothing apart
+    early = decide_blocks(doc, np.array([0.5, 0.5, 0.7, 0.9, 0.9, 0.7]), score_redundancy(doc, CFG), CFG)
+    assert early[2].keep
+
+
 def test_drop_reason_shapes():
     assert drop_reason(Block("Home", kind="list", link_density=1.0)) == "navigation"
     assert drop_reason(Block("Estimated read time 6 min read", kind="paragraph")) == "page-meta"

@@ -93,3 +93,21 @@ def test_text_paragraph_splitting():
     assert split_paragraphs("a b\n\nc d\n\n\n e f ") == ["a b", "c d", "e f"]
     assert split_paragraphs("one\ntwo\nthree") == ["one", "two", "three"]
     assert split_paragraphs("a\r\n\r\nb") == ["a", "b"]
+
+
+def test_thematic_breaks_mark_the_next_block():
+    html = ("<html><body><article><p>First paragraph of the story, long enough to count.</p><hr>"
+            "<div><p><b>About Example</b><br>Example makes things.</p><p>Contact us.</p></div></article></body></html>")
+    blocks = doc_of(html, format="html").blocks
+    assert [(b.text, b.after_rule) for b in blocks] == [
+        ("First paragraph of the story, long enough to count.", False),
+        ("About Example Example makes things.", True),
+        ("Contact us.", False),
+    ]
+    text = "Headline Of The Story\n\nA paragraph of the story.\n\n* * *\n\nEnd matter here.\n\n---\n\n- a list item, not a rule"
+    assert [(b.text, b.after_rule) for b in doc_of(text, format="text").blocks] == [
+        ("Headline Of The Story", False),
+        ("A paragraph of the story.", False),
+        ("End matter here.", True),
+        ("- a list item, not a rule", True),
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import lxml.etree as etree
 import lxml.html
@@ -45,6 +46,15 @@ KIND_BY_TAG = {
 }  # fmt: skip
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+
+
+class RawBlock(NamedTuple):
+    """A block's text as walked, before its signals are computed."""
+
+    text: str
+    owner: lxml.html.HtmlElement
+    link_chars: int
+    after_rule: bool
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,8 @@ class _BlockBuilder:
     def __init__(self, max_blocks: int, max_chars: int) -> None:
         self.parts: list[str] = []
         self.link_chars = 0
-        self.raw: list[tuple[str, lxml.html.HtmlElement, int]] = []
+        self.raw: list[RawBlock] = []
+        self.rule_pending = False
         self.max_blocks = max_blocks
         self.max_chars = max_chars
         self.truncated = False
@@ -127,10 +138,11 @@ class _BlockBuilder:
         if len(self.raw) >= self.max_blocks:
             self.truncated = True
             return
-        self.raw.append((text[: self.max_chars], owner, link_chars))
+        self.raw.append(RawBlock(text[: self.max_chars], owner, link_chars, self.rule_pending))
+        self.rule_pending = False
 
 
-def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[tuple[str, lxml.html.HtmlElement, int]], bool]:
+def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[RawBlock], bool]:
     # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
@@ -156,6 +168,8 @@ def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[tuple
             if tag in BLOCK_TAGS:
                 builder.flush(owners[-1])
                 owners.append(el)
+                if tag == "hr":
+                    builder.rule_pending = True
             elif tag == "a":
                 link_depth += 1
             builder.add(el.text, link_depth > 0)
@@ -226,10 +240,10 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     title_key = normalize_space(title or "").casefold()
     paths: dict[lxml.html.HtmlElement, str] = {}
     h1_seen = False
-    total_chars = sum(len(t) for t, _, _ in raw_blocks) or 1
+    total_chars = sum(len(raw.text) for raw in raw_blocks) or 1
     offset = 0
     blocks: list[Block] = []
-    for block_text, owner, link_chars in raw_blocks:
+    for block_text, owner, link_chars, after_rule in raw_blocks:
         tag = owner.tag.lower() if isinstance(owner.tag, str) else "div"
         ancestors = [owner, *owner.iterancestors()]
         in_main = main is not None and any(a is main for a in ancestors)
@@ -255,17 +269,18 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
                 depth=len(ancestors),
                 extractor_overlap=overlap,
                 in_main=in_main,
+                after_rule=after_rule,
             )
         )
         offset += len(block_text)
     return HtmlExtraction(title, language, tuple(blocks), truncated)
 
 
-def main_container(raw_blocks: list[tuple[str, lxml.html.HtmlElement, int]]) -> lxml.html.HtmlElement | None:
+def main_container(raw_blocks: list[RawBlock]) -> lxml.html.HtmlElement | None:
     """The element holding most of the page's prose (readability's idea: long, link-poor
     paragraphs vote for their parent and, half as much, their grandparent)."""
     scores: dict[lxml.html.HtmlElement, float] = {}
-    for text, owner, link_chars in raw_blocks:
+    for text, owner, link_chars, _ in raw_blocks:
         if len(text) < 80 or link_chars > 0.3 * len(text):
             continue
         vote = 1.0 + text.count(",") + text.count("，") + text.count("、") + min(3.0, len(text) / 100)

@@ -12,12 +12,27 @@ from detector.extract.textutil import normalize_space
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _FINAL_PUNCT = tuple(".!?:;,…。！？、»\"'”)")
 _DIGIT = re.compile(r"\d")
+_RULE_LINE = re.compile(r"(?:[-*_=~#•·] ?){3,}")
 
 
 def split_paragraphs(text: str) -> list[str]:
+    return [p for p, _ in paragraphs_and_rules(text)]
+
+
+def paragraphs_and_rules(text: str) -> list[tuple[str, bool]]:
+    """The paragraphs of ``text``, each with whether a separator line ("---", "* * *") precedes it."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     chunks = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
-    return [p for p in (normalize_space(c) for c in chunks) if p and any(ch.isalnum() for ch in p)]
+    out: list[tuple[str, bool]] = []
+    rule = False
+    for chunk in chunks:
+        para = normalize_space(chunk)
+        if _RULE_LINE.fullmatch(para):
+            rule = True
+        elif para and any(ch.isalnum() for ch in para):
+            out.append((para, rule))
+            rule = False
+    return out
 
 
 def is_heading_like(text: str) -> bool:
@@ -38,14 +53,14 @@ def is_meta_like(text: str) -> bool:
 
 
 def extract_text(text: str, config: Config) -> tuple[str | None, tuple[Block, ...], bool]:
-    paragraphs = split_paragraphs(text)
+    paragraphs = paragraphs_and_rules(text)
     truncated = len(paragraphs) > config.max_blocks
     paragraphs = paragraphs[: config.max_blocks]
-    total = sum(len(p) for p in paragraphs) or 1
+    total = sum(len(p) for p, _ in paragraphs) or 1
     blocks: list[Block] = []
     title: str | None = None
     offset = 0
-    for i, para in enumerate(paragraphs):
+    for i, (para, after_rule) in enumerate(paragraphs):
         para = para[: config.max_block_chars]
         if is_meta_like(para):
             kind = "meta"
@@ -62,6 +77,7 @@ def extract_text(text: str, config: Config) -> tuple[str | None, tuple[Block, ..
                 tag={"title": "h1", "heading": "h2"}.get(kind, "p"),
                 position=offset / total,
                 extractor_overlap=1.0,
+                after_rule=after_rule,
             )
         )
         offset += len(para)
