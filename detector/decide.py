@@ -118,6 +118,10 @@ def _class_words(path: str) -> set[str]:
     return words
 
 
+def _inside_tag(path: str, tag: str) -> bool:
+    return any(segment.partition(".")[0] == tag for segment in path.lower().split("/"))
+
+
 def _rescue_in_body_container(
     blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
 ) -> None:
@@ -148,7 +152,7 @@ def _drop_weak_box_lines(
         if not keep[i] or block.kind == "title" or relevance[i] >= min_relevance:
             continue
         words = _class_words(block.path)
-        if words & _MENU and block.link_density >= 0.5:
+        if (words & _MENU or _inside_tag(block.path, "nav")) and block.link_density >= 0.5:
             keep[i], reasons[i] = False, "navigation"
         elif words & _SIGNUP_BOX:
             keep[i], reasons[i] = False, "promo"
