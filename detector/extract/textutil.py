@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -18,6 +19,20 @@ def normalize_space(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """``\\w+`` runs, the benchmark's own tokenisation (language-neutral)."""
     return _TOKEN.findall(text)
+
+
+# Every stage (extraction, features, redundancy, decide, quality) tokenises the same block
+# texts: the caches make that once per text. Big enough for the blocks of a large page.
+@lru_cache(maxsize=8192)
+def cached_tokens(text: str) -> tuple[str, ...]:
+    """``tokens(text)`` as a tuple, remembered for the texts seen last."""
+    return tuple(_TOKEN.findall(text))
+
+
+@lru_cache(maxsize=8192)
+def cached_folded_tokens(text: str) -> tuple[str, ...]:
+    """``cached_tokens(text)``, each casefolded."""
+    return tuple(t.casefold() for t in cached_tokens(text))
 
 
 def token_shingles(toks: Sequence[str], n: int = 3) -> list[int]:
