@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from detector.config import Config
 from detector.document import REASONS, Block, Document, ParagraphScore
-from detector.extract.textutil import tokens
+from detector.extract.textutil import cached_tokens
 from detector.features import PATH_HINTS
 from detector.redundancy import Redundancy, fingerprint
 
@@ -21,10 +22,15 @@ _META_HINTS = frozenset(PATH_HINTS["meta"] + PATH_HINTS["footer"])
 _PATH_WORDS = re.compile(r"[./\s]+")
 
 
+@lru_cache(maxsize=4096)
+def _path_words(path: str) -> frozenset[str]:
+    return frozenset(_PATH_WORDS.split(path.lower()))
+
+
 def drop_reason(block: Block) -> str:
     """Why a block the model finds irrelevant is not article text (a best guess from its shape)."""
-    n_tokens = len(tokens(block.text))
-    path_words = set(_PATH_WORDS.split(block.path.lower()))
+    n_tokens = len(cached_tokens(block.text))
+    path_words = _path_words(block.path)
     if block.link_density >= 0.5:
         return "navigation"
     if block.kind == "meta" or "©" in block.text:
@@ -49,10 +55,11 @@ def decide_blocks(
     blocks = doc.blocks
     keep: list[bool] = []
     reasons: list[str | None] = []
+    first_title = _first_title(blocks)
     for i, block in enumerate(blocks):
         red = redundancy[i]
         reason: str | None = None
-        if block.kind == "title" and i == _first_title(blocks):
+        if block.kind == "title" and i == first_title:
             reason = None
         elif template_fingerprints and fingerprint(block.text) in template_fingerprints:
             reason = "template"
@@ -61,7 +68,7 @@ def decide_blocks(
         elif (
             red.duplicate_of is not None
             and red.score >= config.duplicate_threshold
-            and len(tokens(block.text)) >= config.duplicate_min_words
+            and len(cached_tokens(block.text)) >= config.duplicate_min_words
         ):
             reason = "duplicate"
         elif relevance[i] < config.relevance_threshold:

@@ -18,7 +18,7 @@ import trafilatura
 
 from detector.config import Config
 from detector.document import Block
-from detector.extract.textutil import normalize_space, token_shingles, tokens
+from detector.extract.textutil import cached_tokens, normalize_space, token_shingles, tokens
 
 SKIP_TAGS = frozenset(
     {
@@ -238,7 +238,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
             kind = "title"
             h1_seen = True
-        block_tokens = tokens(block_text)
+        block_tokens = cached_tokens(block_text)
         if len(block_tokens) < 3:
             overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
         else:
