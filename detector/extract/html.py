@@ -10,7 +10,9 @@ when to overrule it (teaser lists it keeps, second halves of split bodies it los
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import lxml.etree as etree
 import lxml.html
@@ -98,13 +100,21 @@ def _is_hidden(el: lxml.html.HtmlElement) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
+class RawBlock(NamedTuple):
+    text: str
+    owner: lxml.html.HtmlElement
+    link_chars: int
+    ancestors: tuple[lxml.html.HtmlElement, ...]
+    """The elements from the root down to ``owner`` (inclusive)."""
+
+
 class _BlockBuilder:
     """Gathers text between block boundaries; one instance per page."""
 
     def __init__(self, max_blocks: int, max_chars: int) -> None:
         self.parts: list[str] = []
         self.link_chars = 0
-        self.raw: list[tuple[str, lxml.html.HtmlElement, int]] = []
+        self.raw: list[RawBlock] = []
         self.max_blocks = max_blocks
         self.max_chars = max_chars
         self.truncated = False
@@ -115,7 +125,9 @@ class _BlockBuilder:
             if in_link:
                 self.link_chars += len(text.strip())
 
-    def flush(self, owner: lxml.html.HtmlElement) -> None:
+    def flush(self, owner: lxml.html.HtmlElement, lineage: Sequence[lxml.html.HtmlElement], depth: int) -> None:
+        """Close the gathered text into a block of ``owner``, whose ancestors (root first, owner
+        last) are ``lineage[:depth]``."""
         if not self.parts:
             return
         text = normalize_space("".join(self.parts))
@@ -127,26 +139,30 @@ class _BlockBuilder:
         if len(self.raw) >= self.max_blocks:
             self.truncated = True
             return
-        self.raw.append((text[: self.max_chars], owner, link_chars))
+        self.raw.append(RawBlock(text[: self.max_chars], owner, link_chars, tuple(lineage[:depth])))
 
 
-def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[tuple[str, lxml.html.HtmlElement, int]], bool]:
+def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[RawBlock], bool]:
     # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
-    owners: list[lxml.html.HtmlElement] = [root]
-    skipped: set[lxml.html.HtmlElement] = set()
+    # the elements entered and not yet left, root first: each block's ancestors, without
+    # asking lxml for them (and creating their Python proxies) block by block
+    lineage: list[lxml.html.HtmlElement] = []
+    owners: list[tuple[lxml.html.HtmlElement, int]] = [(root, 1)]  # block elements open, with their depth
+    skipped: lxml.html.HtmlElement | None = None  # its "end" event comes next; only its tail counts
     link_depth = 0
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag if isinstance(el.tag, str) else None
         if event == "start":
+            lineage.append(el)
             if tag is None:  # comment or processing instruction: only its tail is text
                 continue
             tag = tag.lower()
             if tag in SKIP_TAGS or _is_hidden(el):
                 walker.skip_subtree()
-                skipped.add(el)  # its "end" event still arrives; only its tail counts
+                skipped = el
                 continue
             if tag == "br":
                 builder.add(" ", False)
@@ -154,24 +170,24 @@ def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[tuple
             if tag in ("td", "th"):
                 builder.add(" ", False)  # a table row is one block; its cells stay words apart
             if tag in BLOCK_TAGS:
-                builder.flush(owners[-1])
-                owners.append(el)
+                owner, depth = owners[-1]
+                builder.flush(owner, lineage, depth)
+                owners.append((el, len(lineage)))
             elif tag == "a":
                 link_depth += 1
             builder.add(el.text, link_depth > 0)
         else:
-            if tag is None:
-                builder.add(el.tail, link_depth > 0)
-                continue
-            if el in skipped:
-                skipped.discard(el)
-            elif owners[-1] is el:
-                builder.flush(el)
-                owners.pop()
-            elif tag.lower() == "a":
-                link_depth = max(0, link_depth - 1)
+            if tag is not None:
+                if el is skipped:
+                    skipped = None
+                elif owners[-1][0] is el:
+                    builder.flush(el, lineage, owners[-1][1])
+                    owners.pop()
+                elif tag.lower() == "a":
+                    link_depth = max(0, link_depth - 1)
             builder.add(el.tail, link_depth > 0)
-    builder.flush(owners[-1])
+            lineage.pop()
+    builder.flush(root, (root,), 1)
     return builder.raw, builder.truncated
 
 
@@ -226,13 +242,13 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     title_key = normalize_space(title or "").casefold()
     paths: dict[lxml.html.HtmlElement, str] = {}
     h1_seen = False
-    total_chars = sum(len(t) for t, _, _ in raw_blocks) or 1
+    total_chars = sum(len(b.text) for b in raw_blocks) or 1
     offset = 0
     blocks: list[Block] = []
-    for block_text, owner, link_chars in raw_blocks:
+    for block_text, owner, link_chars, lineage in raw_blocks:
         tag = owner.tag.lower() if isinstance(owner.tag, str) else "div"
-        ancestors = [owner, *owner.iterancestors()]
-        in_main = main is not None and any(a is main for a in ancestors)
+        ancestors = lineage[::-1]
+        in_main = main is not None and main in ancestors
         path = _path_of(owner, ancestors, paths)
         kind = KIND_BY_TAG.get(tag, "paragraph")
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
@@ -261,20 +277,20 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     return HtmlExtraction(title, language, tuple(blocks), truncated)
 
 
-def main_container(raw_blocks: list[tuple[str, lxml.html.HtmlElement, int]]) -> lxml.html.HtmlElement | None:
+def main_container(raw_blocks: list[RawBlock]) -> lxml.html.HtmlElement | None:
     """The element holding most of the page's prose (readability's idea: long, link-poor
     paragraphs vote for their parent and, half as much, their grandparent)."""
     scores: dict[lxml.html.HtmlElement, float] = {}
-    for text, owner, link_chars in raw_blocks:
+    for text, _, link_chars, lineage in raw_blocks:
         if len(text) < 80 or link_chars > 0.3 * len(text):
             continue
         vote = 1.0 + text.count(",") + text.count("，") + text.count("、") + min(3.0, len(text) / 100)
-        parent = owner.getparent()
-        if parent is None:
+        if len(lineage) < 2:
             continue
+        parent = lineage[-2]
         scores[parent] = scores.get(parent, 0.0) + vote
-        grandparent = parent.getparent()
-        if grandparent is not None:
+        if len(lineage) > 2:
+            grandparent = lineage[-3]
             scores[grandparent] = scores.get(grandparent, 0.0) + vote / 2
     if not scores:
         return None
