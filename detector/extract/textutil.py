@@ -41,7 +41,9 @@ def token_shingles(toks: Sequence[str], n: int = 3) -> list[int]:
         return []
     if len(toks) < n:
         return [zlib.crc32("\x1f".join(toks).encode("utf-8"))]
-    return [zlib.crc32("\x1f".join(toks[i : i + n]).encode("utf-8")) for i in range(len(toks) - n + 1)]
+    grams = zip(*(toks[k:] for k in range(n)))
+    # chained maps keep the per-shingle work in C: join, encode (UTF-8), hash
+    return list(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
 
 
 def split_sentences(text: str) -> list[str]:
