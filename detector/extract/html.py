@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import lxml.etree as etree
-import lxml.html
 import trafilatura
 
 from detector.config import Config
@@ -57,25 +57,38 @@ class HtmlExtraction:
     truncated: bool
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement | None:
+# lxml.html's own parser, minus its element classes: plain elements are cheaper to create
+# (one per element in the walk) and the walk needs none of HtmlElement's methods
+_PARSER = etree.HTMLParser()
+_string_content = etree.XPath("string()", smart_strings=False)  # HtmlElement.text_content()
+
+
+def parse_html(text: str) -> etree._Element | None:
+    """``lxml.html.document_fromstring`` with plain elements."""
     try:
-        root = lxml.html.document_fromstring(text)
+        return etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError):
         return None
-    return root
 
 
-def _path_token(el: lxml.html.HtmlElement) -> str:
+def _path_token(el: etree._Element) -> str:
     tag = el.tag if isinstance(el.tag, str) else ""
     attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"), el.get("itemprop"))))
     if not attrs:
         return tag
+    return tag + "." + _attribute_words(attrs)
+
+
+@lru_cache(maxsize=4096)
+def _attribute_words(attrs: str) -> str:
+    """The distinct lower-cased words of class/id/role/itemprop values, sorted, dot-joined
+    (pages repeat the same class strings on many elements)."""
     words = {w.lower() for w in _CLASS_SPLIT.split(attrs) if 1 < len(w) < 30}
-    return tag + "." + ".".join(sorted(words)[:12])
+    return ".".join(sorted(words)[:12])
 
 
 def _path_of(
-    el: lxml.html.HtmlElement, ancestors: list[lxml.html.HtmlElement], cache: dict[lxml.html.HtmlElement, str]
+    el: etree._Element, ancestors: list[etree._Element], cache: dict[etree._Element, str]
 ) -> str:
     """The tag/class path from the root to ``el``, memoised per element (blocks share prefixes)."""
     if el in cache:
@@ -93,7 +106,7 @@ def _path_of(
     return cache[el]
 
 
-def _is_hidden(el: lxml.html.HtmlElement) -> bool:
+def _is_hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
@@ -102,9 +115,9 @@ def _is_hidden(el: lxml.html.HtmlElement) -> bool:
 
 class RawBlock(NamedTuple):
     text: str
-    owner: lxml.html.HtmlElement
+    owner: etree._Element
     link_chars: int
-    ancestors: tuple[lxml.html.HtmlElement, ...]
+    ancestors: tuple[etree._Element, ...]
     """The elements from the root down to ``owner`` (inclusive)."""
 
 
@@ -125,7 +138,7 @@ class _BlockBuilder:
             if in_link:
                 self.link_chars += len(text.strip())
 
-    def flush(self, owner: lxml.html.HtmlElement, lineage: Sequence[lxml.html.HtmlElement], depth: int) -> None:
+    def flush(self, owner: etree._Element, lineage: Sequence[etree._Element], depth: int) -> None:
         """Close the gathered text into a block of ``owner``, whose ancestors (root first, owner
         last) are ``lineage[:depth]``."""
         if not self.parts:
@@ -142,15 +155,15 @@ class _BlockBuilder:
         self.raw.append(RawBlock(text[: self.max_chars], owner, link_chars, tuple(lineage[:depth])))
 
 
-def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[RawBlock], bool]:
+def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], bool]:
     # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
     # the elements entered and not yet left, root first: each block's ancestors, without
     # asking lxml for them (and creating their Python proxies) block by block
-    lineage: list[lxml.html.HtmlElement] = []
-    owners: list[tuple[lxml.html.HtmlElement, int]] = [(root, 1)]  # block elements open, with their depth
-    skipped: lxml.html.HtmlElement | None = None  # its "end" event comes next; only its tail counts
+    lineage: list[etree._Element] = []
+    owners: list[tuple[etree._Element, int]] = [(root, 1)]  # block elements open, with their depth
+    skipped: etree._Element | None = None  # its "end" event comes next; only its tail counts
     link_depth = 0
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
@@ -191,7 +204,7 @@ def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[RawBl
     return builder.raw, builder.truncated
 
 
-def page_title(root: lxml.html.HtmlElement) -> str | None:
+def page_title(root: etree._Element) -> str | None:
     for xpath in (
         '//meta[@property="og:title"]/@content',
         '//meta[@name="twitter:title"]/@content',
@@ -200,13 +213,13 @@ def page_title(root: lxml.html.HtmlElement) -> str | None:
     ):
         found = root.xpath(xpath)
         for item in found[:3]:
-            text = normalize_space(item if isinstance(item, str) else item.text_content())
+            text = normalize_space(item if isinstance(item, str) else _string_content(item))
             if text:
                 return text[:500]
     return None
 
 
-def page_language(root: lxml.html.HtmlElement) -> str | None:
+def page_language(root: etree._Element) -> str | None:
     for value in (
         root.get("lang"),
         root.get("{http://www.w3.org/XML/1998/namespace}lang"),
@@ -240,7 +253,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     kept_short = set(token_shingles(kept_tokens, 1)) | set(token_shingles(kept_tokens, 2))
     main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
-    paths: dict[lxml.html.HtmlElement, str] = {}
+    paths: dict[etree._Element, str] = {}
     h1_seen = False
     total_chars = sum(len(b.text) for b in raw_blocks) or 1
     offset = 0
@@ -259,7 +272,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
             overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
         else:
             block_shingles = token_shingles(block_tokens)
-            overlap = sum(1 for s in block_shingles if s in kept_shingles) / len(block_shingles)
+            overlap = sum(map(kept_shingles.__contains__, block_shingles)) / len(block_shingles)
         blocks.append(
             Block(
                 text=block_text,
@@ -277,10 +290,10 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     return HtmlExtraction(title, language, tuple(blocks), truncated)
 
 
-def main_container(raw_blocks: list[RawBlock]) -> lxml.html.HtmlElement | None:
+def main_container(raw_blocks: list[RawBlock]) -> etree._Element | None:
     """The element holding most of the page's prose (readability's idea: long, link-poor
     paragraphs vote for their parent and, half as much, their grandparent)."""
-    scores: dict[lxml.html.HtmlElement, float] = {}
+    scores: dict[etree._Element, float] = {}
     for text, _, link_chars, lineage in raw_blocks:
         if len(text) < 80 or link_chars > 0.3 * len(text):
             continue
