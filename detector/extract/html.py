@@ -88,7 +88,7 @@ def _attribute_words(attrs: str) -> str:
 
 
 def _path_of(
-    el: etree._Element, ancestors: list[etree._Element], cache: dict[etree._Element, str]
+    el: etree._Element, ancestors: Sequence[etree._Element], cache: dict[etree._Element, str]
 ) -> str:
     """The tag/class path from the root to ``el``, memoised per element (blocks share prefixes)."""
     if el in cache:
