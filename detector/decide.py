@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from detector.config import Config
 from detector.document import REASONS, Block, Document, ParagraphScore
-from detector.extract.textutil import tokens
+from detector.extract.textutil import cached_tokens
 from detector.features import PATH_HINTS
 from detector.redundancy import Redundancy, fingerprint
 
@@ -26,10 +27,15 @@ _SIGNUP_BOX = frozenset(PATH_HINTS["newsletter"])
 _NOTICE_BOX = frozenset(PATH_HINTS["footer"]) | {"license", "licensing", "reprint", "reprints", "rights", "permissions", "disclaimer"}
 
 
+@lru_cache(maxsize=4096)
+def _path_words(path: str) -> frozenset[str]:
+    return frozenset(_PATH_WORDS.split(path.lower()))
+
+
 def drop_reason(block: Block) -> str:
     """Why a block the model finds irrelevant is not article text (a best guess from its shape)."""
-    n_tokens = len(tokens(block.text))
-    path_words = set(_PATH_WORDS.split(block.path.lower()))
+    n_tokens = len(cached_tokens(block.text))
+    path_words = _path_words(block.path)
     if block.link_density >= 0.5:
         return "navigation"
     if block.kind == "meta" or "©" in block.text:
@@ -54,10 +60,11 @@ def decide_blocks(
     blocks = doc.blocks
     keep: list[bool] = []
     reasons: list[str | None] = []
+    first_title = _first_title(blocks)
     for i, block in enumerate(blocks):
         red = redundancy[i]
         reason: str | None = None
-        if block.kind == "title" and i == _first_title(blocks):
+        if block.kind == "title" and i == first_title:
             reason = None
         elif template_fingerprints and fingerprint(block.text) in template_fingerprints:
             reason = "template"
@@ -66,7 +73,7 @@ def decide_blocks(
         elif (
             red.duplicate_of is not None
             and red.score >= config.duplicate_threshold
-            and len(tokens(block.text)) >= config.duplicate_min_words
+            and len(cached_tokens(block.text)) >= config.duplicate_min_words
             and not _repeated_in_another_section(blocks, red.duplicate_of, i)
         ):
             reason = "duplicate"
@@ -108,16 +115,18 @@ def _first_title(blocks: Sequence[Block]) -> int:
     return next((i for i, b in enumerate(blocks) if b.kind == "title"), -1)
 
 
-def _class_words(path: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _class_words(path: str) -> frozenset[str]:
     """The class/id words of every element on ``path`` (tag names left out)."""
     words: set[str] = set()
     for segment in path.lower().split("/"):
         _, _, classes = segment.partition(".")
         if classes:
             words.update(classes.split("."))
-    return words
+    return frozenset(words)
 
 
+@lru_cache(maxsize=4096)
 def _inside_tag(path: str, tag: str) -> bool:
     return any(segment.partition(".")[0] == tag for segment in path.lower().split("/"))
 
@@ -128,7 +137,7 @@ def _rescue_in_body_container(
     """A full sentence in the very element path that holds the article's confident paragraphs is
     article text the model under-rated (a closing paragraph after a repeated headline)."""
     min_words = config.container_rescue_min_words
-    word_counts = [len(tokens(b.text)) for b in blocks]
+    word_counts = [len(cached_tokens(b.text)) for b in blocks]
     body_paths = Counter(
         b.path for i, b in enumerate(blocks) if keep[i] and relevance[i] >= 0.8 and word_counts[i] >= min_words
     )

@@ -12,12 +12,13 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from detector.document import Block, Document
-from detector.extract.textutil import tokens
+from detector.extract.textutil import cached_folded_tokens, cached_tokens, tokens
 from detector.language import stopwords
 
 PATH_HINTS: dict[str, tuple[str, ...]] = {
@@ -52,7 +53,6 @@ _URLISH = re.compile(r"https?://|www\.", re.I)
 _SENT_PUNCT = re.compile(r"[.!?。！？;]")
 _SEPARATORS = re.compile(r"[|•·»›/]")
 _DIGIT = re.compile(r"\d")
-_LETTER = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω]")
 _PUNCT = re.compile(r"[^\w\s]")
 _FINAL = tuple(".!?。！？\"'”»)…:")
@@ -77,23 +77,37 @@ for _name, _words in PATH_HINTS.items():
     for _w in _words:
         _HINTS_OF_WORD[_w] = (*_HINTS_OF_WORD.get(_w, ()), f"path_{_name}")
 _STRUCT = frozenset(STRUCT_TAGS)
+_HINT_COLUMNS = (*(f"path_{name}" for name in PATH_HINTS), *(f"in_{tag}" for tag in STRUCT_TAGS))
+_TEXT_COLUMNS = (
+    "log_chars", "log_tokens", "mean_token_len", "digit_ratio", "upper_ratio", "punct_ratio",
+    "sentence_punct_per_token", "ends_with_punct", "title_case_ratio", "stopword_ratio", "has_stoplist",
+    "has_copyright", "has_email", "has_url", "separator_ratio",
+)  # fmt: skip
+_COLUMN_INDEX = {name: j for j, name in enumerate(FEATURE_COLUMNS)}
 
 
-def _path_hints(path: str) -> dict[str, float]:
-    out = dict.fromkeys((f"path_{name}" for name in PATH_HINTS), 0.0)
-    out.update(dict.fromkeys((f"in_{tag}" for tag in STRUCT_TAGS), 0.0))
+@lru_cache(maxsize=4096)
+def _segment_hints(segment: str) -> tuple[int, ...]:
+    """Positions in ``_HINT_COLUMNS`` set by one lower-cased ``tag.class.words`` path segment."""
+    tag, _, classes = segment.partition(".")
+    hits = {f"in_{tag}"} if tag in _STRUCT else set()
+    for word in classes.split(".") if classes else ():
+        hits.update(_HINTS_OF_WORD.get(word, ()))
+    return tuple(j for j, name in enumerate(_HINT_COLUMNS) if name in hits)
+
+
+def _path_hints(path: str) -> list[float]:
+    """The ``_HINT_COLUMNS`` values of a block with this tag/class path."""
+    out = [0.0] * len(_HINT_COLUMNS)
     for segment in path.lower().split("/"):
-        tag, _, classes = segment.partition(".")
-        if tag in _STRUCT:
-            out[f"in_{tag}"] = 1.0
-        for word in classes.split(".") if classes else ():
-            for hint in _HINTS_OF_WORD.get(word, ()):
-                out[hint] = 1.0
+        for j in _segment_hints(segment):
+            out[j] = 1.0
     return out
 
 
-def _content_words(toks: Sequence[str], stops: frozenset[str]) -> Counter[str]:
-    return Counter(t for t in (w.casefold() for w in toks) if len(t) > 2 and t not in stops and not t.isdigit())
+def _content_words(folded: Sequence[str], stops: frozenset[str]) -> Counter[str]:
+    """Content words of casefolded tokens."""
+    return Counter(t for t in folded if len(t) > 2 and t not in stops and not t.isdigit())
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -109,13 +123,20 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / (na * nb)
 
 
-def _cosine_to_rest(block: Counter[str], whole: Counter[str], whole_norm2: float, included: bool) -> float:
+def _norm2(counts: Counter[str]) -> float:
+    return float(sum(v * v for v in counts.values()))
+
+
+def _cosine_to_rest(
+    block: Counter[str], block_norm2: float, whole: Counter[str], whole_norm2: float, included: bool
+) -> float:
     """Cosine between ``block`` and ``whole`` minus ``block`` (when ``block`` is part of it),
     without materialising the difference."""
     if not block or not whole:
         return 0.0
-    dot = float(sum(v * whole.get(k, 0) for k, v in block.items()))
-    b2 = float(sum(v * v for v in block.values()))
+    whole_get = whole.get
+    dot = float(sum(v * whole_get(k, 0) for k, v in block.items()))
+    b2 = block_norm2
     if included:
         dot -= b2
         rest2 = whole_norm2 - 2 * (dot + b2) + b2
@@ -128,25 +149,76 @@ def _cosine_to_rest(block: Counter[str], whole: Counter[str], whole_norm2: float
 
 def _distance_to_nearest(mask: np.ndarray) -> np.ndarray:
     """For each position, the distance (in blocks) to the nearest True in ``mask``."""
-    n = len(mask)
-    dist = np.full(n, float(n))
+    flags = mask.tolist()
+    n = len(flags)
+    dist = [n] * n
     last = None
     for i in range(n):
-        if mask[i]:
+        if flags[i]:
             last = i
         if last is not None:
             dist[i] = i - last
     last = None
     for i in range(n - 1, -1, -1):
-        if mask[i]:
+        if flags[i]:
             last = i
         if last is not None:
             dist[i] = min(dist[i], last - i)
-    return dist
+    return np.array(dist, dtype=float)
+
+
+def _mean_at(values: np.ndarray, idx: list[int]) -> float:
+    # np.mean of one value is that value: skip numpy's overhead for the many singleton groups
+    return float(values[idx[0]]) if len(idx) == 1 else float(np.mean(values[idx]))
 
 
 def _parent(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else path
+
+
+def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: frozenset[str]) -> tuple[float, ...]:
+    """The ``_TEXT_COLUMNS`` values of one block."""
+    nchar = len(text)
+    ntoks = len(toks)
+    word_chars = sum(map(len, toks))
+    n_digits = len(_DIGIT.findall(text))
+    # letters ([^\W\d_]) are the word characters (the tokens) that are neither digits nor "_"
+    n_letters = word_chars - n_digits - text.count("_")
+    alpha_words = [w for w in toks if w[:1].isalpha()]
+    lowered = text.lower()
+    return (
+        math.log1p(nchar),
+        math.log1p(ntoks),
+        (word_chars / ntoks) if ntoks else 0.0,
+        n_digits / nchar if nchar else 0.0,
+        len(_UPPER.findall(text)) / n_letters if n_letters else 0.0,
+        len(_PUNCT.findall(text)) / nchar if nchar else 0.0,
+        len(_SENT_PUNCT.findall(text)) / ntoks if ntoks else 0.0,
+        float(text.endswith(_FINAL)),
+        (sum(w[0].isupper() for w in alpha_words) / len(alpha_words)) if alpha_words else 0.0,
+        (sum(map(stops.__contains__, folded)) / ntoks) if (stops and ntoks) else -1.0,
+        float(bool(stops)),
+        float("©" in text or "(c)" in lowered),
+        # the substring tests are necessary for a match and much cheaper than the searches
+        float("@" in text and bool(_EMAIL.search(text))),
+        float(("://" in text or "w." in lowered) and bool(_URLISH.search(text))),
+        len(_SEPARATORS.findall(text)) / (ntoks + 1),
+    )
+
+
+def _tag_column(tag: str) -> str:
+    group = TAG_GROUPS.get(tag)
+    return f"tag_{group if group in TAG_NAMES else 'other'}"
+
+
+def _shifted(values: np.ndarray, by: int) -> np.ndarray:
+    """``values[i - by]`` at ``i`` (0.0 where that is outside the array)."""
+    out = np.zeros_like(values)
+    if by > 0:
+        out[by:] = values[:-by]
+    else:
+        out[:by] = values[-by:]
+    return out
 
 
 def featurize(doc: Document) -> pd.DataFrame:
@@ -156,107 +228,103 @@ def featurize(doc: Document) -> pd.DataFrame:
     if n == 0:
         return pd.DataFrame(columns=[*FEATURE_COLUMNS, "path"])
     stops = stopwords(doc.language)
-    is_html = float(doc.format == "html")
-    toks = [tokens(b.text) for b in blocks]
-    words = [_content_words(t, stops) for t in toks]
+    toks = [cached_tokens(b.text) for b in blocks]
+    folded = [cached_folded_tokens(b.text) for b in blocks]
+    words = [_content_words(f, stops) for f in folded]
+    paths = [b.path for b in blocks]
     overlap = np.array([b.extractor_overlap for b in blocks], dtype=float)
     n_tok = np.array([len(t) for t in toks], dtype=float)
     link = np.array([b.link_density for b in blocks], dtype=float)
+    in_main = np.array([float(b.in_main) for b in blocks])
     max_depth = max(b.depth for b in blocks) or 1
+    index = np.arange(n)
 
-    path_counts = Counter(b.path for b in blocks)
-    text_counts = Counter(b.text.casefold() for b in blocks)
+    # one matrix, filled a column (or a run of columns) at a time
+    X = np.zeros((n, len(FEATURE_COLUMNS)), order="F")
+
+    def put(name: str, values: object) -> None:
+        X[:, _COLUMN_INDEX[name]] = values
+
+    put("is_html", float(doc.format == "html"))
+    first = _COLUMN_INDEX[_TEXT_COLUMNS[0]]
+    X[:, first : first + len(_TEXT_COLUMNS)] = [
+        _text_shape(b.text, t, f, stops) for b, t, f in zip(blocks, toks, folded)
+    ]
+    put("link_density", link)
+    put("depth_rel", np.array([b.depth for b in blocks]) / max_depth)
+    put("position", [b.position for b in blocks])
+    put("index_rel", index / n)
+    put("index_from_end", [math.log1p(n - 1 - i) for i in range(n)])
+    for i, b in enumerate(blocks):
+        X[i, _COLUMN_INDEX[_tag_column(b.tag)]] = 1.0
+    for k in KIND_NAMES:
+        put(f"kind_{k}", [float(b.kind == k) for b in blocks])
+    row_of_path = {p: j for j, p in enumerate(dict.fromkeys(paths))}
+    hints = np.array([_path_hints(p) for p in row_of_path], dtype=float)
+    first = _COLUMN_INDEX[_HINT_COLUMNS[0]]
+    X[:, first : first + len(_HINT_COLUMNS)] = hints[[row_of_path[p] for p in paths]]
+
+    # trafilatura's extraction, around each block
     by_path: dict[str, list[int]] = {}
     by_parent: dict[str, list[int]] = {}
-    for i, b in enumerate(blocks):
-        by_path.setdefault(b.path, []).append(i)
-        by_parent.setdefault(_parent(b.path), []).append(i)
-    hints_cache: dict[str, dict[str, float]] = {}
-
-    path_mean = {p: float(np.mean(overlap[idx])) for p, idx in by_path.items()}
-    parent_mean = {p: float(np.mean(overlap[idx])) for p, idx in by_parent.items()}
-    extracted = np.flatnonzero(overlap >= 0.5)
-    dist_to_extracted = _distance_to_nearest(overlap >= 0.5)
+    for i, p in enumerate(paths):
+        by_path.setdefault(p, []).append(i)
+        by_parent.setdefault(_parent(p), []).append(i)
+    path_mean = {p: _mean_at(overlap, idx) for p, idx in by_path.items()}
+    parent_mean = {p: _mean_at(overlap, idx) for p, idx in by_parent.items()}
+    is_extracted = overlap >= 0.5
+    extracted = np.flatnonzero(is_extracted)
     first_ex, last_ex = (int(extracted[0]), int(extracted[-1])) if len(extracted) else (-1, -1)
-    weights = n_tok * overlap
-    extracted_share = float(weights.sum() / n_tok.sum()) if n_tok.sum() else 0.0
-    doc_words: Counter[str] = Counter()
-    extracted_words: Counter[str] = Counter()
-    for i, w in enumerate(words):
-        doc_words.update(w)
-        if overlap[i] >= 0.5:
-            extracted_words.update(w)
-    title_words = _content_words(tokens(doc.title or ""), stops)
-    doc_norm2 = float(sum(v * v for v in doc_words.values()))
-    extracted_norm2 = float(sum(v * v for v in extracted_words.values()))
-
-    in_main = np.array([float(b.in_main) for b in blocks])
-    main_share = float((n_tok * in_main).sum() / n_tok.sum()) if n_tok.sum() else 0.0
-    # windowed neighbour signals
+    lo, hi = np.maximum(0, index - 3), np.minimum(n, index + 4)
     cum = np.concatenate([[0.0], np.cumsum(overlap)])
     cum_link = np.concatenate([[0.0], np.cumsum(link)])
-    rows: list[dict[str, float]] = []
-    for i, b in enumerate(blocks):
-        text = b.text
-        t = toks[i]
-        nchar = len(text)
-        n_letters = len(_LETTER.findall(text))
-        ntoks = len(t)
-        alpha_words = [w for w in t if w[:1].isalpha()]
-        lo, hi = max(0, i - 3), min(n, i + 4)
-        if b.path not in hints_cache:
-            hints_cache[b.path] = _path_hints(b.path)
-        row = {
-            "is_html": is_html,
-            "log_chars": math.log1p(nchar),
-            "log_tokens": math.log1p(ntoks),
-            "mean_token_len": (sum(len(w) for w in t) / ntoks) if ntoks else 0.0,
-            "digit_ratio": len(_DIGIT.findall(text)) / nchar if nchar else 0.0,
-            "upper_ratio": len(_UPPER.findall(text)) / n_letters if n_letters else 0.0,
-            "punct_ratio": len(_PUNCT.findall(text)) / nchar if nchar else 0.0,
-            "sentence_punct_per_token": len(_SENT_PUNCT.findall(text)) / ntoks if ntoks else 0.0,
-            "ends_with_punct": float(text.endswith(_FINAL)),
-            "title_case_ratio": (sum(w[0].isupper() for w in alpha_words) / len(alpha_words)) if alpha_words else 0.0,
-            "stopword_ratio": (sum(1 for w in t if w.casefold() in stops) / ntoks) if (stops and ntoks) else -1.0,
-            "has_stoplist": float(bool(stops)),
-            "has_copyright": float("©" in text or "(c)" in text.lower()),
-            "has_email": float(bool(_EMAIL.search(text))),
-            "has_url": float(bool(_URLISH.search(text))),
-            "separator_ratio": len(_SEPARATORS.findall(text)) / (ntoks + 1),
-            "link_density": b.link_density,
-            "depth_rel": b.depth / max_depth,
-            "position": b.position,
-            "index_rel": i / n,
-            "index_from_end": math.log1p(n - 1 - i),
-            **{f"tag_{g}": 0.0 for g in TAG_NAMES},
-            **{f"kind_{k}": float(b.kind == k) for k in KIND_NAMES},
-            **hints_cache[b.path],
-            "extractor_overlap": overlap[i],
-            "overlap_prev": overlap[i - 1] if i > 0 else 0.0,
-            "overlap_next": overlap[i + 1] if i + 1 < n else 0.0,
-            "overlap_window": (cum[hi] - cum[lo] - overlap[i]) / max(1, hi - lo - 1),
-            "overlap_same_path": path_mean[b.path],
-            "overlap_same_parent": parent_mean[_parent(b.path)],
-            "inside_extracted_span": float(first_ex <= i <= last_ex),
-            "dist_to_extracted": math.log1p(dist_to_extracted[i]),
-            "extracted_share_doc": extracted_share,
-            "log_tokens_prev": math.log1p(n_tok[i - 1]) if i > 0 else 0.0,
-            "log_tokens_next": math.log1p(n_tok[i + 1]) if i + 1 < n else 0.0,
-            "link_density_window": (cum_link[hi] - cum_link[lo]) / (hi - lo),
-            "log_same_path_count": math.log1p(path_counts[b.path] - 1),
-            "same_text_count": float(text_counts[text.casefold()] - 1),
-            "sim_to_title": _cosine(words[i], title_words),
-            "sim_to_doc": _cosine_to_rest(words[i], doc_words, doc_norm2, True),
-            "sim_to_extracted": _cosine_to_rest(words[i], extracted_words, extracted_norm2, overlap[i] >= 0.5),
-            "doc_log_blocks": math.log1p(n),
-            "in_main_container": in_main[i],
-            "main_share_doc": main_share,
-            "in_main_container_prev": in_main[i - 1] if i > 0 else 0.0,
-            "in_main_container_next": in_main[i + 1] if i + 1 < n else 0.0,
-            "path": b.path,
-        }
-        row[f"tag_{TAG_GROUPS.get(b.tag, 'other') if TAG_GROUPS.get(b.tag) in TAG_NAMES else 'other'}"] = 1.0
-        rows.append(row)
-    return pd.DataFrame(rows, columns=[*FEATURE_COLUMNS, "path"])
+    put("extractor_overlap", overlap)
+    put("overlap_prev", _shifted(overlap, 1))
+    put("overlap_next", _shifted(overlap, -1))
+    put("overlap_window", (cum[hi] - cum[lo] - overlap) / np.maximum(1, hi - lo - 1))
+    put("overlap_same_path", [path_mean[p] for p in paths])
+    put("overlap_same_parent", [parent_mean[_parent(p)] for p in paths])
+    put("inside_extracted_span", (first_ex <= index) & (index <= last_ex))
+    put("dist_to_extracted", [math.log1p(d) for d in _distance_to_nearest(is_extracted)])
+    put("extracted_share_doc", float((n_tok * overlap).sum() / n_tok.sum()) if n_tok.sum() else 0.0)
+    log_tokens = np.array([math.log1p(x) for x in n_tok])
+    put("log_tokens_prev", _shifted(log_tokens, 1))
+    put("log_tokens_next", _shifted(log_tokens, -1))
+    put("link_density_window", (cum_link[hi] - cum_link[lo]) / (hi - lo))
+    path_counts = Counter(paths)
+    put("log_same_path_count", [math.log1p(path_counts[p] - 1) for p in paths])
+    keys = [b.text.casefold() for b in blocks]
+    text_counts = Counter(keys)
+    put("same_text_count", [float(text_counts[k] - 1) for k in keys])
+
+    # topic fit
+    doc_words: Counter[str] = Counter()
+    extracted_words: Counter[str] = Counter()
+    for w, ex in zip(words, is_extracted.tolist()):
+        doc_words.update(w)
+        if ex:
+            extracted_words.update(w)
+    title_words = _content_words([t.casefold() for t in tokens(doc.title or "")], stops)
+    doc_norm2 = _norm2(doc_words)
+    extracted_norm2 = _norm2(extracted_words)
+    norms2 = [_norm2(w) for w in words]
+    put("sim_to_title", [_cosine(w, title_words) for w in words])
+    put("sim_to_doc", [_cosine_to_rest(w, w2, doc_words, doc_norm2, True) for w, w2 in zip(words, norms2)])
+    put(
+        "sim_to_extracted",
+        [
+            _cosine_to_rest(w, w2, extracted_words, extracted_norm2, ex)
+            for w, w2, ex in zip(words, norms2, is_extracted.tolist())
+        ],
+    )
+    put("doc_log_blocks", math.log1p(n))
+    put("in_main_container", in_main)
+    put("main_share_doc", float((n_tok * in_main).sum() / n_tok.sum()) if n_tok.sum() else 0.0)
+    put("in_main_container_prev", _shifted(in_main, 1))
+    put("in_main_container_next", _shifted(in_main, -1))
+
+    frame = pd.DataFrame(X, columns=list(FEATURE_COLUMNS), copy=False)
+    frame["path"] = paths
+    return frame
 
 assert len(set(FEATURE_COLUMNS)) == len(FEATURE_COLUMNS), "feature names must be unique"

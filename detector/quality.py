@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from detector.config import Config
 from detector.document import Document, ParagraphScore, QualityScore
-from detector.extract.textutil import tokens
+from detector.extract.textutil import cached_folded_tokens, cached_tokens
 from detector.language import stopwords
 
 # How much each fired rule multiplies the score by. Informational flags cost nothing.
@@ -35,30 +35,60 @@ _TOP_NGRAM_LIMITS = {2: 0.20, 3: 0.18, 4: 0.16}
 _DUP_NGRAM_LIMITS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 
 
-def _top_ngram_share(words: Sequence[str], n: int) -> float:
+def _ngrams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    return list(zip(*(words[k:] for k in range(n))))
+
+
+def _top_ngram_share(words: Sequence[str], n: int, total_chars: int) -> float:
+    """Share of characters (of ``total_chars``) in the most frequent n-gram's occurrences."""
     if len(words) < n + 1:
         return 0.0
-    counts = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    counts = Counter(_ngrams(words, n))
     gram, count = counts.most_common(1)[0]
     if count < 2:
         return 0.0
-    total_chars = sum(len(w) for w in words) or 1
-    return count * sum(len(w) for w in gram) / total_chars
+    return count * sum(len(w) for w in gram) / (total_chars or 1)
 
 
-def _duplicate_ngram_share(words: Sequence[str], n: int) -> float:
-    """Share of characters inside n-grams that occur more than once (Gopher)."""
-    if len(words) < n:
-        return 0.0
-    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-    counts = Counter(grams)
-    covered = [False] * len(words)
-    for i, gram in enumerate(grams):
-        if counts[gram] > 1:
-            for k in range(i, i + n):
-                covered[k] = True
-    total = sum(len(w) for w in words) or 1
-    return sum(len(w) for w, c in zip(words, covered) if c) / total
+def _duplicate_ngram_shares(words: Sequence[str], sizes: Sequence[int]) -> dict[int, float]:
+    """For each n in ``sizes`` (consecutive, ascending), the share of characters inside n-grams
+    that occur more than once (Gopher).
+
+    An n-gram occurring twice has its (n-1)-gram prefix and suffix occurring twice, so each
+    size only counts the n-grams starting where both (n-1)-grams were repeated: every
+    occurrence of a repeated n-gram is among them, and far fewer grams get hashed.
+    """
+    char_end = [0]
+    for w in words:
+        char_end.append(char_end[-1] + len(w))
+    total = char_end[-1] or 1
+    shares: dict[int, float] = {}
+    starts: list[int] | None = None
+    for n in sizes:
+        if len(words) < n:
+            shares[n] = 0.0
+            continue
+        if starts is None:
+            grams = _ngrams(words, n)
+            candidates: Sequence[int] = range(len(grams))
+        else:
+            repeated = set(starts)
+            candidates = [i for i in starts if i + 1 in repeated]
+            grams = [tuple(words[i : i + n]) for i in candidates]
+        counts = Counter(grams)
+        starts = [i for i, gram in zip(candidates, grams) if counts[gram] > 1]
+        shares[n] = _covered_chars(starts, n, char_end) / total
+    return shares
+
+
+def _covered_chars(starts: Sequence[int], n: int, char_end: Sequence[int]) -> int:
+    """Characters of the words covered by the n-grams at ``starts`` (ascending)."""
+    covered, reach = 0, 0
+    for i in starts:
+        lo = max(i, reach)
+        reach = i + n
+        covered += char_end[reach] - char_end[lo]
+    return covered
 
 
 def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: Config) -> QualityScore:
@@ -67,7 +97,8 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     if not doc.blocks:
         return QualityScore(0.0, False, ("empty", *flags), {"words": 0.0})
     kept = [d for d in decisions if d.keep and d.kind != "title"]
-    words = [w for d in kept for w in tokens(d.text)]
+    words = [w for d in kept for w in cached_tokens(d.text)]
+    lowered = [w for d in kept for w in cached_folded_tokens(d.text)]
     n_words = len(words)
     signals["words"] = float(n_words)
     fired: list[str] = []
@@ -79,7 +110,7 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
         fired.append("too-long")
     lang = doc.language
     if n_words and lang not in _NO_SPACES:
-        mean_len = sum(len(w) for w in words) / n_words
+        mean_len = sum(map(len, words)) / n_words
         signals["mean_word_length"] = mean_len
         if not config.min_mean_word_length <= mean_len <= config.max_mean_word_length:
             fired.append("mean-word-length")
@@ -91,7 +122,7 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
             fired.append("symbol-ratio")
         stops = stopwords(lang)
         if stops and n_words >= 20:
-            ratio = sum(1 for w in words if w.casefold() in stops) / n_words
+            ratio = sum(map(stops.__contains__, lowered)) / n_words
             signals["stopword_ratio"] = ratio
             if ratio < config.min_stopword_ratio:
                 fired.append("low-stopword-ratio")
@@ -115,13 +146,16 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     signals["duplicate_line_char_fraction"] = dup_chars / total_chars
     if dup_chars / total_chars > config.max_duplicate_line_char_fraction:
         fired.append("duplicate-lines")
-    lowered = [w.casefold() for w in words]
-    top = max((_top_ngram_share(lowered, n) / limit for n, limit in _TOP_NGRAM_LIMITS.items()), default=0.0)
+    lowered_chars = sum(map(len, lowered))
+    top = max(
+        (_top_ngram_share(lowered, n, lowered_chars) / limit for n, limit in _TOP_NGRAM_LIMITS.items()), default=0.0
+    )
     signals["top_ngram_ratio_to_limit"] = top
     if top > 1.0:
         fired.append("top-ngram-repetition")
     if len(lowered) >= 10:
-        dup = max(_duplicate_ngram_share(lowered, n) / limit for n, limit in _DUP_NGRAM_LIMITS.items())
+        shares = _duplicate_ngram_shares(lowered, tuple(_DUP_NGRAM_LIMITS))
+        dup = max(shares[n] / limit for n, limit in _DUP_NGRAM_LIMITS.items())
         signals["duplicate_ngram_ratio_to_limit"] = dup
         if dup > 1.0:
             fired.append("duplicate-ngrams")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain, repeat
 
 from detector.config import Config
 from detector.document import Document
-from detector.extract.textutil import tokens
+from detector.extract.textutil import cached_folded_tokens
 from detector.language import stopwords
 
 _DIGITS = re.compile(r"\d+")
@@ -40,24 +41,22 @@ class Redundancy:
     repeats_title: bool = False
 
 
-def _stem(word: str) -> str:
-    # crude, language-neutral conflation: "migrants"/"migration"/"migrant" share a prefix
-    return word[:6]
-
-
 def _content_words(text: str, stops: frozenset[str]) -> list[str]:
-    return [_stem(w) for w in (t.casefold() for t in tokens(text)) if len(w) > 2 and w not in stops]
+    """Stems of the content words: crude, language-neutral conflation by the first six letters
+    ("migrants"/"migration"/"migrant" share a prefix)."""
+    return [w[:6] for w in cached_folded_tokens(text) if len(w) > 2 and w not in stops]
 
 
-def _shingles(text: str) -> set[str]:
-    toks = normalize_for_match(text).split()
+def _shingles(key: str) -> set[tuple[str, ...]]:
+    """Word 3-grams of a ``normalize_for_match`` key (the whole key when it is shorter)."""
+    toks = key.split()
     if len(toks) < 3:
-        return {" ".join(toks)} if toks else set()
-    return {" ".join(toks[i : i + 3]) for i in range(len(toks) - 2)}
+        return {tuple(toks)} if toks else set()
+    return set(zip(toks, toks[1:], toks[2:]))
 
 
-def _repeats_title(key: str, title_key: str) -> bool:
-    words, title_words = key.split(), title_key.split()
+def _repeats_title(key: str, title_words: list[str]) -> bool:
+    words = key.split()
     if len(words) < 3 or len(words) > 2 * len(title_words) + 2:
         return False
     a, b = set(words), set(title_words)
@@ -84,9 +83,10 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     """
     stops = stopwords(doc.language)
     title_key = normalize_for_match(doc.title or "")
+    title_words = title_key.split()
     seen_exact: dict[str, int] = {}
-    shingle_index: dict[str, list[int]] = {}
-    bigram_index: dict[tuple[str, str], list[int]] = {}
+    shingle_index: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
+    bigram_index: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     shingle_sizes: dict[int, int] = {}
     said_unigrams: Counter[str] = Counter()
     said_bigrams: Counter[tuple[str, str]] = Counter()
@@ -99,7 +99,7 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
             seen_exact.setdefault(key, i)
             out.append(Redundancy(0.0))
             continue
-        if title_key and (key == title_key or _repeats_title(key, title_key)):
+        if title_key and (key == title_key or _repeats_title(key, title_words)):
             out.append(Redundancy(1.0, (), None, True))
             continue
         if key in seen_exact:
@@ -111,16 +111,17 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
             out.append(Redundancy(0.0))
             continue
         words = _content_words(block.text, stops)
-        shingles = _shingles(block.text)
+        shingles = _shingles(key)
         unigrams = Counter(words)
         bigrams = _bigrams(words)
-        shared_shingles: Counter[int] = Counter(j for s in shingles for j in shingle_index.get(s, ()))
+        shared_shingles: Counter[int] = Counter(chain.from_iterable(map(shingle_index.get, shingles, repeat(()))))
         best_jaccard, best_j = 0.0, -1
         for j, shared in shared_shingles.items():
             jac = shared / (len(shingles) + shingle_sizes[j] - shared)
             if jac > best_jaccard or (jac == best_jaccard and j < best_j):
                 best_jaccard, best_j = jac, j
-        shared_bigrams: Counter[int] = Counter(j for b in bigrams for j in set(bigram_index.get(b, ())))
+        # an index list holds each block once: a block is indexed under its distinct bigrams
+        shared_bigrams: Counter[int] = Counter(chain.from_iterable(map(bigram_index.get, bigrams, repeat(()))))
         n_bigrams = len(bigrams) or 1
         pair = [(shared / n_bigrams, j) for j, shared in shared_bigrams.items() if shared / n_bigrams >= config.restate_threshold / 4]
         if best_jaccard >= config.near_duplicate_jaccard:
@@ -133,10 +134,11 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
             # a restatement is never a duplicate: keep it below the duplicate threshold
             out.append(Redundancy(min(score, config.duplicate_threshold - 0.01), tuple(j for _, j in pair[:8])))
         for sh in shingles:
-            shingle_index.setdefault(sh, []).append(i)
+            shingle_index[sh].append(i)
         shingle_sizes[i] = len(shingles)
         for bg in bigrams:
-            bigram_index.setdefault(bg, []).append(i)
-        said_unigrams.update(unigrams)
-        said_bigrams.update(bigrams)
+            bigram_index[bg].append(i)
+        # the same counts as adding the Counters, but counted in C
+        said_unigrams.update(words)
+        said_bigrams.update(zip(words, words[1:]))
     return out

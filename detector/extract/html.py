@@ -10,16 +10,17 @@ when to overrule it (teaser lists it keeps, second halves of split bodies it los
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import lxml.etree as etree
-import lxml.html
 import trafilatura
 
 from detector.config import Config
 from detector.document import Block
-from detector.extract.textutil import normalize_space, token_shingles, tokens
+from detector.extract.textutil import cached_tokens, normalize_space, token_shingles, tokens
 
 SKIP_TAGS = frozenset(
     {
@@ -48,15 +49,6 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 
-class RawBlock(NamedTuple):
-    """A block's text as walked, before its signals are computed."""
-
-    text: str
-    owner: lxml.html.HtmlElement
-    link_chars: int
-    after_rule: bool
-
-
 @dataclass(frozen=True)
 class HtmlExtraction:
     title: str | None
@@ -65,25 +57,38 @@ class HtmlExtraction:
     truncated: bool
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement | None:
+# lxml.html's own parser, minus its element classes: plain elements are cheaper to create
+# (one per element in the walk) and the walk needs none of HtmlElement's methods
+_PARSER = etree.HTMLParser()
+_string_content = etree.XPath("string()", smart_strings=False)  # HtmlElement.text_content()
+
+
+def parse_html(text: str) -> etree._Element | None:
+    """``lxml.html.document_fromstring`` with plain elements."""
     try:
-        root = lxml.html.document_fromstring(text)
+        return etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError):
         return None
-    return root
 
 
-def _path_token(el: lxml.html.HtmlElement) -> str:
+def _path_token(el: etree._Element) -> str:
     tag = el.tag if isinstance(el.tag, str) else ""
     attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"), el.get("itemprop"))))
     if not attrs:
         return tag
+    return tag + "." + _attribute_words(attrs)
+
+
+@lru_cache(maxsize=4096)
+def _attribute_words(attrs: str) -> str:
+    """The distinct lower-cased words of class/id/role/itemprop values, sorted, dot-joined
+    (pages repeat the same class strings on many elements)."""
     words = {w.lower() for w in _CLASS_SPLIT.split(attrs) if 1 < len(w) < 30}
-    return tag + "." + ".".join(sorted(words)[:12])
+    return ".".join(sorted(words)[:12])
 
 
 def _path_of(
-    el: lxml.html.HtmlElement, ancestors: list[lxml.html.HtmlElement], cache: dict[lxml.html.HtmlElement, str]
+    el: etree._Element, ancestors: Sequence[etree._Element], cache: dict[etree._Element, str]
 ) -> str:
     """The tag/class path from the root to ``el``, memoised per element (blocks share prefixes)."""
     if el in cache:
@@ -101,11 +106,21 @@ def _path_of(
     return cache[el]
 
 
-def _is_hidden(el: lxml.html.HtmlElement) -> bool:
+def _is_hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
+
+
+class RawBlock(NamedTuple):
+    text: str
+    owner: etree._Element
+    link_chars: int
+    ancestors: tuple[etree._Element, ...]
+    """The elements from the root down to ``owner`` (inclusive)."""
+    after_rule: bool
+    """A thematic break (``<hr>``) came between the previous block and this one."""
 
 
 class _BlockBuilder:
@@ -126,7 +141,9 @@ class _BlockBuilder:
             if in_link:
                 self.link_chars += len(text.strip())
 
-    def flush(self, owner: lxml.html.HtmlElement) -> None:
+    def flush(self, owner: etree._Element, lineage: Sequence[etree._Element], depth: int) -> None:
+        """Close the gathered text into a block of ``owner``, whose ancestors (root first, owner
+        last) are ``lineage[:depth]``."""
         if not self.parts:
             return
         text = normalize_space("".join(self.parts))
@@ -138,27 +155,31 @@ class _BlockBuilder:
         if len(self.raw) >= self.max_blocks:
             self.truncated = True
             return
-        self.raw.append(RawBlock(text[: self.max_chars], owner, link_chars, self.rule_pending))
+        self.raw.append(RawBlock(text[: self.max_chars], owner, link_chars, tuple(lineage[:depth]), self.rule_pending))
         self.rule_pending = False
 
 
-def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[RawBlock], bool]:
+def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], bool]:
     # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
-    owners: list[lxml.html.HtmlElement] = [root]
-    skipped: set[lxml.html.HtmlElement] = set()
+    # the elements entered and not yet left, root first: each block's ancestors, without
+    # asking lxml for them (and creating their Python proxies) block by block
+    lineage: list[etree._Element] = []
+    owners: list[tuple[etree._Element, int]] = [(root, 1)]  # block elements open, with their depth
+    skipped: etree._Element | None = None  # its "end" event comes next; only its tail counts
     link_depth = 0
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag if isinstance(el.tag, str) else None
         if event == "start":
+            lineage.append(el)
             if tag is None:  # comment or processing instruction: only its tail is text
                 continue
             tag = tag.lower()
             if tag in SKIP_TAGS or _is_hidden(el):
                 walker.skip_subtree()
-                skipped.add(el)  # its "end" event still arrives; only its tail counts
+                skipped = el
                 continue
             if tag == "br":
                 builder.add(" ", False)
@@ -166,30 +187,30 @@ def walk_blocks(root: lxml.html.HtmlElement, config: Config) -> tuple[list[RawBl
             if tag in ("td", "th"):
                 builder.add(" ", False)  # a table row is one block; its cells stay words apart
             if tag in BLOCK_TAGS:
-                builder.flush(owners[-1])
-                owners.append(el)
+                owner, depth = owners[-1]
+                builder.flush(owner, lineage, depth)
+                owners.append((el, len(lineage)))
                 if tag == "hr":
                     builder.rule_pending = True
             elif tag == "a":
                 link_depth += 1
             builder.add(el.text, link_depth > 0)
         else:
-            if tag is None:
-                builder.add(el.tail, link_depth > 0)
-                continue
-            if el in skipped:
-                skipped.discard(el)
-            elif owners[-1] is el:
-                builder.flush(el)
-                owners.pop()
-            elif tag.lower() == "a":
-                link_depth = max(0, link_depth - 1)
+            if tag is not None:
+                if el is skipped:
+                    skipped = None
+                elif owners[-1][0] is el:
+                    builder.flush(el, lineage, owners[-1][1])
+                    owners.pop()
+                elif tag.lower() == "a":
+                    link_depth = max(0, link_depth - 1)
             builder.add(el.tail, link_depth > 0)
-    builder.flush(owners[-1])
+            lineage.pop()
+    builder.flush(root, (root,), 1)
     return builder.raw, builder.truncated
 
 
-def page_title(root: lxml.html.HtmlElement) -> str | None:
+def page_title(root: etree._Element) -> str | None:
     for xpath in (
         '//meta[@property="og:title"]/@content',
         '//meta[@name="twitter:title"]/@content',
@@ -198,13 +219,13 @@ def page_title(root: lxml.html.HtmlElement) -> str | None:
     ):
         found = root.xpath(xpath)
         for item in found[:3]:
-            text = normalize_space(item if isinstance(item, str) else item.text_content())
+            text = normalize_space(item if isinstance(item, str) else _string_content(item))
             if text:
                 return text[:500]
     return None
 
 
-def page_language(root: lxml.html.HtmlElement) -> str | None:
+def page_language(root: etree._Element) -> str | None:
     for value in (
         root.get("lang"),
         root.get("{http://www.w3.org/XML/1998/namespace}lang"),
@@ -238,26 +259,26 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     kept_short = set(token_shingles(kept_tokens, 1)) | set(token_shingles(kept_tokens, 2))
     main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
-    paths: dict[lxml.html.HtmlElement, str] = {}
+    paths: dict[etree._Element, str] = {}
     h1_seen = False
-    total_chars = sum(len(raw.text) for raw in raw_blocks) or 1
+    total_chars = sum(len(b.text) for b in raw_blocks) or 1
     offset = 0
     blocks: list[Block] = []
-    for block_text, owner, link_chars, after_rule in raw_blocks:
+    for block_text, owner, link_chars, lineage, after_rule in raw_blocks:
         tag = owner.tag.lower() if isinstance(owner.tag, str) else "div"
-        ancestors = [owner, *owner.iterancestors()]
-        in_main = main is not None and any(a is main for a in ancestors)
+        ancestors = lineage[::-1]
+        in_main = main is not None and main in ancestors
         path = _path_of(owner, ancestors, paths)
         kind = KIND_BY_TAG.get(tag, "paragraph")
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
             kind = "title"
             h1_seen = True
-        block_tokens = tokens(block_text)
+        block_tokens = cached_tokens(block_text)
         if len(block_tokens) < 3:
             overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
         else:
             block_shingles = token_shingles(block_tokens)
-            overlap = sum(1 for s in block_shingles if s in kept_shingles) / len(block_shingles)
+            overlap = sum(map(kept_shingles.__contains__, block_shingles)) / len(block_shingles)
         blocks.append(
             Block(
                 text=block_text,
@@ -276,20 +297,20 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     return HtmlExtraction(title, language, tuple(blocks), truncated)
 
 
-def main_container(raw_blocks: list[RawBlock]) -> lxml.html.HtmlElement | None:
+def main_container(raw_blocks: list[RawBlock]) -> etree._Element | None:
     """The element holding most of the page's prose (readability's idea: long, link-poor
     paragraphs vote for their parent and, half as much, their grandparent)."""
-    scores: dict[lxml.html.HtmlElement, float] = {}
-    for text, owner, link_chars, _ in raw_blocks:
+    scores: dict[etree._Element, float] = {}
+    for text, _, link_chars, lineage, _ in raw_blocks:
         if len(text) < 80 or link_chars > 0.3 * len(text):
             continue
         vote = 1.0 + text.count(",") + text.count("，") + text.count("、") + min(3.0, len(text) / 100)
-        parent = owner.getparent()
-        if parent is None:
+        if len(lineage) < 2:
             continue
+        parent = lineage[-2]
         scores[parent] = scores.get(parent, 0.0) + vote
-        grandparent = parent.getparent()
-        if grandparent is not None:
+        if len(lineage) > 2:
+            grandparent = lineage[-3]
             scores[grandparent] = scores.get(grandparent, 0.0) + vote / 2
     if not scores:
         return None

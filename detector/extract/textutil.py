@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -20,13 +21,29 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+# Every stage (extraction, features, redundancy, decide, quality) tokenises the same block
+# texts: the caches make that once per text. Big enough for the blocks of a large page.
+@lru_cache(maxsize=8192)
+def cached_tokens(text: str) -> tuple[str, ...]:
+    """``tokens(text)`` as a tuple, remembered for the texts seen last."""
+    return tuple(_TOKEN.findall(text))
+
+
+@lru_cache(maxsize=8192)
+def cached_folded_tokens(text: str) -> tuple[str, ...]:
+    """``cached_tokens(text)``, each casefolded."""
+    return tuple(t.casefold() for t in cached_tokens(text))
+
+
 def token_shingles(toks: Sequence[str], n: int = 3) -> list[int]:
     """Hashes of overlapping n-grams of tokens (one shingle for shorter texts)."""
     if not toks:
         return []
     if len(toks) < n:
         return [zlib.crc32("\x1f".join(toks).encode("utf-8"))]
-    return [zlib.crc32("\x1f".join(toks[i : i + n]).encode("utf-8")) for i in range(len(toks) - n + 1)]
+    grams = zip(*(toks[k:] for k in range(n)))
+    # chained maps keep the per-shingle work in C: join, encode (UTF-8), hash
+    return list(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
 
 
 def split_sentences(text: str) -> list[str]:
