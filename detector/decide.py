@@ -21,7 +21,8 @@ _NAV_HINTS = frozenset(PATH_HINTS["nav"] + PATH_HINTS["related"] + PATH_HINTS["s
 _META_HINTS = frozenset(PATH_HINTS["meta"] + PATH_HINTS["footer"])
 _PATH_WORDS = re.compile(r"[./\s]+")
 # class/id words that name a box around the article rather than the article: a menu (when its
-# text is links), a sign-up box (promo) or a footer / licensing notice (page-meta)
+# text is links; any <nav> element is one), a sign-up box (promo) or a footer / licensing
+# notice (page-meta)
 _MENU = frozenset(PATH_HINTS["nav"])
 _SIGNUP_BOX = frozenset(PATH_HINTS["newsletter"])
 _NOTICE_BOX = frozenset(PATH_HINTS["footer"]) | {"license", "licensing", "reprint", "reprints", "rights", "permissions", "disclaimer"}
@@ -161,7 +162,7 @@ def _drop_weak_box_lines(
         if not keep[i] or block.kind == "title" or relevance[i] >= min_relevance:
             continue
         words = _class_words(block.path)
-        if (words & _MENU or _inside_tag(block.path, "nav")) and block.link_density >= 0.5:
+        if _inside_tag(block.path, "nav") or (words & _MENU and block.link_density >= 0.5):
             keep[i], reasons[i] = False, "navigation"
         elif words & _SIGNUP_BOX:
             keep[i], reasons[i] = False, "promo"

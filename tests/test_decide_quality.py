@@ -65,12 +65,14 @@ def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
               Block("A short line that stays.", path="div.article/p.note"),
               Block("Strong line in a footer box.", path="div.article/div.footer/p"),
               Block("Town services", path="div.top/ul.dropdown.menu/li", kind="list", link_density=1.0),
-              Block("Town services, a plain line", path="div.top/ul.dropdown.menu/li", kind="list")]
+              Block("Town services, a plain line", path="div.top/ul.dropdown.menu/li", kind="list"),
+              Block("TOWN HALL", path="div.top/nav.menumobile/ul/li", kind="list")]
     doc = doc_of(blocks)
-    decisions = decide_blocks(doc, np.array([0.95, 0.45, 0.45, 0.45, 0.9, 0.35, 0.35]), score_redundancy(doc, CFG), CFG)
+    relevance = np.array([0.95, 0.45, 0.45, 0.45, 0.9, 0.35, 0.35, 0.35])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
     assert [(d.keep, d.reason) for d in decisions] == [
         (True, None), (False, "promo"), (False, "page-meta"), (True, None), (True, None),
-        (False, "navigation"), (True, None)]
+        (False, "navigation"), (True, None), (False, "navigation")]
 
 
 def test_lead_in_line_follows_what_it_introduces():
