@@ -24,7 +24,7 @@ _PATH_WORDS = re.compile(r"[./\s]+")
 # text is links; any <nav> element is one), a sign-up box (promo) or a footer / licensing
 # notice (page-meta)
 _MENU = frozenset(PATH_HINTS["nav"])
-_SIGNUP_BOX = frozenset(PATH_HINTS["newsletter"])
+_SIGNUP_BOX = frozenset(PATH_HINTS["newsletter"]) - {"paywall", "register", "login"}  # a paywall wraps the article itself
 _NOTICE_BOX = frozenset(PATH_HINTS["footer"]) | {"license", "licensing", "reprint", "reprints", "rights", "permissions", "disclaimer"}
 
 
