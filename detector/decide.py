@@ -107,7 +107,7 @@ def _repeated_in_another_section(blocks: Sequence[Block], first: int, repeat: in
     """The repeat sits in the same element path as its first copy but under another heading:
     structured content that legitimately repeats (plan A and plan B of a meal plan list the same
     dish), not a page that prints its text twice."""
-    return blocks[first].path == blocks[repeat].path and any(
+    return bool(blocks[repeat].path) and blocks[first].path == blocks[repeat].path and any(
         b.kind == "heading" for b in blocks[first + 1 : repeat]
     )
 
@@ -148,6 +148,7 @@ def _rescue_in_body_container(
             and reasons[i] in ("promo", "low-relevance")
             and relevance[i] >= config.container_rescue_min_relevance
             and word_counts[i] >= min_words
+            and block.path  # plain text has no element paths to share
             and body_paths[block.path] >= 2
         ):
             keep[i], reasons[i] = True, None

@@ -55,6 +55,8 @@ def test_weak_paragraph_in_the_body_container_is_rescued():
     decisions = decide_blocks(doc, np.array([0.95, 0.9, 0.25, 0.25]), score_redundancy(doc, CFG), CFG)
     assert decisions[2].keep and decisions[2].reason is None  # same element path as the body
     assert not decisions[3].keep  # same words elsewhere: still dropped
+    as_text = doc_of([Block(b.text) for b in blocks])  # plain text: no paths, nothing to share
+    assert not decide_blocks(as_text, np.array([0.95, 0.9, 0.25, 0.25]), score_redundancy(as_text, CFG), CFG)[2].keep
     strict = CFG.replace(container_rescue_min_relevance=0.3)
     assert not decide_blocks(doc, np.array([0.95, 0.9, 0.25, 0.25]), score_redundancy(doc, strict), strict)[2].keep
 
