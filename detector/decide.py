@@ -25,7 +25,9 @@ _PATH_WORDS = re.compile(r"[./\s]+")
 # notice (page-meta)
 _MENU = frozenset(PATH_HINTS["nav"])
 _SIGNUP_BOX = frozenset(PATH_HINTS["newsletter"]) - {"paywall", "register", "login"}  # a paywall wraps the article itself
-_NOTICE_BOX = frozenset(PATH_HINTS["footer"]) | {"license", "licensing", "reprint", "reprints", "rights", "permissions", "disclaimer"}
+_NOTICE_BOX = (frozenset(PATH_HINTS["footer"]) - {"bottom"}) | {  # "bottom" is mostly layout (margin-bottom)
+    "license", "licensing", "reprint", "reprints", "rights", "permissions", "disclaimer",
+}
 
 
 @lru_cache(maxsize=4096)
