@@ -44,9 +44,11 @@ class Config:
     """A line ending in ':' and what it introduces stand or fall together: below this relevance
     it goes with a dropped next paragraph; from it up, it keeps the rows of the list or table
     under it that have at least ``heading_rescue_min_relevance``."""
-    container_rescue_min_relevance: float = 0.2
+    container_rescue_min_relevance: float = 0.0
     """A dropped paragraph of at least ``container_rescue_min_words`` words, in the same element
-    path as two or more confidently kept body paragraphs, is kept from this relevance up."""
+    path as two or more confidently kept body paragraphs, is kept from this relevance up: the
+    markup says it is one of the article's paragraphs (the second stage may push a closing
+    paragraph that stands after a repeated headline down to 0.1)."""
     container_rescue_min_words: int = 15
 
     # --- document quality ----------------------------------------------------------

@@ -210,9 +210,7 @@ def _lead_ins_and_what_they_introduce(
     for i in range(n - 1):
         if not keep[i] or not blocks[i].text.rstrip().endswith((":", "：")):
             continue
-        if not keep[i + 1] and relevance[i] < config.lead_in_min_relevance:
-            keep[i], reasons[i] = False, reasons[i + 1]
-        elif relevance[i] >= config.lead_in_min_relevance and blocks[i + 1].kind in ("list", "table"):
+        if relevance[i] >= config.lead_in_min_relevance and blocks[i + 1].kind in ("list", "table"):
             for j in _same_run(blocks, i + 1):
                 if (
                     not keep[j]
@@ -221,6 +219,8 @@ def _lead_ins_and_what_they_introduce(
                     and blocks[j].link_density < 0.5  # rows of data, not a list of links
                 ):
                     keep[j], reasons[j] = True, None
+        if not keep[i + 1]:  # it introduces nothing that stays
+            keep[i], reasons[i] = False, reasons[i + 1]
 
 
 def _same_run(blocks: Sequence[Block], start: int) -> range:

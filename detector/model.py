@@ -19,12 +19,14 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from threadpoolctl import ThreadpoolController
 
+from detector.context import context_for_documents
 from detector.errors import ModelError
 from detector.features import FEATURE_COLUMNS
 
@@ -39,11 +41,19 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
-class FeatureMatrix(BaseEstimator, TransformerMixin):
-    """Selects the model's feature columns from ``features.featurize`` output as float32."""
+KEY_COLUMNS: tuple[str, ...] = ("doc", "group", "path")
+"""Columns that say where a row belongs: its document, its training group (a page and its
+text versions) and its element path. Absent at inference (one document): all rows share one."""
 
-    def __init__(self, columns: tuple[str, ...] = FEATURE_COLUMNS) -> None:
+
+class FeatureMatrix(BaseEstimator, TransformerMixin):
+    """Selects the model's feature columns from ``features.featurize`` output as float32; with
+    ``with_keys`` it appends integer codes of the document, the group, the element path and its
+    parent (what the second stage needs to put a block in context)."""
+
+    def __init__(self, columns: tuple[str, ...] = FEATURE_COLUMNS, with_keys: bool = False) -> None:
         self.columns = columns
+        self.with_keys = with_keys
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> "FeatureMatrix":
         missing = [c for c in self.columns if c not in X.columns]
@@ -52,15 +62,99 @@ class FeatureMatrix(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        return X.loc[:, list(self.columns)].to_numpy(dtype=np.float32)
+        values = X.loc[:, list(self.columns)].to_numpy(dtype=np.float32)
+        if not getattr(self, "with_keys", False):
+            return values
+        n = len(X)
+        doc = pd.factorize(X["doc"])[0] if "doc" in X.columns else np.zeros(n, dtype=np.int64)
+        group = pd.factorize(X["group"])[0] if "group" in X.columns else doc
+        paths = X["path"].astype(str) if "path" in X.columns else pd.Series([""] * n, index=X.index)
+        path = pd.factorize(paths)[0]
+        parent = pd.factorize(paths.str.rsplit("/", n=1).str[0])[0]
+        return np.column_stack([values, doc, group, path, parent]).astype(np.float32)
+
+
+def _calibrated_boosting(params: dict[str, Any] | None, seed: int) -> CalibratedClassifierCV:
+    hgb = HistGradientBoostingClassifier(**{**DEFAULT_PARAMS, **(params or {})}, random_state=seed)
+    return CalibratedClassifierCV(hgb, method="isotonic", cv=2)
+
+
+class TwoStageClassifier(BaseEstimator, ClassifierMixin):
+    """Stage one scores each block on its own features. Stage two sees the same features plus
+    each block's stage-one score in its document's context (``detector.context``) and may only
+    lower the relevance of short blocks (< ``short_tokens``): junk lines among rejected
+    neighbours go, while a long body paragraph that stands alone keeps its stage-one score.
+
+    Stage two is trained on stage-one scores of blocks their own model did not see (grouped
+    inner folds), so it learns how far to trust stage one on unseen pages. Input: the output of
+    ``FeatureMatrix(with_keys=True)``."""
+
+    def __init__(
+        self, params: dict[str, Any] | None = None, *, seed: int = 0, inner_folds: int = 5, short_tokens: int = 25
+    ) -> None:
+        self.params = params
+        self.seed = seed
+        self.inner_folds = inner_folds
+        self.short_tokens = short_tokens
+
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "TwoStageClassifier":
+        features, keys = _split_keys(X)
+        y = np.asarray(y)
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.classes_ = np.array([0, 1])
+        self.stage1_ = _calibrated_boosting(self.params, self.seed).fit(features, y, sample_weight=weight)
+        groups = keys[:, 1]
+        folds = min(self.inner_folds, len(np.unique(groups)))
+        if folds < 2:
+            self.stage2_ = None
+            return self
+        unseen = np.zeros(len(y))
+        for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(features, y, groups=groups)):
+            inner = _calibrated_boosting(self.params, self.seed + 1000 + k)
+            inner.fit(features[train], y[train], sample_weight=weight[train])
+            unseen[test] = inner.predict_proba(features[test])[:, 1]
+        stage2_input = np.hstack([features, self._context(unseen, features, keys)])
+        # one uncalibrated model: its log-loss probabilities are close enough to compare with
+        # stage one's, and a second calibrated pair would double the prediction time again
+        stage2 = HistGradientBoostingClassifier(**{**DEFAULT_PARAMS, **(self.params or {})}, random_state=self.seed + 1)
+        self.stage2_ = stage2.fit(stage2_input, y, sample_weight=weight)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        features, keys = _split_keys(X)
+        first = self.stage1_.predict_proba(features)[:, 1]
+        relevance = first
+        if self.stage2_ is not None and len(first):
+            second = self.stage2_.predict_proba(np.hstack([features, self._context(first, features, keys)]))[:, 1]
+            short = _n_tokens(features) < self.short_tokens
+            relevance = np.where(short, np.minimum(first, second), first)
+        return np.column_stack([1.0 - relevance, relevance])
+
+    @staticmethod
+    def _context(relevance: np.ndarray, features: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        codes = keys.astype(np.int64)
+        return context_for_documents(relevance, codes[:, 0], codes[:, 2], codes[:, 3], _n_tokens(features))
+
+
+_LOG_TOKENS = FEATURE_COLUMNS.index("log_tokens")
+
+
+def _n_tokens(features: np.ndarray) -> np.ndarray:
+    return np.expm1(features[:, _LOG_TOKENS].astype(float))
+
+
+def _split_keys(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(FEATURE_COLUMNS)
+    if X.shape[1] != n + 4:
+        raise ValueError(f"expected {n} features and 4 key columns (FeatureMatrix(with_keys=True)), got {X.shape[1]}")
+    return X[:, :n], X[:, n:]
 
 
 def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0) -> Pipeline:
-    hgb = HistGradientBoostingClassifier(**{**DEFAULT_PARAMS, **(params or {})}, random_state=seed)
     return Pipeline(
         [
-            ("features", FeatureMatrix()),
-            ("classifier", CalibratedClassifierCV(hgb, method="isotonic", cv=2)),
+            ("features", FeatureMatrix(with_keys=True)),
+            ("classifier", TwoStageClassifier(params, seed=seed)),
         ]
     )
 

@@ -28,7 +28,8 @@ from detector.document import Document, RawDoc
 from detector.extract import extract
 from detector.extract.textutil import token_shingles, tokens
 from detector.features import FEATURE_COLUMNS, featurize
-from detector.model import DEFAULT_PARAMS, ParagraphModel, build_pipeline
+from detector.context import CONTEXT_COLUMNS
+from detector.model import DEFAULT_PARAMS, KEY_COLUMNS, ParagraphModel, TwoStageClassifier, build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +135,11 @@ def page_table(prepared: PreparedPage) -> pd.DataFrame:
         n_tokens = np.array([len(tokens(b.text)) for b in doc.blocks], dtype=float)
         table["weight"] = (np.sqrt(n_tokens) + 1.0) * (1.0 if doc is prepared.html_doc else TEXT_WEIGHT)
         table["group"] = prepared.page.id
+        table["doc"] = doc.id
         table["source"] = prepared.page.source
-        # the headline is the title field, not body text: it teaches nothing about relevance
-        table = table[[b.kind != "title" for b in doc.blocks]]
+        # the headline is the title field, not body text: it teaches nothing about relevance,
+        # but it stays in the table (weight 0) as part of its document's context
+        table.loc[[b.kind == "title" for b in doc.blocks], "weight"] = 0.0
         frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -148,7 +151,9 @@ def training_table(prepared: Sequence[PreparedPage]) -> pd.DataFrame:
 def fit_model(table: pd.DataFrame, params: dict[str, Any] | None = None, *, seed: int = 0) -> ParagraphModel:
     pipeline = build_pipeline(params, seed=seed)
     pipeline.fit(
-        table.loc[:, list(FEATURE_COLUMNS)], table["label"].to_numpy(), classifier__sample_weight=table["weight"].to_numpy()
+        table.loc[:, [*FEATURE_COLUMNS, *KEY_COLUMNS]],
+        table["label"].to_numpy(),
+        classifier__sample_weight=table["weight"].to_numpy(),
     )
     return ParagraphModel(pipeline, {"params": params or {}})
 
@@ -261,8 +266,10 @@ def seed_text_table(seeds_dir: Path, config: Config | None = None) -> pd.DataFra
     table["label"] = [int(by_text.get(b.text, {}).get("label") == "keep") for b in doc.blocks]
     table["weight"] = [np.sqrt(len(tokens(b.text))) + 1.0 for b in doc.blocks]
     table["group"] = "seed:text"
+    table["doc"] = "seed:text"
     table["source"] = "seed"
-    return table[[b.kind != "title" for b in doc.blocks]]
+    table.loc[[b.kind == "title" for b in doc.blocks], "weight"] = 0.0
+    return table
 
 
 def generated_pages(n: int = 300, seed: int = 0) -> list[LabeledPage]:
@@ -335,6 +342,14 @@ def train_and_save(
             "label": f"block token-trigram share inside the true body >= {LABEL_THRESHOLD}",
         },
         "params": {**DEFAULT_PARAMS, **(params or {})},
+        "structure": {
+            "stage1": "CalibratedClassifierCV(HistGradientBoostingClassifier, isotonic, cv=2) on the features",
+            "stage2": "HistGradientBoostingClassifier on the features + the context of stage-1 scores "
+            f"(detector.context; stage-1 scores from {TwoStageClassifier().inner_folds} grouped inner folds)",
+            "combination": f"relevance = min(stage1, stage2) for blocks under {TwoStageClassifier().short_tokens} tokens, "
+            "else stage1",
+            "context_features": list(CONTEXT_COLUMNS),
+        },
         "environment": environment(),
         "metrics": metrics or {},
     }

@@ -84,6 +84,8 @@ def test_lead_in_line_follows_what_it_introduces():
     decisions = decide_blocks(doc, np.array([0.95, 0.45, 0.05, 0.45, 0.9]), score_redundancy(doc, CFG), CFG)
     assert not decisions[1].keep and decisions[1].reason == decisions[2].reason == "navigation"
     assert decisions[3].keep  # it introduces a kept paragraph
+    confident = decide_blocks(doc, np.array([0.95, 0.55, 0.05, 0.45, 0.9]), score_redundancy(doc, CFG), CFG)
+    assert not confident[1].keep  # however sure of itself, a lead-in to links that go goes too
 
 
 def test_confident_lead_in_keeps_its_table():
