@@ -50,6 +50,10 @@ class Config:
     markup says it is one of the article's paragraphs (the second stage may push a closing
     paragraph that stands after a repeated headline down to 0.1)."""
     container_rescue_min_words: int = 15
+    outside_body_min_relevance: float = 0.8
+    """Outside the article's region (the parent of the deepest element holding all its confident
+    paragraphs) a block needs this much relevance: sidebars, tickers and teaser lists around the
+    article are what the model half believes (0.3-0.6). 0 turns the rule off."""
 
     # --- document quality ----------------------------------------------------------
     min_quality: float = 0.5

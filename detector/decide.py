@@ -86,6 +86,7 @@ def decide_blocks(
         reasons.append(reason)
     _rescue_in_body_container(blocks, relevance, keep, reasons, config)
     _drop_weak_box_lines(blocks, relevance, keep, reasons, config.box_min_relevance)
+    _drop_weak_lines_outside_article_region(blocks, relevance, keep, reasons, config)
     _drop_weak_ruled_off_sections(blocks, relevance, keep, reasons, config.ruled_section_min_relevance)
     _lead_ins_and_what_they_introduce(blocks, relevance, keep, reasons, config)
     if config.keep_headings_with_section:
@@ -173,6 +174,46 @@ def _drop_weak_box_lines(
             keep[i], reasons[i] = False, "page-meta"
 
 
+def article_region(blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int) -> str:
+    """The element path of the page's article region: the parent of the deepest element that holds
+    every confidently kept body paragraph (one level up, so a summary or claim box beside the text
+    stays in). Empty when there are fewer than two such paragraphs, or for plain text."""
+    paths = [
+        b.path.split("/")[:-1]
+        for i, b in enumerate(blocks)
+        if keep[i] and relevance[i] >= 0.8 and b.path and len(cached_tokens(b.text)) >= min_words
+    ]
+    if len(paths) < 2:
+        return ""
+    common = paths[0]
+    for segments in paths[1:]:
+        n = 0
+        while n < min(len(common), len(segments)) and common[n] == segments[n]:
+            n += 1
+        common = common[:n]
+    return "/".join(common[:-1])
+
+
+def _drop_weak_lines_outside_article_region(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
+) -> None:
+    """Beyond the article's region, only what the model is sure of stays: the tickers, sidebars
+    and teaser lists around an article are what it half believes."""
+    region = article_region(blocks, relevance, keep, config.container_rescue_min_words)
+    if region.count("/") < 2:  # the region is the whole page body: nothing is outside it
+        return
+    inside = region + "/"
+    for i, block in enumerate(blocks):
+        if (
+            keep[i]
+            and block.kind != "title"
+            and relevance[i] < config.outside_body_min_relevance
+            and block.path != region
+            and not block.path.startswith(inside)
+        ):
+            keep[i], reasons[i] = False, drop_reason(block)
+
+
 def in_ruled_section(blocks: Sequence[Block]) -> list[bool]:
     """For each block: it comes after a thematic break with no heading since (the part of a
     page a rule sets apart: end notes, "About the company" under a press release)."""
@@ -190,14 +231,19 @@ def _drop_weak_ruled_off_sections(
     blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
 ) -> None:
     """After the article's confident body, a part set apart by a thematic break (``<hr>``,
-    "---") is end matter (company boilerplate, notes) unless the model is sure of it."""
+    "---") is end matter (company boilerplate, notes) unless the model is sure of it; a paragraph
+    there that opens with a label line of its own ("About X", "Media contact") is end matter
+    however well written it is."""
     ruled = in_ruled_section(blocks)
     seen_body = False
     for i, block in enumerate(blocks):
         if not ruled[i] and keep[i] and relevance[i] >= 0.8:
             seen_body = True
-        elif ruled[i] and seen_body and keep[i] and relevance[i] < min_relevance and block.kind != "title":
-            keep[i], reasons[i] = False, drop_reason(block)
+        elif ruled[i] and seen_body and keep[i] and block.kind != "title":
+            if block.opens_with_label:
+                keep[i], reasons[i] = False, "page-meta"
+            elif relevance[i] < min_relevance:
+                keep[i], reasons[i] = False, drop_reason(block)
 
 
 def _lead_ins_and_what_they_introduce(

@@ -71,6 +71,8 @@ class Block:
     boilerplate_path: bool = False
     after_rule: bool = False
     """A thematic break (``<hr>``, or a separator line in text) comes right before this block."""
+    opens_with_label: bool = False
+    """The block opens with a short bold label on a line of its own (``<b>About X</b><br>``)."""
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,47 @@ def test_weak_part_ruled_off_after_the_body_is_dropped():
     assert early[2].keep
 
 
+def test_labelled_box_ruled_off_after_the_body_is_end_matter():
+    about = "Example Health builds sensors and software for hospitals, and it works with sixty hospital groups in Europe."
+    second = "Officials said the next report would follow in spring, once every district had filed."
+    blocks = [Block(PARA), Block(second), Block("About Example Health " + about, after_rule=True, opens_with_label=True),
+              Block(about, opens_with_label=False)]
+    doc = doc_of(blocks)
+    relevance = np.array([0.95, 0.9, 0.99, 0.99])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    # the model is sure of both; the labelled one after the rule still goes, the unlabelled stays
+    assert [d.keep for d in decisions] == [True, True, False, True]
+    assert decisions[2].reason == "page-meta"
+    # without a rule before it, a labelled paragraph is body text (press releases on AEB keep "About X")
+    unruled = doc_of([Block(PARA), Block(second), Block("About Example Health " + about, opens_with_label=True)])
+    assert all(d.keep for d in decide_blocks(unruled, relevance[:3], score_redundancy(unruled, CFG), CFG))
+
+
+def test_weak_lines_outside_the_article_region_are_dropped():
+    body = "div.page/main.content/article/div.text/p"
+    sentences = [PARA, "Officials said the next report would follow in spring, once every district had filed.",
+                 "The figures were checked against the council's own records before publication in the report."]
+    teaser = "Other story: a long teaser headline with its lede, from the breaking news ticker"
+    blocks = [
+        Block(teaser, kind="list", path="div.page/div.ticker/ul/li"),
+        Block("Summary of the story in one short line.", path="div.page/main.content/article/div.summary/p"),
+        *[Block(s, path=body) for s in sentences],
+        Block("Most read: the town hall reopens", kind="list", path="div.page/aside.sidebar/ul/li"),
+        Block("A sure short line", path="div.page/aside.sidebar/p"),
+    ]
+    doc = doc_of(blocks)
+    relevance = np.array([0.45, 0.5, 0.95, 0.9, 0.9, 0.5, 0.85])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    # the region is article/ (the parent of div.text): the summary box beside the text stays,
+    # the ticker and the sidebar's weak line go, a line the model is sure of stays anywhere
+    assert [d.keep for d in decisions] == [False, True, True, True, True, False, True]
+    off = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG.replace(outside_body_min_relevance=0.0))
+    assert all(d.keep for d in off)
+    # one confident paragraph does not make a region
+    single = decide_blocks(doc, np.array([0.45, 0.5, 0.95, 0.5, 0.5, 0.5, 0.85]), score_redundancy(doc, CFG), CFG)
+    assert single[0].keep and single[5].keep
+
+
 def test_drop_reason_shapes():
     assert drop_reason(Block("Home", kind="list", link_density=1.0)) == "navigation"
     assert drop_reason(Block("Estimated read time 6 min read", kind="paragraph")) == "page-meta"

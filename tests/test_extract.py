@@ -95,6 +95,18 @@ def test_text_paragraph_splitting():
     assert split_paragraphs("a\r\n\r\nb") == ["a", "b"]
 
 
+def test_a_bold_label_on_its_own_line_marks_the_block():
+    html = ("<html><body><article>"
+            "<p><b>About Example</b><br>Example makes things for hospitals.</p>"  # a label line
+            "<p><strong>Media contact</strong> <br/> Jo Bloggs, press office.</p>"  # spaces around it are fine
+            "<p>Plain text with <b>bold words</b><br>and a break mid-sentence.</p>"  # bold, but not at the start
+            "<p><b>Breaking:</b> bold lead-in that runs on, with no break after it.</p>"
+            "<p><b>A bold run of more than eight words is a sentence, not a label</b><br>then more.</p>"
+            "</article></body></html>")
+    blocks = doc_of(html, format="html").blocks
+    assert [b.opens_with_label for b in blocks] == [True, True, False, False, False]
+
+
 def test_thematic_breaks_mark_the_next_block():
     html = ("<html><body><article><p>First paragraph of the story, long enough to count.</p><hr>"
             "<div><p><b>About Example</b><br>Example makes things.</p><p>Contact us.</p></div></article></body></html>")

@@ -59,9 +59,7 @@ def test_expected_texts_are_on_the_page(page):
 
 # Where the shipped model still fails a class, the test says so instead of hiding it: these
 # are expected failures (xfail, not strict, so a model that fixes one shows up as XPASS).
-JUNK_STILL_KEPT = {
-    "about_footer": "after the <hr> the second 'About X' paragraph goes, but the model is sure of the first (0.99)",
-}
+JUNK_STILL_KEPT: dict[str, str] = {}
 BODY_STILL_LOST: dict[str, str] = {}
 
 

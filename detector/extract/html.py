@@ -121,6 +121,7 @@ class RawBlock(NamedTuple):
     """The elements from the root down to ``owner`` (inclusive)."""
     after_rule: bool
     """A thematic break (``<hr>``) came between the previous block and this one."""
+    opens_with_label: bool
 
 
 class _BlockBuilder:
@@ -131,6 +132,7 @@ class _BlockBuilder:
         self.link_chars = 0
         self.raw: list[RawBlock] = []
         self.rule_pending = False
+        self.label_pending = False
         self.max_blocks = max_blocks
         self.max_chars = max_chars
         self.truncated = False
@@ -155,8 +157,32 @@ class _BlockBuilder:
         if len(self.raw) >= self.max_blocks:
             self.truncated = True
             return
-        self.raw.append(RawBlock(text[: self.max_chars], owner, link_chars, tuple(lineage[:depth]), self.rule_pending))
+        self.raw.append(
+            RawBlock(
+                text[: self.max_chars], owner, link_chars, tuple(lineage[:depth]), self.rule_pending, self.label_pending
+            )
+        )
         self.rule_pending = False
+        self.label_pending = False
+
+    def at_block_start(self) -> bool:
+        return not any(part.strip() for part in self.parts)
+
+
+LABEL_TAGS = frozenset({"b", "strong"})
+_LABEL_MAX_WORDS = 8
+
+
+def _is_label_line(el: etree._Element) -> bool:
+    """``el`` (bold) is a short label on a line of its own: a line break follows it directly."""
+    after = el.getnext()
+    return (
+        after is not None
+        and isinstance(after.tag, str)
+        and after.tag.lower() == "br"
+        and not (el.tail or "").strip()
+        and 0 < len("".join(el.itertext()).split()) <= _LABEL_MAX_WORDS
+    )
 
 
 def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], bool]:
@@ -194,6 +220,8 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
                     builder.rule_pending = True
             elif tag == "a":
                 link_depth += 1
+            elif tag in LABEL_TAGS and builder.at_block_start() and _is_label_line(el):
+                builder.label_pending = True
             builder.add(el.text, link_depth > 0)
         else:
             if tag is not None:
@@ -264,7 +292,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     total_chars = sum(len(b.text) for b in raw_blocks) or 1
     offset = 0
     blocks: list[Block] = []
-    for block_text, owner, link_chars, lineage, after_rule in raw_blocks:
+    for block_text, owner, link_chars, lineage, after_rule, opens_with_label in raw_blocks:
         tag = owner.tag.lower() if isinstance(owner.tag, str) else "div"
         ancestors = lineage[::-1]
         in_main = main is not None and main in ancestors
@@ -291,6 +319,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
                 extractor_overlap=overlap,
                 in_main=in_main,
                 after_rule=after_rule,
+                opens_with_label=opens_with_label,
             )
         )
         offset += len(block_text)
@@ -301,7 +330,7 @@ def main_container(raw_blocks: list[RawBlock]) -> etree._Element | None:
     """The element holding most of the page's prose (readability's idea: long, link-poor
     paragraphs vote for their parent and, half as much, their grandparent)."""
     scores: dict[etree._Element, float] = {}
-    for text, _, link_chars, lineage, _ in raw_blocks:
+    for text, _, link_chars, lineage, *_ in raw_blocks:
         if len(text) < 80 or link_chars > 0.3 * len(text):
             continue
         vote = 1.0 + text.count(",") + text.count("，") + text.count("、") + min(3.0, len(text) / 100)
