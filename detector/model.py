@@ -124,10 +124,13 @@ class TwoStageClassifier(BaseEstimator, ClassifierMixin):
         features, keys = _split_keys(X)
         first = self.stage1_.predict_proba(features)[:, 1]
         relevance = first
-        if self.stage2_ is not None and len(first):
-            second = self.stage2_.predict_proba(np.hstack([features, self._context(first, features, keys)]))[:, 1]
-            short = _n_tokens(features) < self.short_tokens
-            relevance = np.where(short, np.minimum(first, second), first)
+        short = _n_tokens(features) < self.short_tokens
+        if self.stage2_ is not None and short.any():
+            # stage two only ever lowers short blocks: predict (row by row) just those
+            context = self._context(first, features, keys)
+            second = self.stage2_.predict_proba(np.hstack([features[short], context[short]]))[:, 1]
+            relevance = first.copy()
+            relevance[short] = np.minimum(first[short], second)
         return np.column_stack([1.0 - relevance, relevance])
 
     @staticmethod
