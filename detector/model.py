@@ -122,7 +122,7 @@ class TwoStageClassifier(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         features, keys = _split_keys(X)
-        first = self.stage1_.predict_proba(features)[:, 1]
+        first = _positive_proba(self.stage1_, features)
         relevance = first
         short = _n_tokens(features) < self.short_tokens
         if self.stage2_ is not None and short.any():
@@ -137,6 +137,31 @@ class TwoStageClassifier(BaseEstimator, ClassifierMixin):
     def _context(relevance: np.ndarray, features: np.ndarray, keys: np.ndarray) -> np.ndarray:
         codes = keys.astype(np.int64)
         return context_for_documents(relevance, codes[:, 0], codes[:, 2], codes[:, 3], _n_tokens(features))
+
+
+def _positive_proba(model: CalibratedClassifierCV, X: np.ndarray) -> np.ndarray:
+    """``model.predict_proba(X)[:, 1]`` of a fitted binary calibrated classifier, computed as
+    sklearn does (the mean over its folds of the calibrator applied to the decision function)
+    without the per-fold response-method lookup and label encoding, a third of stage one's
+    time on a page-sized X. Other set-ups go through sklearn."""
+    folds = model.calibrated_classifiers_
+    if not all(_is_binary_pair(fold) for fold in folds):
+        return model.predict_proba(X)[:, 1]
+    total = np.zeros(len(X))
+    for fold in folds:
+        total += fold.calibrators[0].predict(fold.estimator.decision_function(X))
+    return total / len(folds)
+
+
+def _is_binary_pair(fold: Any) -> bool:
+    """A calibrated fold of a 0/1 classifier with one sigmoid or isotonic calibrator."""
+    return (
+        getattr(fold, "method", None) in ("sigmoid", "isotonic")
+        and len(getattr(fold, "calibrators", ())) == 1
+        and list(getattr(fold, "classes", ())) == [0, 1]
+        and list(getattr(fold.estimator, "classes_", ())) == [0, 1]
+        and hasattr(fold.estimator, "decision_function")
+    )
 
 
 _LOG_TOKENS = FEATURE_COLUMNS.index("log_tokens")
