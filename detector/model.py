@@ -62,16 +62,31 @@ class FeatureMatrix(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        values = X.loc[:, list(self.columns)].to_numpy(dtype=np.float32)
+        values = _column_values(X, self.columns)
         if not getattr(self, "with_keys", False):
             return values
         n = len(X)
         doc = pd.factorize(X["doc"])[0] if "doc" in X.columns else np.zeros(n, dtype=np.int64)
         group = pd.factorize(X["group"])[0] if "group" in X.columns else doc
-        paths = X["path"].astype(str) if "path" in X.columns else pd.Series([""] * n, index=X.index)
-        path = pd.factorize(paths)[0]
-        parent = pd.factorize(paths.str.rsplit("/", n=1).str[0])[0]
+        # plain Python beats pandas' string methods on the few hundred paths of a page
+        paths = X["path"].astype(str).tolist() if "path" in X.columns else [""] * n
+        path = _first_seen_codes(paths)
+        parent = _first_seen_codes([p.rsplit("/", 1)[0] for p in paths])
         return np.column_stack([values, doc, group, path, parent]).astype(np.float32)
+
+
+def _column_values(X: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """``X[columns]`` as float32; by position when they lead the table (featurize's layout),
+    which spares pandas' label lookup."""
+    if tuple(X.columns[: len(columns)]) == tuple(columns):
+        return X.iloc[:, : len(columns)].to_numpy(dtype=np.float32)
+    return X.loc[:, list(columns)].to_numpy(dtype=np.float32)
+
+
+def _first_seen_codes(values: list[str]) -> np.ndarray:
+    """``pd.factorize(values)[0]``: each distinct value's rank of first appearance."""
+    codes: dict[str, int] = {}
+    return np.array([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
 
 
 def _calibrated_boosting(params: dict[str, Any] | None, seed: int) -> CalibratedClassifierCV:
