@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -184,7 +185,8 @@ def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: fr
     n_digits = len(_DIGIT.findall(text))
     # letters ([^\W\d_]) are the word characters (the tokens) that are neither digits nor "_"
     n_letters = word_chars - n_digits - text.count("_")
-    alpha_words = [w for w in toks if w[:1].isalpha()]
+    # first characters of the tokens that start with a letter (tokens are never empty)
+    initials = list(filter(str.isalpha, map(itemgetter(0), toks)))
     lowered = text.lower()
     return (
         math.log1p(nchar),
@@ -195,7 +197,7 @@ def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: fr
         len(_PUNCT.findall(text)) / nchar if nchar else 0.0,
         len(_SENT_PUNCT.findall(text)) / ntoks if ntoks else 0.0,
         float(text.endswith(_FINAL)),
-        (sum(w[0].isupper() for w in alpha_words) / len(alpha_words)) if alpha_words else 0.0,
+        (sum(map(str.isupper, initials)) / len(initials)) if initials else 0.0,
         (sum(map(stops.__contains__, folded)) / ntoks) if (stops and ntoks) else -1.0,
         float(bool(stops)),
         float("©" in text or "(c)" in lowered),
