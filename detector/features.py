@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain, compress
 from operator import itemgetter
 
 import numpy as np
@@ -108,7 +109,11 @@ def _path_hints(path: str) -> list[float]:
 
 def _content_words(folded: Sequence[str], stops: frozenset[str]) -> Counter[str]:
     """Content words of casefolded tokens."""
-    return Counter(t for t in folded if len(t) > 2 and t not in stops and not t.isdigit())
+    return Counter(_content_word_list(folded, stops))
+
+
+def _content_word_list(folded: Sequence[str], stops: frozenset[str]) -> list[str]:
+    return [t for t in folded if len(t) > 2 and t not in stops and not t.isdigit()]
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -232,7 +237,8 @@ def featurize(doc: Document) -> pd.DataFrame:
     stops = stopwords(doc.language)
     toks = [cached_tokens(b.text) for b in blocks]
     folded = [cached_folded_tokens(b.text) for b in blocks]
-    words = [_content_words(f, stops) for f in folded]
+    word_lists = [_content_word_list(f, stops) for f in folded]
+    words = [Counter(w) for w in word_lists]
     paths = [b.path for b in blocks]
     overlap = np.array([b.extractor_overlap for b in blocks], dtype=float)
     n_tok = np.array([len(t) for t in toks], dtype=float)
@@ -300,12 +306,10 @@ def featurize(doc: Document) -> pd.DataFrame:
     put("same_text_count", [float(text_counts[k] - 1) for k in keys])
 
     # topic fit
-    doc_words: Counter[str] = Counter()
-    extracted_words: Counter[str] = Counter()
-    for w, ex in zip(words, is_extracted.tolist()):
-        doc_words.update(w)
-        if ex:
-            extracted_words.update(w)
+    # counted over the word streams in C, not by merging the per-block Counters (the
+    # similarities below only sum integer counts, so key order does not matter)
+    doc_words = Counter(chain.from_iterable(word_lists))
+    extracted_words = Counter(chain.from_iterable(compress(word_lists, is_extracted.tolist())))
     title_words = _content_words([t.casefold() for t in tokens(doc.title or "")], stops)
     doc_norm2 = _norm2(doc_words)
     extracted_norm2 = _norm2(extracted_words)
