@@ -56,15 +56,30 @@ def _distance_to_other(mask: np.ndarray) -> np.ndarray:
     return dist
 
 
+def _window_max(values: np.ndarray, *shifts: int) -> np.ndarray:
+    """The largest of ``values`` moved by each of ``shifts`` (-1 where none reaches)."""
+    best = np.full_like(values, -np.inf)
+    for k in shifts:
+        moved = np.full_like(values, -np.inf)
+        if k > 0:
+            moved[k:] = values[:-k]
+        else:
+            moved[:k] = values[-k:]
+        np.maximum(best, moved, out=best)
+    best[best == -np.inf] = -1.0
+    return best
+
+
 def _low_runs(low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Length of the run of low blocks right before and right after each position."""
-    n = len(low)
-    before, after = np.zeros(n), np.zeros(n)
+    flags = low.tolist()  # element access on Python lists is far cheaper than on arrays
+    n = len(flags)
+    before, after = [0] * n, [0] * n
     for i in range(1, n):
-        before[i] = before[i - 1] + 1 if low[i - 1] else 0
+        before[i] = before[i - 1] + 1 if flags[i - 1] else 0
     for i in range(n - 2, -1, -1):
-        after[i] = after[i + 1] + 1 if low[i + 1] else 0
-    return before, after
+        after[i] = after[i + 1] + 1 if flags[i + 1] else 0
+    return np.array(before, dtype=float), np.array(after, dtype=float)
 
 
 def context_features(
@@ -79,8 +94,7 @@ def context_features(
     cum = np.concatenate([[0.0], np.cumsum(r)])
     lo, hi = np.maximum(0, pos - 3), np.minimum(n, pos + 4)
     window = np.where(hi - lo > 1, (cum[hi] - cum[lo] - r) / np.maximum(hi - lo - 1, 1), -1.0)
-    max_prev = np.array([r[max(0, i - 3) : i].max() if i else -1.0 for i in range(n)])
-    max_next = np.array([r[i + 1 : i + 4].max() if i + 1 < n else -1.0 for i in range(n)])
+    max_prev, max_next = _window_max(r, 1, 2, 3), _window_max(r, -1, -2, -3)
     confident = r >= CONFIDENT
     marked = np.flatnonzero(confident)
     inside = (pos >= marked[0]) & (pos <= marked[-1]) if len(marked) else np.zeros(n, dtype=bool)

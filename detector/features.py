@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain, compress
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -84,6 +86,8 @@ _TEXT_COLUMNS = (
     "has_copyright", "has_email", "has_url", "separator_ratio",
 )  # fmt: skip
 _COLUMN_INDEX = {name: j for j, name in enumerate(FEATURE_COLUMNS)}
+# built once: pandas takes a noticeable part of a page's featurize time to infer it from a list
+_FRAME_COLUMNS = pd.Index(list(FEATURE_COLUMNS))
 
 
 @lru_cache(maxsize=4096)
@@ -107,7 +111,11 @@ def _path_hints(path: str) -> list[float]:
 
 def _content_words(folded: Sequence[str], stops: frozenset[str]) -> Counter[str]:
     """Content words of casefolded tokens."""
-    return Counter(t for t in folded if len(t) > 2 and t not in stops and not t.isdigit())
+    return Counter(_content_word_list(folded, stops))
+
+
+def _content_word_list(folded: Sequence[str], stops: frozenset[str]) -> list[str]:
+    return [t for t in folded if len(t) > 2 and t not in stops and not t.isdigit()]
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -184,7 +192,8 @@ def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: fr
     n_digits = len(_DIGIT.findall(text))
     # letters ([^\W\d_]) are the word characters (the tokens) that are neither digits nor "_"
     n_letters = word_chars - n_digits - text.count("_")
-    alpha_words = [w for w in toks if w[:1].isalpha()]
+    # first characters of the tokens that start with a letter (tokens are never empty)
+    initials = list(filter(str.isalpha, map(itemgetter(0), toks)))
     lowered = text.lower()
     return (
         math.log1p(nchar),
@@ -195,7 +204,7 @@ def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: fr
         len(_PUNCT.findall(text)) / nchar if nchar else 0.0,
         len(_SENT_PUNCT.findall(text)) / ntoks if ntoks else 0.0,
         float(text.endswith(_FINAL)),
-        (sum(w[0].isupper() for w in alpha_words) / len(alpha_words)) if alpha_words else 0.0,
+        (sum(map(str.isupper, initials)) / len(initials)) if initials else 0.0,
         (sum(map(stops.__contains__, folded)) / ntoks) if (stops and ntoks) else -1.0,
         float(bool(stops)),
         float("©" in text or "(c)" in lowered),
@@ -230,7 +239,8 @@ def featurize(doc: Document) -> pd.DataFrame:
     stops = stopwords(doc.language)
     toks = [cached_tokens(b.text) for b in blocks]
     folded = [cached_folded_tokens(b.text) for b in blocks]
-    words = [_content_words(f, stops) for f in folded]
+    word_lists = [_content_word_list(f, stops) for f in folded]
+    words = [Counter(w) for w in word_lists]
     paths = [b.path for b in blocks]
     overlap = np.array([b.extractor_overlap for b in blocks], dtype=float)
     n_tok = np.array([len(t) for t in toks], dtype=float)
@@ -298,12 +308,10 @@ def featurize(doc: Document) -> pd.DataFrame:
     put("same_text_count", [float(text_counts[k] - 1) for k in keys])
 
     # topic fit
-    doc_words: Counter[str] = Counter()
-    extracted_words: Counter[str] = Counter()
-    for w, ex in zip(words, is_extracted.tolist()):
-        doc_words.update(w)
-        if ex:
-            extracted_words.update(w)
+    # counted over the word streams in C, not by merging the per-block Counters (the
+    # similarities below only sum integer counts, so key order does not matter)
+    doc_words = Counter(chain.from_iterable(word_lists))
+    extracted_words = Counter(chain.from_iterable(compress(word_lists, is_extracted.tolist())))
     title_words = _content_words([t.casefold() for t in tokens(doc.title or "")], stops)
     doc_norm2 = _norm2(doc_words)
     extracted_norm2 = _norm2(extracted_words)
@@ -323,7 +331,7 @@ def featurize(doc: Document) -> pd.DataFrame:
     put("in_main_container_prev", _shifted(in_main, 1))
     put("in_main_container_next", _shifted(in_main, -1))
 
-    frame = pd.DataFrame(X, columns=list(FEATURE_COLUMNS), copy=False)
+    frame = pd.DataFrame(X, columns=_FRAME_COLUMNS, copy=False)
     frame["path"] = paths
     return frame
 

@@ -34,6 +34,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x00\x00\x01\x00", "an icon"),
     (b"wOFF", "a web font"),
 )
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 32 and b not in (9, 10, 12, 13)))
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
 _HTML_HINT = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|span|article|section|table|a\s|h[1-6]|ul|li|br|script|style)\b",
@@ -69,7 +70,7 @@ def sniff_binary(data: bytes, source: str | None) -> None:
         return
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample.translate(None, _NOT_CONTROL))  # counted in C: deletes all other bytes
     if controls / len(sample) > 0.05:
         raise InputError(source, "content looks binary (control bytes), not HTML or text")
 
@@ -103,7 +104,7 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
     try:
         text = data.decode("utf-8")
         if candidates and candidates[0] != "utf-8":
-            if any(ord(ch) > 127 for ch in text[:65536]):
+            if not text[:65536].isascii():
                 notes.append(f"declared-{candidates[0]}-but-utf-8")
         return Decoded(text, "utf-8", tuple(notes))
     except UnicodeDecodeError:

@@ -148,10 +148,13 @@ class _BlockBuilder:
         last) are ``lineage[:depth]``."""
         if not self.parts:
             return
-        text = normalize_space("".join(self.parts))
+        text = "".join(self.parts)
         link_chars = self.link_chars
         self.parts = []
         self.link_chars = 0
+        if text.isspace():  # the indentation between block tags: most flushes
+            return
+        text = normalize_space(text)
         if not text or not any(ch.isalnum() for ch in text):
             return
         if len(self.raw) >= self.max_blocks:
@@ -196,8 +199,11 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
     skipped: etree._Element | None = None  # its "end" event comes next; only its tail counts
     link_depth = 0
     walker = etree.iterwalk(root, events=("start", "end"))
+    # the empty-text and empty-flush checks are inlined: most elements have neither
     for event, el in walker:
-        tag = el.tag if isinstance(el.tag, str) else None
+        tag = el.tag  # a new str on every access: read it once
+        if not isinstance(tag, str):
+            tag = None
         if event == "start":
             lineage.append(el)
             if tag is None:  # comment or processing instruction: only its tail is text
@@ -214,7 +220,8 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
                 builder.add(" ", False)  # a table row is one block; its cells stay words apart
             if tag in BLOCK_TAGS:
                 owner, depth = owners[-1]
-                builder.flush(owner, lineage, depth)
+                if builder.parts:
+                    builder.flush(owner, lineage, depth)
                 owners.append((el, len(lineage)))
                 if tag == "hr":
                     builder.rule_pending = True
@@ -222,17 +229,22 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
                 link_depth += 1
             elif tag in LABEL_TAGS and builder.at_block_start() and _is_label_line(el):
                 builder.label_pending = True
-            builder.add(el.text, link_depth > 0)
+            text = el.text
+            if text:
+                builder.add(text, link_depth > 0)
         else:
             if tag is not None:
                 if el is skipped:
                     skipped = None
                 elif owners[-1][0] is el:
-                    builder.flush(el, lineage, owners[-1][1])
+                    if builder.parts:
+                        builder.flush(el, lineage, owners[-1][1])
                     owners.pop()
                 elif tag.lower() == "a":
                     link_depth = max(0, link_depth - 1)
-            builder.add(el.tail, link_depth > 0)
+            tail = el.tail
+            if tail:
+                builder.add(tail, link_depth > 0)
             lineage.pop()
     builder.flush(root, (root,), 1)
     return builder.raw, builder.truncated
