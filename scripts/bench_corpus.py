@@ -33,7 +33,7 @@ from typing import Any
 
 
 def generate_corpus(path: Path, n: int, seed: int = 0) -> Path:
-    from detector.synthetic import generate
+    from detector.training.synthetic import generate
 
     if path.exists():
         with path.open("rb") as fh:

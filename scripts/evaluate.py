@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from detector.benchmark import (
+from detector.training.benchmark import (
     AebPage,
     SystemScores,
     format_table,
@@ -57,7 +57,7 @@ def shipped_detector_fn():
 def extra_training_pages(seeds_dir: Path, n_synthetic: int, synthetic_seed: int) -> list:
     """Seed pages and synthetic pages: added to every fold's training set, never scored."""
     from detector import training
-    from detector.synthetic import generate
+    from detector.training.synthetic import generate
 
     pages = list(training.seed_pages(seeds_dir)) if seeds_dir.is_dir() else []
     pages += [

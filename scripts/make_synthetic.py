@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from detector.synthetic import generate, write_jsonl
+from detector.training.synthetic import generate, write_jsonl
 
 
 def main(argv: list[str] | None = None) -> int:

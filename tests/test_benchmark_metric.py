@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.benchmark import (
+from detector.training.benchmark import (
     AebPage,
     PageCounts,
     aggregate,

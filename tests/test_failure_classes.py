@@ -123,7 +123,7 @@ def _grams(text: str, n: int = 4) -> set[tuple[str, ...]]:
 
 
 def test_test_pages_are_apart_from_the_synthetic_training_bank():
-    from detector.synthetic import TRAIN_BANK, generate
+    from detector.training.synthetic import TRAIN_BANK, generate
 
     synthetic_texts = [b["text"] for p in generate(120, seed=0) for b in p.blocks]
     synthetic_lower = "\n".join(t.lower() for t in synthetic_texts)

@@ -231,7 +231,7 @@ def out_of_fold_predictions(
 
 
 def aeb_pages(data_dir: Path) -> list[LabeledPage]:
-    from detector.benchmark import load_aeb
+    from detector.training.benchmark import load_aeb
 
     return [LabeledPage(p.id, p.html, p.truth, p.url or None, "aeb") for p in load_aeb(data_dir)]
 
@@ -274,7 +274,7 @@ def seed_text_table(seeds_dir: Path, config: Config | None = None) -> pd.DataFra
 
 def generated_pages(n: int = 300, seed: int = 0) -> list[LabeledPage]:
     """Synthetic pages for the classes the benchmark lacks (``detector.synthetic``)."""
-    from detector.synthetic import generate
+    from detector.training.synthetic import generate
 
     return [LabeledPage(f"synthetic:{p.id}", p.html, p.body, p.url, "synthetic") for p in generate(n, seed=seed)]
 
