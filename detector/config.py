@@ -30,8 +30,15 @@ class Config:
     """Word-shingle Jaccard at or above which two paragraphs count as the same text."""
     restate_threshold: float = 0.2
     """Similarity at or above which a paragraph is said to restate an earlier one."""
-    keep_headings_with_section: bool = True
-    """A heading is kept when the section under it keeps a paragraph."""
+    extractor_fallback_share: float = 0.5
+    """Where the model keeps less than this share of the tokens trafilatura kept, trafilatura's
+    blocks that the model dropped for low relevance come back (``decide`` rule
+    ``extractor-fallback``; 0 turns it off)."""
+    extractor_fallback_min_tokens: int = 50
+    """...only when trafilatura kept at least this many tokens."""
+    disabled_rules: frozenset[str] = frozenset()
+    """Page rules of ``decide.PAGE_RULES`` to skip, by name (for ablations: ``scripts/evaluate.py
+    --ablate`` measures each rule's effect on both benchmarks)."""
     heading_rescue_min_relevance: float = 0.2
     """...unless the model is this sure it is not part of the article (teaser links in a body)."""
     box_min_relevance: float = 0.6

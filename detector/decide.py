@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -35,20 +36,61 @@ def _path_words(path: str) -> frozenset[str]:
     return frozenset(_PATH_WORDS.split(path.lower()))
 
 
-def drop_reason(block: Block) -> str:
-    """Why a block the model finds irrelevant is not article text (a best guess from its shape)."""
+# markup words that say what a box is (class/id/role words are English whatever the page's
+# language, as markup vocabularies are); see ``drop_reason``
+_CONSENT = frozenset({"cookie", "cookies", "consent", "gdpr", "cmp", "onetrust", "didomi", "cookiebot", "ccpa", "tcf"})
+_COMMENT = frozenset(PATH_HINTS["comment"]) | {"replies", "commentlist"}
+_CAPTION = frozenset({"caption", "figcaption", "credit", "credits", "photocredit", "copyright-photo"})
+_LEGAL = frozenset({"copyright", "legal", "license", "licensing", "disclaimer", "rights", "reprint", "reprints",
+                    "permissions", "terms", "imprint", "impressum", "colophon"})  # fmt: skip
+_PROMO = (frozenset(PATH_HINTS["newsletter"]) - {"paywall", "register", "login"}) | frozenset(PATH_HINTS["ad"]) | {
+    "promo", "promotion", "affiliate", "follow", "social", "share", "sharing"
+}
+
+
+def markup_reason(block: Block) -> str | None:
+    """The drop reason the block's markup and shape make certain (rules 1-7 of
+    ``drop_reason``), or None."""
     n_tokens = len(cached_tokens(block.text))
-    path_words = _path_words(block.path)
+    words = _path_words(block.path)
+    if words & _CONSENT:
+        return "consent"
+    if words & _COMMENT:
+        return "comment"
+    if block.tag == "figcaption" or words & _CAPTION:
+        return "caption"
+    if "©" in block.text or words & _LEGAL:
+        return "legal"
     if block.link_density >= 0.5:
         return "navigation"
-    if block.kind == "meta" or "©" in block.text:
-        return "page-meta"
-    if n_tokens <= 12 and (_DIGIT.search(block.text) or path_words & _META_HINTS):
-        return "page-meta"
-    if n_tokens <= 8 and (block.kind in ("heading", "list") or path_words & _NAV_HINTS):
+    if n_tokens <= 8 and (block.kind in ("heading", "list") and words & _NAV_HINTS or _inside_tag(block.path, "nav")):
         return "navigation"
-    if n_tokens >= 15:
+    if words & _PROMO:
         return "promo"
+    if block.kind == "meta" or (n_tokens <= 12 and (_DIGIT.search(block.text) or words & _META_HINTS)):
+        return "page-meta"
+    return None
+
+
+def drop_reason(block: Block, text_reason: str | None = None) -> str:
+    """Why a block that is not main content was dropped: the first rule that matches, in order.
+
+    1. ``consent``: inside cookie/consent markup (``cmp``, ``gdpr``, ``onetrust`` ...);
+    2. ``comment``: inside reader-comment markup;
+    3. ``caption``: a ``<figcaption>`` or caption/credit markup;
+    4. ``legal``: a "©" line, or copyright / disclaimer / licence / reprint markup;
+    5. ``navigation``: mostly link text, or a short heading or list item in menu markup;
+    6. ``promo``: newsletter, sign-up, share/follow, ad or affiliate markup;
+    7. ``page-meta``: a meta line (byline, date, read time, tags) by kind or short with digits;
+    8. what the words say (``text_reason``, from the lexical stage's reason model, which learnt
+       from lines whose markup said 1-7: it is what names a reason in plain text);
+    9. ``navigation`` for a short heading or list item, else ``low-relevance``.
+    """
+    reason = markup_reason(block) or text_reason
+    if reason:
+        return reason
+    if len(cached_tokens(block.text)) <= 8 and block.kind in ("heading", "list"):
+        return "navigation"
     return "low-relevance"
 
 
@@ -59,11 +101,27 @@ def decide_blocks(
     config: Config,
     *,
     template_fingerprints: Collection[str] = (),
+    text_reasons: Sequence[str | None] | None = None,
 ) -> list[ParagraphScore]:
+    """Keep or drop every block of ``doc``, with a reason for each drop.
+
+    relevance : array of shape (n_blocks,), the model's probability of main content
+    redundancy : one ``Redundancy`` per block
+    text_reasons : optional, one reason per block read from its words (the lexical stage's
+        reason model), used where the markup says nothing
+
+    1. Per block, the first that applies: the title stays; ``template`` (a paragraph known as
+       boilerplate of the site); ``repeated-title``; ``duplicate``; relevance below
+       ``Config.relevance_threshold`` (reason from ``drop_reason``).
+    2. Then the page's structure corrects the model where it only half believes a block:
+       ``PAGE_RULES`` in order, each one skippable through ``Config.disabled_rules``.
+    """
     blocks = doc.blocks
+    hints = list(text_reasons) if text_reasons is not None else [None] * len(blocks)
     keep: list[bool] = []
     reasons: list[str | None] = []
     first_title = _first_title(blocks)
+    # 1. per block
     for i, block in enumerate(blocks):
         red = redundancy[i]
         reason: str | None = None
@@ -81,16 +139,14 @@ def decide_blocks(
         ):
             reason = "duplicate"
         elif relevance[i] < config.relevance_threshold:
-            reason = drop_reason(block)
+            reason = drop_reason(block, hints[i])
         keep.append(reason is None)
         reasons.append(reason)
-    _rescue_in_body_container(blocks, relevance, keep, reasons, config)
-    _drop_weak_box_lines(blocks, relevance, keep, reasons, config.box_min_relevance)
-    _drop_weak_lines_outside_article_region(blocks, relevance, keep, reasons, config)
-    _drop_weak_ruled_off_sections(blocks, relevance, keep, reasons, config.ruled_section_min_relevance)
-    _lead_ins_and_what_they_introduce(blocks, relevance, keep, reasons, config)
-    if config.keep_headings_with_section:
-        _headings_follow_sections(blocks, relevance, keep, reasons, config.heading_rescue_min_relevance)
+    # 2. the page's structure, rule by rule
+    page = PageState(blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config)
+    for name, rule in PAGE_RULES:
+        if name not in config.disabled_rules:
+            rule(page)
     return [
         ParagraphScore(
             index=i,
@@ -104,6 +160,26 @@ def decide_blocks(
         )
         for i, block in enumerate(blocks)
     ]
+
+
+@dataclass
+class PageState:
+    """What the page rules read and change: the blocks, their relevance, and the decisions so far
+    (``keep`` and ``reasons`` are changed in place)."""
+
+    blocks: Sequence[Block]
+    relevance: np.ndarray
+    keep: list[bool]
+    reasons: list[str | None]
+    hints: list[str | None]
+    config: Config
+
+    def drop(self, i: int, reason: str | None = None) -> None:
+        self.keep[i] = False
+        self.reasons[i] = reason or drop_reason(self.blocks[i], self.hints[i])
+
+    def restore(self, i: int) -> None:
+        self.keep[i], self.reasons[i] = True, None
 
 
 def _repeated_in_another_section(blocks: Sequence[Block], first: int, repeat: int) -> bool:
@@ -135,11 +211,10 @@ def _inside_tag(path: str, tag: str) -> bool:
     return any(segment.partition(".")[0] == tag for segment in path.lower().split("/"))
 
 
-def _rescue_in_body_container(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
-) -> None:
+def _rescue_in_body_container(page: PageState) -> None:
     """A full sentence in the very element path that holds the article's confident paragraphs is
     article text the model under-rated (a closing paragraph after a repeated headline)."""
+    blocks, relevance, keep, config = page.blocks, page.relevance, page.keep, page.config
     min_words = config.container_rescue_min_words
     word_counts = [len(cached_tokens(b.text)) for b in blocks]
     body_paths = Counter(
@@ -148,30 +223,30 @@ def _rescue_in_body_container(
     for i, block in enumerate(blocks):
         if (
             not keep[i]
-            and reasons[i] in ("promo", "low-relevance")
+            and page.reasons[i] in ("promo", "low-relevance")
             and relevance[i] >= config.container_rescue_min_relevance
             and word_counts[i] >= min_words
             and block.path  # plain text has no element paths to share
             and body_paths[block.path] >= 2
         ):
-            keep[i], reasons[i] = True, None
+            page.restore(i)
 
 
-def _drop_weak_box_lines(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
-) -> None:
-    """Lines the model half believes, inside markup named as a menu (links), a sign-up box or a
-    footer/licensing notice, go: the markup says what they are."""
-    for i, block in enumerate(blocks):
-        if not keep[i] or block.kind == "title" or relevance[i] >= min_relevance:
+def _drop_weak_box_lines(page: PageState) -> None:
+    """Lines the model half believes, inside markup named as a menu (links), a sign-up box, a
+    consent box or a footer/licensing notice, go: the markup says what they are."""
+    for i, block in enumerate(page.blocks):
+        if not page.keep[i] or block.kind == "title" or page.relevance[i] >= page.config.box_min_relevance:
             continue
         words = _class_words(block.path)
         if _inside_tag(block.path, "nav") or (words & _MENU and block.link_density >= 0.5):
-            keep[i], reasons[i] = False, "navigation"
+            page.drop(i, "navigation")
+        elif words & _CONSENT:
+            page.drop(i, "consent")
         elif words & _SIGNUP_BOX:
-            keep[i], reasons[i] = False, "promo"
+            page.drop(i, "promo")
         elif words & _NOTICE_BOX:
-            keep[i], reasons[i] = False, "page-meta"
+            page.drop(i, "legal" if words & _LEGAL or "©" in block.text else "page-meta")
 
 
 def article_region(blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int) -> str:
@@ -194,24 +269,23 @@ def article_region(blocks: Sequence[Block], relevance: np.ndarray, keep: Sequenc
     return "/".join(common[:-1])
 
 
-def _drop_weak_lines_outside_article_region(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
-) -> None:
+def _drop_weak_lines_outside_article_region(page: PageState) -> None:
     """Beyond the article's region, only what the model is sure of stays: the tickers, sidebars
     and teaser lists around an article are what it half believes."""
-    region = article_region(blocks, relevance, keep, config.container_rescue_min_words)
+    blocks, config = page.blocks, page.config
+    region = article_region(blocks, page.relevance, page.keep, config.container_rescue_min_words)
     if region.count("/") < 2:  # the region is the whole page body: nothing is outside it
         return
     inside = region + "/"
     for i, block in enumerate(blocks):
         if (
-            keep[i]
+            page.keep[i]
             and block.kind != "title"
-            and relevance[i] < config.outside_body_min_relevance
+            and page.relevance[i] < config.outside_body_min_relevance
             and block.path != region
             and not block.path.startswith(inside)
         ):
-            keep[i], reasons[i] = False, drop_reason(block)
+            page.drop(i)
 
 
 def in_ruled_section(blocks: Sequence[Block]) -> list[bool]:
@@ -227,31 +301,28 @@ def in_ruled_section(blocks: Sequence[Block]) -> list[bool]:
     return out
 
 
-def _drop_weak_ruled_off_sections(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
-) -> None:
+def _drop_weak_ruled_off_sections(page: PageState) -> None:
     """After the article's confident body, a part set apart by a thematic break (``<hr>``,
     "---") is end matter (company boilerplate, notes) unless the model is sure of it; a paragraph
     there that opens with a label line of its own ("About X", "Media contact") is end matter
     however well written it is."""
-    ruled = in_ruled_section(blocks)
+    ruled = in_ruled_section(page.blocks)
     seen_body = False
-    for i, block in enumerate(blocks):
-        if not ruled[i] and keep[i] and relevance[i] >= 0.8:
+    for i, block in enumerate(page.blocks):
+        if not ruled[i] and page.keep[i] and page.relevance[i] >= 0.8:
             seen_body = True
-        elif ruled[i] and seen_body and keep[i] and block.kind != "title":
+        elif ruled[i] and seen_body and page.keep[i] and block.kind != "title":
             if block.opens_with_label:
-                keep[i], reasons[i] = False, "page-meta"
-            elif relevance[i] < min_relevance:
-                keep[i], reasons[i] = False, drop_reason(block)
+                page.drop(i, "page-meta")
+            elif page.relevance[i] < page.config.ruled_section_min_relevance:
+                page.drop(i)
 
 
-def _lead_ins_and_what_they_introduce(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], config: Config
-) -> None:
+def _lead_ins_and_what_they_introduce(page: PageState) -> None:
     """A line ending in ':' and the list or table it introduces stand or fall together: a weak
     lead-in goes with the links under it ("More stories:"), and a confident one keeps the rows
     of its table or list that the model only doubted ("Final standings after 36 races:")."""
+    blocks, keep, relevance, config = page.blocks, page.keep, page.relevance, page.config
     n = len(blocks)
     for i in range(n - 1):
         if not keep[i] or not blocks[i].text.rstrip().endswith((":", "：")):
@@ -260,13 +331,13 @@ def _lead_ins_and_what_they_introduce(
             for j in _same_run(blocks, i + 1):
                 if (
                     not keep[j]
-                    and reasons[j] in ("low-relevance", "navigation", "page-meta", "promo")
+                    and page.reasons[j] in ("low-relevance", "navigation", "page-meta", "promo")
                     and relevance[j] >= config.heading_rescue_min_relevance
                     and blocks[j].link_density < 0.5  # rows of data, not a list of links
                 ):
-                    keep[j], reasons[j] = True, None
+                    page.restore(j)
         if not keep[i + 1]:  # it introduces nothing that stays
-            keep[i], reasons[i] = False, reasons[i + 1]
+            page.drop(i, page.reasons[i + 1])
 
 
 def _same_run(blocks: Sequence[Block], start: int) -> range:
@@ -278,13 +349,12 @@ def _same_run(blocks: Sequence[Block], start: int) -> range:
     return range(start, end)
 
 
-def _headings_follow_sections(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: list[bool], reasons: list[str | None], min_relevance: float
-) -> None:
+def _headings_follow_sections(page: PageState) -> None:
     """A heading stands or falls with the section under it (up to the next heading)."""
+    blocks, keep = page.blocks, page.keep
     n = len(blocks)
     for i, block in enumerate(blocks):
-        if block.kind != "heading" or reasons[i] in ("repeated-title", "duplicate", "template"):
+        if block.kind != "heading" or page.reasons[i] in ("repeated-title", "duplicate", "template"):
             continue
         j = i + 1
         while j < n and blocks[j].kind == "heading":
@@ -298,13 +368,52 @@ def _headings_follow_sections(
         if (
             section_kept
             and not keep[i]
-            and reasons[i] in ("low-relevance", "navigation", "page-meta")
-            and relevance[i] >= min_relevance
+            and page.reasons[i] in ("low-relevance", "navigation", "page-meta")
+            and page.relevance[i] >= page.config.heading_rescue_min_relevance
         ):
             # under a kept section, a heading the model doubted is still the section's heading
-            keep[i], reasons[i] = True, None
+            page.restore(i)
         elif not section_kept and keep[i]:
-            keep[i], reasons[i] = False, "navigation"
+            page.drop(i, "navigation")
+
+
+def _fall_back_to_the_extractor(page: PageState) -> None:
+    """Never far worse than the base extractor: where the model keeps less than
+    ``Config.extractor_fallback_share`` of the tokens trafilatura kept (a page type or layout the
+    model does not know), trafilatura's blocks that the model dropped only for low relevance
+    come back. Structural drops (duplicate, template, repeated title), markup-certain
+    boilerplate (consent, comment, legal) and link lists stay dropped."""
+    config = page.config
+    if config.extractor_fallback_share <= 0:
+        return
+    sizes = [len(cached_tokens(b.text)) for b in page.blocks]
+    extracted = [i for i, b in enumerate(page.blocks) if b.extractor_overlap >= 0.5 and b.kind != "title"]
+    total = sum(sizes[i] for i in extracted)
+    if total < config.extractor_fallback_min_tokens:
+        return
+    kept = sum(sizes[i] for i in extracted if page.keep[i])
+    if kept >= config.extractor_fallback_share * total:
+        return
+    for i in extracted:
+        if (
+            not page.keep[i]
+            and page.reasons[i] in ("low-relevance", "promo", "navigation", "page-meta", "caption")
+            and page.blocks[i].link_density < 0.5  # a list of links stays a list of links
+        ):
+            page.restore(i)
+
+
+PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
+    ("container-rescue", _rescue_in_body_container),
+    ("box-lines", _drop_weak_box_lines),
+    ("outside-region", _drop_weak_lines_outside_article_region),
+    ("ruled-sections", _drop_weak_ruled_off_sections),
+    ("lead-ins", _lead_ins_and_what_they_introduce),
+    ("extractor-fallback", _fall_back_to_the_extractor),
+    ("headings-follow-sections", _headings_follow_sections),
+)
+"""The page rules, in the order they run. Names are what ``Config.disabled_rules`` takes; the
+effect of each on both benchmarks is listed in the model card (``scripts/evaluate.py --ablate``)."""
 
 
 def block_stats(decisions: Sequence[ParagraphScore]) -> dict[str, Any]:

@@ -27,7 +27,19 @@ REASONS: tuple[str, ...] = (
     "duplicate",
     "low-relevance",
     "template",
+    "consent",
+    "comment",
+    "caption",
+    "legal",
 )
+"""Why a paragraph was dropped. ``promo``: self-promotion (newsletter, follow us, affiliate notes,
+house ads); ``navigation``: menus, link lists, teasers of other pages; ``page-meta``: byline, date,
+read time, tags; ``consent``: cookie/privacy banners; ``comment``: reader comments (when they are
+not the page's content); ``caption``: image captions and credits; ``legal``: copyright,
+disclaimers, reprint lines; ``repeated-title``, ``duplicate``, ``template`` (boilerplate of the
+site); ``low-relevance``: not main content, no more specific reason. The last four were added in
+0.2 (schema_version stays 1: the old values keep their meaning, except that copyright and
+licence lines, formerly ``page-meta``, are now ``legal``)."""
 
 Format = Literal["html", "text"]
 

@@ -231,11 +231,13 @@ def _shifted(values: np.ndarray, by: int) -> np.ndarray:
 
 
 def featurize(doc: Document) -> pd.DataFrame:
-    """One row per block of ``doc``, columns ``FEATURE_COLUMNS`` (plus ``path``)."""
+    """One row per block of ``doc``: columns ``FEATURE_COLUMNS``, then ``path`` and ``text``.
+
+    Returns a DataFrame of shape (n_blocks, len(FEATURE_COLUMNS) + 2)."""
     blocks: Sequence[Block] = doc.blocks
     n = len(blocks)
     if n == 0:
-        return pd.DataFrame(columns=[*FEATURE_COLUMNS, "path"])
+        return pd.DataFrame(columns=[*FEATURE_COLUMNS, "path", "text"])
     stops = stopwords(doc.language)
     toks = [cached_tokens(b.text) for b in blocks]
     folded = [cached_folded_tokens(b.text) for b in blocks]
@@ -333,6 +335,7 @@ def featurize(doc: Document) -> pd.DataFrame:
 
     frame = pd.DataFrame(X, columns=_FRAME_COLUMNS, copy=False)
     frame["path"] = paths
+    frame["text"] = [b.text for b in blocks]  # what the lexical stage reads
     return frame
 
 assert len(set(FEATURE_COLUMNS)) == len(FEATURE_COLUMNS), "feature names must be unique"

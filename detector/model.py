@@ -29,6 +29,7 @@ from threadpoolctl import ThreadpoolController
 from detector.context import context_for_documents
 from detector.errors import ModelError
 from detector.features import FEATURE_COLUMNS
+from detector.lexical import LEXICAL_COLUMNS, LexicalScorer
 
 MODEL_FILENAME = "paragraph-model.joblib"
 CARD_FILENAME = "paragraph-model.card.json"
@@ -40,6 +41,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "l2_regularization": 1.0,
 }
 
+
+MODEL_COLUMNS: tuple[str, ...] = (*FEATURE_COLUMNS, *LEXICAL_COLUMNS)
+"""What the gradient-boosting stages read: the block features and the lexical stage's scores."""
 
 KEY_COLUMNS: tuple[str, ...] = ("doc", "group", "path")
 """Columns that say where a row belongs: its document, its training group (a page and its
@@ -105,7 +109,7 @@ class TwoStageClassifier(BaseEstimator, ClassifierMixin):
     ``FeatureMatrix(with_keys=True)``."""
 
     def __init__(
-        self, params: dict[str, Any] | None = None, *, seed: int = 0, inner_folds: int = 5, short_tokens: int = 25
+        self, params: dict[str, Any] | None = None, *, seed: int = 0, inner_folds: int = 3, short_tokens: int = 25
     ) -> None:
         self.params = params
         self.seed = seed
@@ -187,19 +191,25 @@ def _n_tokens(features: np.ndarray) -> np.ndarray:
 
 
 def _split_keys(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n = len(FEATURE_COLUMNS)
-    if X.shape[1] != n + 4:
-        raise ValueError(f"expected {n} features and 4 key columns (FeatureMatrix(with_keys=True)), got {X.shape[1]}")
-    return X[:, :n], X[:, n:]
+    """(features, keys): the last four columns are FeatureMatrix(with_keys=True)'s codes."""
+    if X.ndim != 2 or X.shape[1] <= len(FEATURE_COLUMNS):
+        raise ValueError(f"expected >= {len(FEATURE_COLUMNS)} features and 4 key columns, got shape {X.shape}")
+    return X[:, :-4], X[:, -4:]
 
 
-def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0) -> Pipeline:
-    return Pipeline(
-        [
-            ("features", FeatureMatrix(with_keys=True)),
-            ("classifier", TwoStageClassifier(params, seed=seed)),
-        ]
-    )
+def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0, lexical: bool = True) -> Pipeline:
+    """lexical stage -> feature matrix -> two-stage gradient boosting.
+
+    ``fit`` takes the featurize table (``MODEL_COLUMNS`` but the lexical ones, ``text`` and
+    ``KEY_COLUMNS``) and ``lexical__sample_weight`` / ``classifier__sample_weight``."""
+    steps: list[tuple[str, Any]] = []
+    if lexical:
+        steps.append(("lexical", LexicalScorer(seed=seed)))
+    steps += [
+        ("features", FeatureMatrix(MODEL_COLUMNS if lexical else FEATURE_COLUMNS, with_keys=True)),
+        ("classifier", TwoStageClassifier(params, seed=seed)),
+    ]
+    return Pipeline(steps)
 
 
 @dataclass
@@ -221,6 +231,19 @@ class ParagraphModel:
         with self._threads.limit(limits=1, user_api="openmp"):
             return self.pipeline.predict_proba(features)[:, 1]
 
+    def predict(self, features: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
+        """(relevance of shape (n_blocks,), the drop reason each block's words point to or None).
+
+        One pass of the lexical stage serves both (a model without one gives no reasons)."""
+        steps = getattr(self.pipeline, "named_steps", {})
+        if "lexical" not in steps or len(features) == 0:
+            return self.predict_relevance(features), [None] * len(features)
+        if self._threads is None:
+            self._threads = ThreadpoolController()
+        with self._threads.limit(limits=1, user_api="openmp"):
+            X, reasons = steps["lexical"].transform_with_reasons(features)
+            return self.pipeline[1:].predict_proba(X)[:, 1], reasons
+
     def save(self, path: Path, card: dict[str, Any]) -> dict[str, Any]:
         """Write the model atomically and its machine-readable card beside it."""
         path = Path(path)
@@ -234,7 +257,9 @@ class ParagraphModel:
             "file": path.name,
             "sha256": digest,
             "sklearn_version": sklearn.__version__,
-            "features": list(FEATURE_COLUMNS),
+            "features": list(self.pipeline.named_steps["features"].columns)
+            if "features" in self.pipeline.named_steps
+            else list(FEATURE_COLUMNS),
         }
         card_path = card_path_for(path)
         tmp_card = card_path.with_name(card_path.name + ".tmp")

@@ -39,11 +39,15 @@ class Detector:
         (``redundancy.fingerprint``) known to be boilerplate of this document's site."""
         blocks = doc.blocks
         features = featurize(doc)
-        relevance = self.model.predict_relevance(features)
+        if hasattr(self.model, "predict"):
+            relevance, text_reasons = self.model.predict(features)
+        else:  # a stand-in that only knows relevance (training.FixedRelevance)
+            relevance, text_reasons = self.model.predict_relevance(features), None
         redundancy = score_redundancy(doc, self.config)
         decisions = decide.decide_blocks(
-            doc, relevance, redundancy, self.config, template_fingerprints=template_fingerprints
-        )
+            doc, relevance, redundancy, self.config,
+            template_fingerprints=template_fingerprints, text_reasons=text_reasons,
+        )  # fmt: skip
         q = quality.score_document(doc, decisions, self.config)
         kept_text = "\n\n".join(p.text for p in decisions if p.keep and p.kind != "title")
         stats = decide.block_stats(decisions)

@@ -41,6 +41,10 @@ _REASON_ANSI = {
     "duplicate": "\x1b[33m",
     "low-relevance": "\x1b[31m",
     "template": "\x1b[36m",
+    "consent": "\x1b[38;5;141m",
+    "comment": "\x1b[38;5;110m",
+    "caption": "\x1b[38;5;180m",
+    "legal": "\x1b[38;5;245m",
 }
 
 
@@ -164,6 +168,10 @@ _REASON_COLOURS = {
     "duplicate": "#e8a500",
     "low-relevance": "#e03131",
     "template": "#0ca678",
+    "consent": "#7950f2",
+    "comment": "#1098ad",
+    "caption": "#b08850",
+    "legal": "#495057",
 }
 _OTHER_COLOUR = "#5c5f66"
 

@@ -73,7 +73,7 @@ def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
     relevance = np.array([0.95, 0.45, 0.45, 0.45, 0.9, 0.35, 0.35, 0.35])
     decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
     assert [(d.keep, d.reason) for d in decisions] == [
-        (True, None), (False, "promo"), (False, "page-meta"), (True, None), (True, None),
+        (True, None), (False, "promo"), (False, "legal"), (True, None), (True, None),
         (False, "navigation"), (True, None), (False, "navigation")]
 
 

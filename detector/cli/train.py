@@ -1,40 +1,77 @@
-"""``detector train``: fit the paragraph model on labelled pages and write it with its card."""
+"""``detector train``: fit the paragraph model on labelled pages and write it with its card.
+
+Sources (several at once): an AEB-style folder (``--data``), a WCXB split (``--wcxb``), and
+labelled-page JSONL files (``--pages``, repeatable; the format is in the README and in
+``detector.training.labeled_pages_jsonl``). ``--folds K`` adds out-of-fold figures per source to
+the card (grouped by site). The model loads with ``Detector(Config(model_path=...))``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
-
-from detector.training import train_and_save
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train the paragraph model", description=__doc__)
     p.add_argument("--data", type=Path, help="AEB-style benchmark folder (html/*.html.gz + ground-truth.json)")
+    p.add_argument("--wcxb", type=Path, help="WCXB split folder (html/, ground-truth/)")
+    p.add_argument("--pages", type=Path, action="append", default=[], metavar="JSONL",
+                   help="labelled pages, one JSON object per line (repeatable)")  # fmt: skip
     p.add_argument("--seeds", type=Path, help="seed folder with migrant-crisis-labels.jsonl")
     p.add_argument("--synthetic", type=Path, help="synthetic pages JSONL (scripts/make_synthetic.py)")
     p.add_argument(
         "--synthetic-n", type=int, default=300, metavar="N", help="also generate N synthetic pages (seed 0; 0 = none)"
     )
+    p.add_argument("--folds", type=int, default=0, metavar="K",
+                   help="also compute out-of-fold figures with K folds grouped by site (0 = skip)")  # fmt: skip
     p.add_argument("--params", type=json.loads, default=None, help="estimator parameters as JSON")
     p.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.joblib)")
     p.set_defaults(func=run)
 
 
+def _progress(stage: str, total: int):
+    """A tqdm bar on a terminal, log lines otherwise."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=stage, unit="page" if total > 1 else "step", disable=None, file=sys.stderr)
+    return bar.update
+
+
 def run(args: argparse.Namespace) -> int:
-    for path in (args.data, args.seeds, args.synthetic):
+    from detector.training import train_and_save
+
+    for path in (args.data, args.wcxb, args.seeds, args.synthetic, *args.pages):
         if path is not None and not path.exists():
             print(f"detector train: {path}: not found", file=sys.stderr)
             return 2
-    card = train_and_save(
-        args.output,
-        aeb_dir=args.data,
-        seeds_dir=args.seeds,
-        synthetic=args.synthetic,
-        synthetic_n=args.synthetic_n,
-        params=args.params,
-    )
+    out_dir = args.output.resolve().parent
+    if not out_dir.is_dir():
+        print(f"detector train: {out_dir}: output folder does not exist", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="detector train: %(message)s")
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    try:
+        card = train_and_save(
+            args.output,
+            aeb_dir=args.data,
+            wcxb_dir=args.wcxb,
+            labeled=args.pages,
+            seeds_dir=args.seeds,
+            synthetic=args.synthetic,
+            synthetic_n=args.synthetic_n,
+            params=args.params,
+            folds=args.folds,
+            progress=_progress,
+        )
+    except ValueError as exc:
+        print(f"detector train: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {args.output} (sha256 {card['sha256']}, {card['trained_on']['rows']} rows)")
+    for source, fig in card.get("metrics", {}).get("out_of_fold", {}).items():
+        print(f"  out-of-fold {source}: {fig['pages']} pages, P {fig['precision']:.3f} R {fig['recall']:.3f} "
+              f"F1 {fig['f1']:.3f} ({fig['metric']})")  # fmt: skip
     return 0

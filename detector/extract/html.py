@@ -136,10 +136,16 @@ class _BlockBuilder:
         self.max_blocks = max_blocks
         self.max_chars = max_chars
         self.truncated = False
+        self.breaks = 0
+        """Line breaks (``<br>``) since the last text: two in a row end a paragraph."""
+        self.preformatted = 0
+        """How many ``<pre>`` elements are open: their line breaks are kept."""
 
     def add(self, text: str | None, in_link: bool) -> None:
         if text:
             self.parts.append(text)
+            if self.breaks and not text.isspace():
+                self.breaks = 0
             if in_link:
                 self.link_chars += len(text.strip())
 
@@ -154,7 +160,11 @@ class _BlockBuilder:
         self.link_chars = 0
         if text.isspace():  # the indentation between block tags: most flushes
             return
-        text = normalize_space(text)
+        if self.preformatted:
+            # code and poetry: each line stays a line (blank lines and indentation go)
+            text = "\n".join(line for line in map(normalize_space, text.splitlines()) if line)
+        else:
+            text = normalize_space(text)
         if not text or not any(ch.isalnum() for ch in text):
             return
         if len(self.raw) >= self.max_blocks:
@@ -214,7 +224,13 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
                 skipped = el
                 continue
             if tag == "br":
-                builder.add(" ", False)
+                # a run of two or more <br> separates paragraphs (bodies written without <p>)
+                builder.breaks += 1
+                if builder.breaks >= 2 and builder.parts and not builder.preformatted:
+                    owner, depth = owners[-1]
+                    builder.flush(owner, lineage, depth)
+                else:
+                    builder.add("\n" if builder.preformatted else " ", False)
                 continue
             if tag in ("td", "th"):
                 builder.add(" ", False)  # a table row is one block; its cells stay words apart
@@ -223,8 +239,11 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
                 if builder.parts:
                     builder.flush(owner, lineage, depth)
                 owners.append((el, len(lineage)))
+                builder.breaks = 0
                 if tag == "hr":
                     builder.rule_pending = True
+                elif tag == "pre":
+                    builder.preformatted += 1
             elif tag == "a":
                 link_depth += 1
             elif tag in LABEL_TAGS and builder.at_block_start() and _is_label_line(el):
@@ -240,6 +259,9 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
                     if builder.parts:
                         builder.flush(el, lineage, owners[-1][1])
                     owners.pop()
+                    builder.breaks = 0
+                    if builder.preformatted and tag.lower() == "pre":
+                        builder.preformatted -= 1
                 elif tag.lower() == "a":
                     link_depth = max(0, link_depth - 1)
             tail = el.tail

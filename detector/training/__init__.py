@@ -13,7 +13,7 @@ import json
 import logging
 import platform
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,13 +42,33 @@ TEXT_WEIGHT = 0.3
 
 @dataclass(frozen=True)
 class LabeledPage:
-    """A page with its true article body (paragraphs, without the headline)."""
+    """A page with its true main content (paragraphs, without the headline).
+
+    ``include`` / ``exclude`` are snippets a correct extraction must keep / must drop (WCXB's
+    ``with`` / ``without``): they override the overlap label of the blocks that hold them.
+    ``site`` groups folds (a site's pages are never split between training and test)."""
 
     id: str
     html: bytes | str
     truth: str
     url: str | None = None
     source: str = "aeb"
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    page_type: str | None = None
+    junk_reasons: tuple[tuple[str, str], ...] = ()
+    """(text, reason) of junk lines whose reason is known (synthetic pages)."""
+    paragraph_labels: tuple[tuple[str, bool], ...] = ()
+    """(paragraph text, keep) given by the user: they override the overlap label of the block
+    with that text."""
+    is_text: bool = False
+    """The page is plain text (``html`` holds the text)."""
+
+    @property
+    def site(self) -> str:
+        from detector.training.wcxb import site_of
+
+        return site_of(self.url) or self.id
 
 
 @dataclass(frozen=True)
@@ -59,8 +79,39 @@ class PreparedPage:
     clean_doc: Document
 
 
-def block_labels(doc: Document, truth: str) -> np.ndarray:
-    """Share of each block's token trigrams that occur in ``truth`` (0..1)."""
+def block_labels(
+    doc: Document, truth: str, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> np.ndarray:
+    """Share of each block's token trigrams that occur in ``truth`` (0..1), of shape (n_blocks,).
+
+    A block that holds an ``exclude`` snippet is junk (0) and one that holds an ``include``
+    snippet is body (1), whatever the overlap says (include wins). A snippet of fewer than three
+    words ("Home", "Login") only counts where it is at least half of the block's words: as a
+    substring it would also hit body paragraphs that use the word."""
+    out = _overlap_labels(doc, truth)
+    if include or exclude:
+        for i, block in enumerate(doc.blocks):
+            if exclude and _holds_snippet(block.text, exclude):
+                out[i] = 0.0
+            if include and _holds_snippet(block.text, include):
+                out[i] = 1.0
+    return out
+
+
+def _holds_snippet(text: str, snippets: Sequence[str]) -> bool:
+    low = " ".join(text.split()).casefold()
+    n_words = len(tokens(low))
+    for snippet in snippets:
+        s = " ".join(snippet.split()).casefold()
+        if not s or s not in low:
+            continue
+        n = len(tokens(s))
+        if n >= 3 or n * 2 >= n_words:
+            return True
+    return False
+
+
+def _overlap_labels(doc: Document, truth: str) -> np.ndarray:
     truth_tokens = tokens(truth)
     truth_grams = set(token_shingles(truth_tokens, 3))
     short_grams = set(token_shingles(truth_tokens, 1)) | set(token_shingles(truth_tokens, 2))
@@ -112,10 +163,21 @@ def clean_version(page: LabeledPage, html_doc: Document, config: Config) -> Docu
     return extract(RawDoc(id=page.id + "#clean", content="\n\n".join(chunks), format="text"), config)
 
 
-def prepare_pages(pages: Iterable[LabeledPage], config: Config | None = None) -> list[PreparedPage]:
+def prepare_pages(
+    pages: Iterable[LabeledPage], config: Config | None = None, *, progress: Callable[[int], None] | None = None
+) -> list[PreparedPage]:
+    """Extract every page (HTML, its scraped-text version, its nearly clean text version).
+    A plain-text page is used as it is. ``progress(n)`` is called after each page."""
     config = config or Config()
     prepared = []
     for page in pages:
+        if progress is not None:
+            progress(1)
+        if page.is_text:
+            doc = extract(RawDoc(id=page.id, content=page.html, url=page.url, format="text"), config)
+            empty = Document(id=page.id + "#none", url=page.url, title=None, blocks=(), format="text")
+            prepared.append(PreparedPage(page, doc, empty, empty))
+            continue
         html_doc = extract(RawDoc(id=page.id, content=page.html, url=page.url, format="html"), config)
         prepared.append(
             PreparedPage(page, html_doc, text_version(html_doc, config), clean_version(page, html_doc, config))
@@ -123,18 +185,40 @@ def prepare_pages(pages: Iterable[LabeledPage], config: Config | None = None) ->
     return prepared
 
 
+def reason_labels(prepared: PreparedPage, doc: Document, labels: np.ndarray) -> list[str]:
+    """The drop reason of each junk block of ``doc`` ("" for body blocks and unknown reasons):
+    the page's own (synthetic pages), else what the markup of the same text in the page's HTML
+    makes certain (``decide.markup_reason``). Plain-text versions get the reasons of their
+    HTML twins, so the reason model learns to read them from words alone."""
+    from detector.decide import markup_reason
+
+    known = {" ".join(t.split()): r for t, r in prepared.page.junk_reasons}
+    for block in prepared.html_doc.blocks:
+        if block.text not in known:
+            reason = markup_reason(block)
+            if reason:
+                known[block.text] = reason
+    return ["" if label else known.get(b.text, "") for b, label in zip(doc.blocks, labels)]
+
+
 def page_table(prepared: PreparedPage) -> pd.DataFrame:
-    """Feature rows of both versions of a page, with ``label``, ``weight`` and ``group``."""
+    """Feature rows of both versions of a page, with ``label``, ``weight``, ``group`` and
+    ``reason``."""
     frames = []
     for doc in (prepared.html_doc, prepared.text_doc, prepared.clean_doc):
         if not doc.blocks:
             continue
         table = featurize(doc)
-        share = block_labels(doc, prepared.page.truth)
+        page = prepared.page
+        share = block_labels(doc, page.truth, page.include, page.exclude)
+        if page.paragraph_labels:
+            given = {" ".join(t.split()): k for t, k in page.paragraph_labels}
+            share = np.array([float(given[b.text]) if b.text in given else s for b, s in zip(doc.blocks, share)])
         table["label"] = (share >= LABEL_THRESHOLD).astype(int)
+        table["reason"] = reason_labels(prepared, doc, table["label"].to_numpy())
         n_tokens = np.array([len(tokens(b.text)) for b in doc.blocks], dtype=float)
         table["weight"] = (np.sqrt(n_tokens) + 1.0) * (1.0 if doc is prepared.html_doc else TEXT_WEIGHT)
-        table["group"] = prepared.page.id
+        table["group"] = page.site
         table["doc"] = doc.id
         table["source"] = prepared.page.source
         # the headline is the title field, not body text: it teaches nothing about relevance,
@@ -150,10 +234,13 @@ def training_table(prepared: Sequence[PreparedPage]) -> pd.DataFrame:
 
 def fit_model(table: pd.DataFrame, params: dict[str, Any] | None = None, *, seed: int = 0) -> ParagraphModel:
     pipeline = build_pipeline(params, seed=seed)
+    weight = table["weight"].to_numpy()
     pipeline.fit(
-        table.loc[:, [*FEATURE_COLUMNS, *KEY_COLUMNS]],
+        table.loc[:, [*FEATURE_COLUMNS, "text", *KEY_COLUMNS]],
         table["label"].to_numpy(),
-        classifier__sample_weight=table["weight"].to_numpy(),
+        lexical__sample_weight=weight,
+        lexical__reasons=table["reason"].fillna("").to_numpy() if "reason" in table.columns else None,
+        classifier__sample_weight=weight,
     )
     return ParagraphModel(pipeline, {"params": params or {}})
 
@@ -172,19 +259,67 @@ def out_of_fold_relevance(
     params: dict[str, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Grouped k-fold relevance of every block of every page's HTML version: each page is
-    scored by a model trained without it. ``extra_prepared`` (seed, synthetic) pages join every
+    scored by a model trained without any page of its site. ``extra_prepared`` (seed, synthetic) pages join every
     fold's training set and are never scored."""
     tables = [page_table(p) for p in prepared]
     extra_table = training_table(extra_prepared) if extra_prepared else pd.DataFrame()
-    ids = np.array([p.page.id for p in prepared])
+    sites = np.array([p.page.site for p in prepared])
     relevance: dict[str, np.ndarray] = {}
-    for fold, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(ids, groups=ids)):
+    for fold, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(sites, groups=sites)):
         train = pd.concat([tables[i] for i in train_idx] + ([extra_table] if len(extra_table) else []), ignore_index=True)
         model = fit_model(train, params, seed=fold)
         for i in test_idx:
             relevance[prepared[i].page.id] = model.predict_relevance(featurize(prepared[i].html_doc))
         log.info("fold %d/%d done (%d training rows)", fold + 1, folds, len(train))
     return relevance
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Out-of-fold outputs: block relevance of every page's HTML version (``{page_id: array of
+    shape (n_blocks,)}``) and, for pages asked for, the text kept when the page's true body is
+    given as plain text (``{page_id: text}``)."""
+
+    relevance: dict[str, np.ndarray]
+    plain_text: dict[str, str]
+
+
+def cross_validate(
+    prepared: Sequence[PreparedPage],
+    extra_prepared: Sequence[PreparedPage] = (),
+    *,
+    folds: int = 5,
+    params: dict[str, Any] | None = None,
+    config: Config | None = None,
+    plain_text: Callable[[LabeledPage], bool] | None = None,
+    extra_table: pd.DataFrame | None = None,
+    tables: Sequence[pd.DataFrame] | None = None,
+) -> CrossValidation:
+    """Grouped k-fold by site: every page is scored by a model trained without any page of its
+    site (``extra_prepared`` pages, e.g. seed and synthetic, join every training fold and are never
+    scored). Pages for which ``plain_text(page)`` is true are also scored as plain text (their
+    true body), by the same fold's model."""
+    from detector.pipeline import Detector
+
+    config = config or Config()
+    tables = list(tables) if tables is not None else [page_table(p) for p in prepared]
+    if extra_table is None:
+        extra_table = training_table(extra_prepared) if extra_prepared else pd.DataFrame()
+    sites = np.array([p.page.site for p in prepared])
+    folds = min(folds, len(set(sites.tolist())))
+    relevance: dict[str, np.ndarray] = {}
+    texts: dict[str, str] = {}
+    for fold, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(sites, groups=sites)):
+        train = pd.concat([tables[i] for i in train_idx] + ([extra_table] if len(extra_table) else []), ignore_index=True)
+        model = fit_model(train, params, seed=fold)
+        detector = Detector(config, model=model)
+        for i in test_idx:
+            page = prepared[i].page
+            relevance[page.id] = model.predict_relevance(featurize(prepared[i].html_doc))
+            if plain_text is not None and plain_text(page):
+                texts[page.id] = detector.score_text(page.truth, id=page.id + "#truth").text
+        log.info("fold %d/%d done (%d training rows, %d pages scored)", fold + 1, folds, len(train), len(test_idx))
+    return CrossValidation(relevance, texts)
 
 
 @dataclass
@@ -236,6 +371,78 @@ def aeb_pages(data_dir: Path) -> list[LabeledPage]:
     return [LabeledPage(p.id, p.html, p.truth, p.url or None, "aeb") for p in load_aeb(data_dir)]
 
 
+def wcxb_pages(data_dir: Path, *, types: Sequence[str] | None = None) -> list[LabeledPage]:
+    """WCXB pages with their main content and ``with`` / ``without`` snippets."""
+    from detector.training.wcxb import load_wcxb
+
+    return [
+        LabeledPage(
+            f"wcxb:{p.id}", p.html, p.truth, p.url or None, "wcxb",
+            include=p.with_snippets, exclude=p.without_snippets, page_type=p.page_type,
+        )
+        for p in load_wcxb(data_dir, types=types)
+    ]  # fmt: skip
+
+
+def labeled_pages_jsonl(path: Path) -> list[LabeledPage]:
+    """Labelled pages from a JSONL file, one page per line::
+
+        {"id": "p1", "url": "https://example.com/a", "html": "<html>...</html>",
+         "main_content": "First paragraph.\n\nSecond paragraph.",
+         "paragraphs": [{"text": "Subscribe to our newsletter", "keep": false}],
+         "with": ["snippet that must be kept"], "without": ["snippet that must go"]}
+
+    ``html`` or ``text`` (plain scraped text) is required, and ``main_content`` (the page's
+    main content, paragraphs separated by blank lines, title excluded); ``id``, ``url``,
+    ``paragraphs`` (per-paragraph keep/drop labels that override the overlap labels), ``with``
+    and ``without`` are optional. Pages are grouped into folds by the URL's site.
+
+    Raises
+    ------
+    ValueError
+        One line naming the file, the line number and what is wrong.
+    """
+    pages = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                rec = json.loads(line)
+            except ValueError as exc:
+                raise ValueError(f"{where}: not valid JSON ({exc})") from None
+            if not isinstance(rec, dict):
+                raise ValueError(f"{where}: expected a JSON object")
+            content = rec.get("html") if rec.get("html") is not None else rec.get("text")
+            if not isinstance(content, str) or not content.strip():
+                raise ValueError(f"{where}: needs a non-empty 'html' or 'text' string")
+            truth = rec.get("main_content")
+            if not isinstance(truth, str):
+                raise ValueError(f"{where}: needs 'main_content' (the page's main content as text)")
+            labels = []
+            for item in rec.get("paragraphs") or ():
+                if not (isinstance(item, dict) and isinstance(item.get("text"), str) and isinstance(item.get("keep"), bool)):
+                    raise ValueError(f"{where}: each of 'paragraphs' needs 'text' (string) and 'keep' (true/false)")
+                labels.append((item["text"], item["keep"]))
+            snippets = {}
+            for key in ("with", "without"):
+                value = rec.get(key) or []
+                if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                    raise ValueError(f"{where}: '{key}' must be a list of strings")
+                snippets[key] = tuple(value)
+            url = rec.get("url")
+            pages.append(
+                LabeledPage(
+                    id=f"{Path(path).stem}:{rec.get('id', n)}", html=content, truth=truth,
+                    url=url if isinstance(url, str) else None, source=Path(path).stem,
+                    include=snippets["with"], exclude=snippets["without"],
+                    paragraph_labels=tuple(labels), is_text=rec.get("html") is None,
+                )
+            )  # fmt: skip
+    return pages
+
+
 def seed_pages(seeds_dir: Path) -> list[LabeledPage]:
     """The seed's two HTML pages and its text, with the hand labels as truth."""
     labels_path = seeds_dir / "migrant-crisis-labels.jsonl"
@@ -264,6 +471,7 @@ def seed_text_table(seeds_dir: Path, config: Config | None = None) -> pd.DataFra
     by_text = {r["text"]: r for r in labels}
     table = featurize(doc)
     table["label"] = [int(by_text.get(b.text, {}).get("label") == "keep") for b in doc.blocks]
+    table["reason"] = [by_text.get(b.text, {}).get("reason") or "" for b in doc.blocks]
     table["weight"] = [np.sqrt(len(tokens(b.text))) + 1.0 for b in doc.blocks]
     table["group"] = "seed:text"
     table["doc"] = "seed:text"
@@ -276,7 +484,13 @@ def generated_pages(n: int = 300, seed: int = 0) -> list[LabeledPage]:
     """Synthetic pages for the classes the benchmark lacks (``detector.synthetic``)."""
     from detector.training.synthetic import generate
 
-    return [LabeledPage(f"synthetic:{p.id}", p.html, p.body, p.url, "synthetic") for p in generate(n, seed=seed)]
+    return [
+        LabeledPage(
+            f"synthetic:{p.id}", p.html, p.body, p.url, "synthetic",
+            junk_reasons=tuple((b["text"], b["reason"]) for b in p.blocks if b["label"] == "drop" and b["reason"]),
+        )
+        for p in generate(n, seed=seed)
+    ]  # fmt: skip
 
 
 def synthetic_pages(path: Path) -> list[LabeledPage]:
@@ -302,47 +516,115 @@ def environment() -> dict[str, str]:
     }
 
 
+def out_of_fold_figures(
+    prepared: Sequence[PreparedPage], cv: CrossValidation, config: Config | None = None
+) -> dict[str, dict[str, float]]:
+    """Per source, the out-of-fold figures of ``cv``: AEB with its shingle metric, every other
+    source with WCXB's bag-of-words F1 (mean over pages)."""
+    from detector.training.benchmark import aggregate, page_counts
+    from detector.training.wcxb import WcxbPage, page_score
+
+    texts = texts_from_relevance(prepared, cv.relevance, config)
+    out: dict[str, dict[str, float]] = {}
+    for source in sorted({p.page.source for p in prepared}):
+        group = [p.page for p in prepared if p.page.source == source]
+        if source == "aeb":
+            s = aggregate([page_counts(texts[p.id], p.truth) for p in group])
+            out[source] = {"pages": len(group), "precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                           "f1": round(s.f1, 4), "metric": "AEB shingle"}  # fmt: skip
+        else:
+            scores = [page_score(texts[p.id], WcxbPage(p.id, p.url or "", b"", p.truth, p.page_type or "", p.include, p.exclude))
+                      for p in group]  # fmt: skip
+            out[source] = {
+                "pages": len(group),
+                "precision": round(sum(x.precision for x in scores) / len(scores), 4),
+                "recall": round(sum(x.recall for x in scores) / len(scores), 4),
+                "f1": round(sum(x.f1 for x in scores) / len(scores), 4),
+                "metric": "bag-of-words F1, mean over pages",
+            }
+    return out
+
+
 def train_and_save(
     output: Path,
     *,
-    aeb_dir: Path | None,
-    seeds_dir: Path | None,
+    aeb_dir: Path | None = None,
+    wcxb_dir: Path | None = None,
+    labeled: Sequence[Path] = (),
+    seeds_dir: Path | None = None,
     synthetic: Path | None = None,
     synthetic_n: int = 0,
     params: dict[str, Any] | None = None,
     config: Config | None = None,
+    folds: int = 0,
     metrics: dict[str, Any] | None = None,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
 ) -> dict[str, Any]:
-    """Train on every labelled page available and write the model and its card."""
+    """Train on every labelled page given and write the model and its card.
+
+    Sources: an AEB-style folder (``aeb_dir``), a WCXB split (``wcxb_dir``), labelled-page JSONL
+    files (``labeled``, see ``labeled_pages_jsonl``), the seed, synthetic pages. With ``folds``
+    >= 2 the card also gets out-of-fold figures per source (grouped by site; the seed and
+    synthetic pages join every training fold). ``progress(stage, total)`` returns a callback
+    taking a number of units done.
+
+    Raises
+    ------
+    ValueError
+        No training pages, or a malformed labelled-page file.
+    """
     config = config or Config()
     pages: list[LabeledPage] = []
     if aeb_dir is not None:
         pages += aeb_pages(aeb_dir)
+    if wcxb_dir is not None:
+        pages += wcxb_pages(wcxb_dir)
+    for path in labeled:
+        pages += labeled_pages_jsonl(path)
+    extra: list[LabeledPage] = []
     if seeds_dir is not None:
-        pages += seed_pages(seeds_dir)
+        extra += seed_pages(seeds_dir)
     if synthetic is not None:
-        pages += synthetic_pages(synthetic)
+        extra += synthetic_pages(synthetic)
     if synthetic_n:
-        pages += generated_pages(synthetic_n)
-    if not pages:
-        raise ValueError("no training pages: give --data, --seeds or --synthetic")
-    prepared = prepare_pages(pages, config)
-    tables = [training_table(prepared)]
+        extra += generated_pages(synthetic_n)
+    if not pages and not extra:
+        raise ValueError("no training pages: give --data, --wcxb, --pages, --seeds or --synthetic")
+    tick = progress("extracting pages", len(pages) + len(extra)) if progress else None
+    prepared = prepare_pages(pages, config, progress=tick)
+    extra_prepared = prepare_pages(extra, config, progress=tick)
+    tables = [page_table(p) for p in prepared]
+    extra_tables = [page_table(p) for p in extra_prepared]
     if seeds_dir is not None:
-        tables.append(seed_text_table(seeds_dir, config))
-    table = pd.concat(tables, ignore_index=True)
+        extra_tables.append(seed_text_table(seeds_dir, config))
+    extra_table = pd.concat([t for t in extra_tables if len(t)], ignore_index=True) if extra_tables else pd.DataFrame()
+    figures: dict[str, Any] = dict(metrics or {})
+    if folds >= 2 and len({p.page.site for p in prepared}) >= 2:
+        log.info("out-of-fold figures: %d folds grouped by site", folds)
+        cv = cross_validate(prepared, folds=folds, params=params, config=config, extra_table=extra_table, tables=tables)
+        figures["out_of_fold"] = out_of_fold_figures(prepared, cv, config)
+    table = pd.concat([*tables, extra_table], ignore_index=True)
+    log.info("fitting the final model on %d rows", len(table))
+    if progress:
+        progress("fitting the model", 1)
     model = fit_model(table, params)
-    sources = table.groupby("source")["group"].nunique().to_dict()
+    if progress:
+        progress("fitting the model", 1)(1)
+    sources = table.groupby("source")["group"].nunique().to_dict() if "source" in table.columns else {}
     card = {
         "version": output.stem,
         "trained_on": {
             "pages_by_source": {str(k): int(v) for k, v in sources.items()},
             "rows": int(len(table)),
             "positive_share": round(float(table["label"].mean()), 4),
-            "label": f"block token-trigram share inside the true body >= {LABEL_THRESHOLD}",
+            "label": f"block token-trigram share inside the true main content >= {LABEL_THRESHOLD}; "
+            "a block holding a must-include / must-exclude snippet is body / junk whatever the share",
         },
         "params": {**DEFAULT_PARAMS, **(params or {})},
         "structure": {
+            "lexical": "HashingVectorizer (word 1-2-grams, character bigrams of unspaced scripts; first 300 chars) -> "
+            "SGDClassifier(log_loss); out-of-fold scores (3 grouped folds) feed the trees; a multi-class SGD on "
+            "the same terms names drop reasons",
             "stage1": "CalibratedClassifierCV(HistGradientBoostingClassifier, isotonic, cv=2) on the features",
             "stage2": "HistGradientBoostingClassifier on the features + the context of stage-1 scores "
             f"(detector.context; stage-1 scores from {TwoStageClassifier().inner_folds} grouped inner folds)",
@@ -351,6 +633,6 @@ def train_and_save(
             "context_features": list(CONTEXT_COLUMNS),
         },
         "environment": environment(),
-        "metrics": metrics or {},
+        "metrics": figures,
     }
     return model.save(output, card)

@@ -1,0 +1,177 @@
+"""The pieces of the generalised model: structure fixes in extraction, the lexical stage, the
+reason vocabulary, the page-rule table, the WCXB metric and labelled-page input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detector import Config
+from detector.decide import PAGE_RULES, decide_blocks, drop_reason, markup_reason
+from detector.document import REASONS, Block, Document, RawDoc
+from detector.extract import extract
+from detector.lexical import LexicalScorer, analyze
+from detector.redundancy import score_redundancy
+from detector.training import block_labels, labeled_pages_jsonl
+from detector.training.wcxb import WcxbPage, page_score, score_wcxb, site_of
+
+CFG = Config()
+SENT = "The council approved the budget for the new library after a long debate on Tuesday evening."
+
+
+def html_doc(body: str) -> Document:
+    return extract(RawDoc(id="t", content=f"<html><body>{body}</body></html>", format="html"), CFG)
+
+
+# --- extraction: structure ---------------------------------------------------------------
+
+
+def test_runs_of_br_separate_paragraphs_and_single_br_does_not():
+    doc = html_doc(f"<div>First part. {SENT}<br><br>Second part. {SENT}<br><br><br><br>Third. {SENT}<br>still third</div>")
+    texts = [b.text for b in doc.blocks]
+    assert texts == [f"First part. {SENT}", f"Second part. {SENT}", f"Third. {SENT} still third"]
+
+
+def test_preformatted_code_keeps_its_lines():
+    doc = html_doc("<p>Intro text here.</p><pre><code>&lt;form&gt;\n  &lt;input name=\"a\"&gt;\n\n&lt;/form&gt;</code></pre>")
+    code = [b for b in doc.blocks if b.tag == "pre"]
+    assert code and code[0].text.split("\n") == ["<form>", '<input name="a">', "</form>"]
+
+
+# --- lexical stage -------------------------------------------------------------------
+
+
+def test_analyze_folds_digits_and_splits_unspaced_scripts():
+    terms = analyze("Read time 6 min")
+    assert "0" in terms and "0 min" in terms and "#short" in terms
+    cjk = analyze("北京市政府今天宣布")
+    assert "北京" in cjk and "宣布" in cjk
+
+
+def _lexical_table(n_pages: int = 8) -> tuple[pd.DataFrame, np.ndarray]:
+    rows, labels = [], []
+    for p in range(n_pages):
+        for i in range(6):
+            rows.append({"text": f"Accept cookies to continue browsing page {p}", "group": f"site{p}", "doc": f"d{p}"})
+            labels.append(0)
+            rows.append({"text": f"The river level rose by {i} metres overnight in district {p}", "group": f"site{p}", "doc": f"d{p}"})
+            labels.append(1)
+    return pd.DataFrame(rows), np.array(labels)
+
+
+def test_lexical_scorer_is_out_of_fold_in_training_and_learns_words():
+    X, y = _lexical_table()
+    scorer = LexicalScorer(inner_folds=4)
+    reasons = np.array(["consent" if label == 0 else "" for label in y], dtype=object)
+    reasons[::4] = np.where(y[::4] == 0, "promo", "")
+    oof = scorer.fit_transform(X, y, reasons=reasons)
+    full = scorer.transform(X)
+    assert list(oof.columns[-3:]) == ["lexical", "lexical_prev", "lexical_next"]
+    assert not np.allclose(oof["lexical"], full["lexical"])  # out-of-fold, not the full model's scores
+    unseen = pd.DataFrame({"text": ["Accept cookies to continue", "The river level rose again"], "doc": ["n", "n"]})
+    scored, named = scorer.transform_with_reasons(unseen)
+    assert scored["lexical"][0] < 0.5 < scored["lexical"][1]
+    assert named[0] == "consent"
+    # neighbours' scores stay inside their document
+    assert scored["lexical_prev"][0] == 0.5 and scored["lexical_next"][1] == 0.5
+
+
+# --- reasons --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("block", "reason"),
+    [
+        (Block("We use cookies to improve your visit.", path="div.cmp.dialog/p"), "consent"),
+        (Block("Great post, thanks!", path="section.comments/div.comment.body/p"), "comment"),
+        (Block("The harbour at dawn.", tag="figcaption", path="figure/figcaption"), "caption"),
+        (Block("© 2024 Example Media. All rights reserved."), "legal"),
+        (Block("Home", kind="list", link_density=1.0), "navigation"),
+        (Block("Get the best of our journalism in your inbox every morning.", path="div.newsletter/p"), "promo"),
+        (Block("Estimated read time 6 min read"), "page-meta"),
+    ],
+)
+def test_markup_names_the_reason(block, reason):
+    assert drop_reason(block) == reason
+    assert reason in REASONS
+
+
+def test_words_name_the_reason_only_where_markup_says_nothing():
+    plain = Block("Join our community of readers today and never miss an update from us.")
+    assert markup_reason(plain) is None
+    assert drop_reason(plain, "promo") == "promo"
+    assert drop_reason(plain) == "low-relevance"  # promo is not a default for long lines
+    assert drop_reason(Block("© 2024 X", path="div.newsletter/p"), "promo") == "legal"
+
+
+# --- page rules ----------------------------------------------------------------------------
+
+
+def test_every_page_rule_can_be_switched_off_by_name():
+    blocks = [Block(SENT, path="div.a/p"), Block("Two short words", kind="heading", tag="h2", path="div.a/h2")]
+    doc = Document("d", None, None, tuple(blocks), "html", "en")
+    rel = np.array([0.95, 0.1])
+    on = decide_blocks(doc, rel, score_redundancy(doc, CFG), CFG)
+    names = [name for name, _ in PAGE_RULES]
+    assert len(set(names)) == len(names)
+    off = CFG.replace(disabled_rules=frozenset(names))
+    plain = decide_blocks(doc, rel, score_redundancy(doc, off), off)
+    assert [d.keep for d in plain] == [True, False]
+    assert [d.keep for d in on] == [True, False]
+
+
+def test_extractor_fallback_restores_what_the_base_extractor_kept():
+    lines = ["Rain fell across the valley for three days and the river rose above its banks near the mill.",
+             "Farmers moved their sheep to higher ground while volunteers filled sandbags outside the school.",
+             "The regional council opened two shelters and asked residents to avoid the old stone bridge.",
+             "By Friday the water had started to recede, leaving mud and broken fences along the road."]
+    body = [Block(line, path="div.post/p", extractor_overlap=1.0) for line in lines]
+    blocks = [*body, Block("Menu item", kind="list", link_density=1.0, path="nav/ul/li")]
+    doc = Document("d", None, None, tuple(blocks), "html", "en")
+    rel = np.array([0.9, 0.1, 0.1, 0.1, 0.05])  # the model keeps a quarter of trafilatura's text
+    kept = [d.keep for d in decide_blocks(doc, rel, score_redundancy(doc, CFG), CFG)]
+    assert kept == [True, True, True, True, False]
+    off = CFG.replace(extractor_fallback_share=0.0)
+    assert [d.keep for d in decide_blocks(doc, rel, score_redundancy(doc, off), off)] == [True, False, False, False, False]
+
+
+# --- labels and the WCXB metric -----------------------------------------------------------------
+
+
+def test_snippets_override_overlap_labels():
+    blocks = (Block("Home"), Block("Subscribe to our weekly digest for the best stories"), Block(SENT), Block("Homemade bread recipe with three simple steps"))
+    doc = Document("d", None, None, blocks, "html", "en")
+    truth = "Subscribe to our weekly digest for the best stories\n\n" + SENT + "\n\nHomemade bread recipe with three simple steps"
+    labels = block_labels(doc, truth, include=(), exclude=("our weekly digest for", "Home"))
+    assert labels.tolist() == [0.0, 0.0, 1.0, 1.0]  # a one-word snippet does not hit "Homemade ..."
+    assert block_labels(doc, truth, include=("weekly digest for the",), exclude=("our weekly digest",))[1] == 1.0
+
+
+def test_wcxb_metric_means_over_pages_and_snippets():
+    page = WcxbPage("1", "https://www.example.co.uk/a", b"", "Alpha beta gamma delta", "article", ("beta gamma",), ("menu",))
+    s = page_score("alpha BETA gamma menu", page)
+    assert (s.precision, s.recall, s.with_found, s.without_leaked) == (0.75, 0.75, 1.0, 1.0)
+    assert page_score("", page).f1 == 0.0
+    empty = WcxbPage("2", "", b"", "", "listing")
+    assert page_score("", empty).f1 == 1.0 and page_score("x", empty).f1 == 0.0
+    total = score_wcxb("s", {"1": "alpha beta gamma delta", "2": "junk"}, [page, empty])
+    assert total.f1 == 0.5 and total.by_type["article"].f1 == 1.0 and total.by_type["listing"].f1 == 0.0
+    assert site_of("https://www.example.co.uk/a") == "example.co.uk" == site_of("http://news.example.co.uk/")
+    assert site_of("https://blog.example.com/x") == "example.com"
+
+
+def test_labelled_pages_jsonl_reads_and_rejects_with_line_numbers(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    rec = {"url": "https://a.example/1", "html": "<p>x</p>", "main_content": "x",
+           "paragraphs": [{"text": "Buy now", "keep": False}], "with": ["x"]}
+    path.write_text(json.dumps(rec) + "\n\n" + json.dumps({"text": "plain", "main_content": "plain"}) + "\n")
+    pages = labeled_pages_jsonl(path)
+    assert [p.is_text for p in pages] == [False, True]
+    assert pages[0].paragraph_labels == (("Buy now", False),) and pages[0].include == ("x",)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(rec) + "\n" + json.dumps({"html": "<p>y</p>"}) + "\n")
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: needs 'main_content'"):
+        labeled_pages_jsonl(bad)
