@@ -175,3 +175,34 @@ def test_labelled_pages_jsonl_reads_and_rejects_with_line_numbers(tmp_path):
     bad.write_text(json.dumps(rec) + "\n" + json.dumps({"html": "<p>y</p>"}) + "\n")
     with pytest.raises(ValueError, match=r"bad.jsonl:2: needs 'main_content'"):
         labeled_pages_jsonl(bad)
+
+
+@pytest.mark.slow
+def test_train_cli_on_user_labels_writes_a_loadable_model(tmp_path):
+    """``detector train --pages`` on a small labelled JSONL: a model + card that Detector loads."""
+    from detector.cli import main
+    from detector.pipeline import Detector
+    from detector.training.synthetic import generate
+
+    pages = tmp_path / "mine.jsonl"
+    with open(pages, "w", encoding="utf-8") as fh:
+        for p in generate(12, seed=5):
+            fh.write(json.dumps({"id": p.id, "url": p.url, "html": p.html, "main_content": p.body}) + "\n")
+    out = tmp_path / "m.joblib"
+    assert main(["train", "--pages", str(pages), "--synthetic-n", "0", "--folds", "2", "-o", str(out)]) == 0
+    card = json.loads((tmp_path / "m.card.json").read_text("utf-8"))
+    assert card["trained_on"]["pages_by_source"] == {"mine": 12}
+    assert 0.0 <= card["metrics"]["out_of_fold"]["mine"]["f1"] <= 1.0
+    det = Detector(Config(model_path=out))
+    result = det.score_html(next(iter(generate(1, seed=99))).html)
+    assert result.paragraphs and any(p.keep for p in result.paragraphs)
+
+
+def test_train_cli_reports_a_bad_labelled_file_in_one_line(tmp_path, capsys):
+    from detector.cli import main
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"html": "<p>x</p>"}\n')
+    assert main(["train", "--pages", str(bad), "--synthetic-n", "0", "-o", str(tmp_path / "m.joblib")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.jsonl:1" in err[0]
