@@ -53,7 +53,7 @@ def stopwords(lang: str | None) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _identifier():
     """py3langid's naive-Bayes identifier (97 languages; the model is an npz file inside its
-    wheel, no pickle), with normalised probabilities. Loaded once per process (~0.1 s)."""
+    wheel, no pickle), with normalised probabilities. Loaded once per process (~0.5 s CPU)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -13,7 +13,7 @@ fails. Truth for the hand-written samples below is the language they were writte
 
 Speed: CPU time (``time.process_time``) of each identifier per page, both in this process,
 interleaved page by page (the vote first on even pages, second on odd ones); the model load is
-excluded (it happens once per process, ~0.1 s).
+excluded (it happens once per process, ~0.5 s).
 """
 
 from __future__ import annotations
