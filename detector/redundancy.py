@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain, repeat
 
 from detector.config import Config
@@ -41,10 +44,51 @@ class Redundancy:
     repeats_title: bool = False
 
 
-def _content_words(text: str, stops: frozenset[str]) -> list[str]:
-    """Stems of the content words: crude, language-neutral conflation by the first six letters
-    ("migrants"/"migration"/"migrant" share a prefix)."""
-    return [w[:6] for w in cached_folded_tokens(text) if len(w) > 2 and w not in stops]
+# ISO 639-1 -> Snowball stemmer (snowballstemmer, https://snowballstem.org/algorithms/)
+_SNOWBALL = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
+    "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
+    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "ga": "irish",
+    "it": "italian", "lt": "lithuanian", "ne": "nepali", "no": "norwegian", "nb": "norwegian",
+    "nn": "norwegian", "fa": "persian", "pl": "polish", "pt": "portuguese", "ro": "romanian",
+    "ru": "russian", "sr": "serbian", "es": "spanish", "sv": "swedish", "ta": "tamil", "tr": "turkish",
+    "yi": "yiddish",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str | None) -> Callable[[str], str] | None:
+    """The Snowball stemmer of ``language`` (ISO 639-1) as ``stem(word) -> str``, or None when
+    Snowball has none. Stemmer objects keep state while stemming: one per thread; stems are
+    remembered (64k words per language), so a word costs one stemming per process."""
+    name = _SNOWBALL.get((language or "").lower()[:2])
+    if name is None:
+        return None
+    import snowballstemmer
+
+    if name not in snowballstemmer.algorithms():
+        return None
+    local = threading.local()
+
+    @lru_cache(maxsize=65536)
+    def stem(word: str) -> str:
+        stemmer = getattr(local, "stemmer", None)
+        if stemmer is None:
+            stemmer = local.stemmer = snowballstemmer.stemmer(name)
+        return stemmer.stemWord(word)
+
+    return stem
+
+
+def _content_words(text: str, stops: frozenset[str], language: str | None = None) -> list[str]:
+    """Stems of the content words (casefolded tokens over two characters, not stop words).
+
+    Snowball stemmers for the languages that have one ("migrants"/"migrant" -> "migrant",
+    "relations"/"relational" -> "relat"); elsewhere a crude, language-neutral conflation by
+    the first six letters."""
+    words = [w for w in cached_folded_tokens(text) if len(w) > 2 and w not in stops]
+    stem = _stemmer(language)
+    return list(map(stem, words)) if stem is not None else [w[:6] for w in words]
 
 
 def _shingles(key: str) -> set[tuple[str, ...]]:
@@ -113,7 +157,7 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
         if block.kind not in _PROSE_KINDS:
             out.append(Redundancy(0.0))
             continue
-        words = _content_words(block.text, stops)
+        words = _content_words(block.text, stops, doc.language)
         shingles = _shingles(key)
         bigrams = _bigrams(words)
         shared_shingles: Counter[int] = Counter(chain.from_iterable(map(shingle_index.get, shingles, repeat(()))))

@@ -1,5 +1,13 @@
 """Bytes -> str: BOM, then the declared charset (HTTP header, then <meta>), then detection.
 
+Charset labels are read as browsers read them, by the WHATWG Encoding Standard's label table
+as ``w3lib.encoding`` implements it (https://encoding.spec.whatwg.org/#names-and-labels):
+``iso-8859-1``, ``latin1`` and ``ascii`` mean windows-1252, ``gb2312`` means gb18030,
+``shift_jis`` means cp932, and so on. The ``<meta>`` prescan is w3lib's
+(``html_body_declared_encoding``: ``charset`` attributes, ``http-equiv`` content types and XML
+declarations, comments skipped), and a ``<meta>`` naming UTF-16 is read as UTF-8, as the
+Standard's prescan does: a page that can declare itself in ASCII bytes is not UTF-16.
+
 Also decides whether content is HTML or plain text and refuses what is neither
 (binary files, PDFs, images, archives, JSON).
 """
@@ -11,15 +19,10 @@ import json
 import re
 from dataclasses import dataclass
 
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
 from detector.errors import InputError
 
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "a PDF document"),
     (b"\x89PNG", "a PNG image"),
@@ -35,7 +38,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"wOFF", "a web font"),
 )
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 32 and b not in (9, 10, 12, 13)))
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+_WIDE = ("utf-16", "utf-32")  # codec-name prefixes of the encodings whose ASCII bytes are not ASCII
 _HTML_HINT = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|span|article|section|table|a\s|h[1-6]|ul|li|br|script|style)\b",
     re.I,
@@ -45,26 +49,43 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 @dataclass(frozen=True)
 class Decoded:
+    """``text`` decoded from bytes with the Python codec ``encoding``; ``notes`` name what was
+    odd (``unknown-charset:X``, ``charset-mismatch:X``, ``declared-X-but-utf-8``,
+    ``meta-utf-16-read-as-utf-8``, ``charset-detected``, ``invalid-utf-8``)."""
+
     text: str
     encoding: str
     notes: tuple[str, ...] = ()
 
 
-def _codec(name: str | None) -> str | None:
-    if not name:
+def resolve_label(label: str | None) -> str | None:
+    """The Python text codec a charset label (or a whole ``Content-Type`` value) names, by the
+    WHATWG label table (w3lib ``resolve_encoding``); ``None`` for an unknown label or a codec
+    that is not a text encoding (``base64``, ``rot13``, ``utf-7``)."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'")
+    name = http_content_type_encoding(label) if "charset=" in label.lower() else resolve_encoding(label)
+    if name is None:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
+        return name if codecs.lookup(name)._is_text_encoding else None
     except LookupError:
         return None
 
 
-def sniff_binary(data: bytes, source: str | None) -> None:
-    """Raise InputError when ``data`` is a known binary format or mostly control bytes."""
+def _refuse_magic(data: bytes, source: str | None) -> None:
     head = data[:16]
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise InputError(source, f"content is {what}, not HTML or text")
+
+
+def sniff_binary(data: bytes, source: str | None) -> None:
+    """Raise InputError when ``data`` is a known binary format or mostly control bytes
+    (over 5% of the first 8 KiB). For byte-oriented encodings; UTF-16/32 text is checked
+    after decoding."""
+    _refuse_magic(data, source)
     sample = data[:8192]
     if not sample:
         return
@@ -75,32 +96,82 @@ def sniff_binary(data: bytes, source: str | None) -> None:
         raise InputError(source, "content looks binary (control bytes), not HTML or text")
 
 
+def _utf16_by_zeros(data: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` when the first 8 KiB have the zero-byte pattern of UTF-16
+    text without a BOM (the high byte of every ASCII character is zero: markup, spaces, digits
+    and Latin letters), else None."""
+    sample = data[:8192]
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 8:
+        return None
+    zeros_even, zeros_odd = even.count(0), odd.count(0)
+    if zeros_odd >= 0.2 * len(odd) and zeros_even <= 0.02 * len(even):
+        return "utf-16-le"
+    if zeros_even >= 0.2 * len(even) and zeros_odd <= 0.02 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _decode_wide(data: bytes, codec: str, source: str | None, notes: list[str]) -> Decoded:
+    """Decode UTF-16/32 text; refuse it when the decoded text is mostly control characters."""
+    text = data.decode(codec, errors="replace")
+    sample = text[:8192]
+    if sample and len(_CONTROL_CHARS.findall(sample)) / len(sample) > 0.05:
+        raise InputError(source, f"content looks binary (control characters when read as {codec}), not HTML or text")
+    return Decoded(text, codec, tuple(notes))
+
+
 def decode(data: bytes | str, *, declared: str | None = None, source: str | None = None) -> Decoded:
-    """Decode bytes to text. ``declared`` is an out-of-band charset (HTTP header)."""
+    """Decode a page's bytes to text.
+
+    ``declared`` is an out-of-band charset: an HTTP ``Content-Type`` charset (label or whole
+    header value) or the user's ``--encoding``. Order:
+
+    1. a byte order mark wins (UTF-8, UTF-16, UTF-32);
+    2. a declared UTF-16/32 (HTTP or user) when the bytes have UTF-16's zero-byte pattern,
+       or, with no declaration at all, that pattern alone (UTF-16 saved without a BOM);
+    3. known binary formats and control bytes are refused (InputError naming ``source``);
+    4. strict UTF-8 when the bytes are valid UTF-8 (a declared single-byte charset would decode
+       anything: pages declaring latin-1 while sending UTF-8 are common; noted);
+    5. the declared charset, then the ``<meta>`` one, each strictly, by WHATWG labels;
+    6. detection (charset-normalizer), then UTF-8 with replacement characters (noted).
+
+    Raises InputError for binary content.
+    """
     if isinstance(data, str):
         return Decoded(data, "str")
-    sniff_binary(data, source)
+    _refuse_magic(data, source)
     notes: list[str] = []
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            return Decoded(data.decode(enc, errors="replace"), enc)
+    bom_codec, bom = read_bom(data)
+    if bom_codec:
+        body = data[len(bom):]
+        if bom_codec.startswith(_WIDE):
+            return _decode_wide(body, bom_codec, source, notes)
+        sniff_binary(body, source)
+        return Decoded(body.decode(bom_codec, errors="replace"), bom_codec)
     candidates: list[str] = []
     if declared:
-        codec = _codec(declared)
-        if codec:
-            candidates.append(codec)
-        else:
+        codec = resolve_label(declared)
+        if codec is None:
             notes.append(f"unknown-charset:{declared[:40]}")
-    match = _META_CHARSET.search(data[:4096])
-    if match:
-        meta = match.group(1).decode("ascii", "replace")
-        codec = _codec(meta)
-        if codec:
-            candidates.append(codec)
+        elif codec.startswith(_WIDE):
+            wide = _utf16_by_zeros(data) if codec.startswith("utf-16") else None
+            if wide and codec in ("utf-16", wide):
+                return _decode_wide(data, wide, source, notes)
+            if codec.startswith("utf-32") and data[:64].count(0) >= 16:
+                return _decode_wide(data, codec, source, notes)
+            notes.append(f"charset-mismatch:{codec}")  # the bytes are not wide: a wrong header
         else:
-            notes.append(f"unknown-charset:{meta[:40]}")
-    # A declared single-byte charset decodes anything, so try strict UTF-8 first when the
-    # bytes are valid UTF-8: pages declaring latin-1 while sending UTF-8 are common.
+            candidates.append(codec)
+    elif (wide := _utf16_by_zeros(data)) is not None:
+        return _decode_wide(data, wide, source, ["charset-detected"])
+    sniff_binary(data, source)
+    meta = html_body_declared_encoding(data)
+    if meta:
+        if meta.startswith(_WIDE):  # WHATWG prescan: a <meta> naming UTF-16 means UTF-8
+            notes.append("meta-utf-16-read-as-utf-8")
+            meta = "utf-8"
+        candidates.append(meta)
     try:
         text = data.decode("utf-8")
         if candidates and candidates[0] != "utf-8":
@@ -109,7 +180,10 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
         return Decoded(text, "utf-8", tuple(notes))
     except UnicodeDecodeError:
         pass
-    for codec in candidates:
+    for codec in dict.fromkeys(candidates):
+        if codec == "utf-8":
+            notes.append("charset-mismatch:utf-8")
+            continue
         try:
             return Decoded(data.decode(codec), codec, tuple(notes))
         except (UnicodeDecodeError, LookupError):
@@ -124,10 +198,11 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
 
 
 def _detect(data: bytes) -> str | None:
+    """charset-normalizer's best guess, its label read by the WHATWG table (latin-1 -> cp1252)."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
-    return _codec(best.encoding) if best is not None else None
+    return resolve_label(best.encoding) if best is not None else None
 
 
 def looks_like_html(text: str) -> bool:

@@ -1,0 +1,113 @@
+"""Charset handling by the WHATWG label table (w3lib), UTF-16 without a BOM, lying declarations."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+
+from detector import InputError
+from detector.cli import main
+from detector.extract.encoding import decode, resolve_label
+
+ARTICLE = (
+    "<html><head><title>Zürich</title></head><body>"
+    "<p>Grüße aus Zürich: the café’s naïve “crème brûlée” costs €5 — a fair price.</p>"
+    "<p>Second paragraph with plain ASCII words about the city and its lake.</p></body></html>"
+)
+
+
+def test_iso_8859_1_label_means_windows_1252(detector):
+    result = detector.score_html(b'<meta charset="iso-8859-1"><p>\x93we\x94 \x80 5</p>')
+    texts = [p.text for p in result.paragraphs]
+    assert texts == ["\u201cwe\u201d \u20ac 5"]
+    assert not any("\x93" in t or "\x80" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("iso-8859-1", "cp1252"),
+        ("latin1", "cp1252"),
+        ("US-ASCII", "cp1252"),
+        ("gb2312", "gb18030"),
+        ("shift_jis", "cp932"),
+        ("text/html; charset=ISO-8859-1", "cp1252"),
+        ("UTF-8", "utf-8"),
+        ("x-foo", None),
+        ("base64", None),  # a codec, not a charset
+        ("utf-7", None),  # no WHATWG label: decodes ASCII bytes into markup
+    ],
+)
+def test_labels_follow_the_whatwg_table(label, codec):
+    assert resolve_label(label) == codec
+
+
+def test_header_label_iso_8859_1_decodes_cp1252_bytes():
+    data = ARTICLE.encode("cp1252")
+    assert decode(data, declared="ISO-8859-1").text == ARTICLE
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_and_a_declaration_decodes(detector, codec):
+    data = ARTICLE.encode(codec)
+    decoded = decode(data, declared=codec)
+    assert decoded.text == ARTICLE and decoded.encoding == codec
+    # "utf-16" (no byte order) names the order the bytes show
+    assert decode(data, declared="utf-16").text == ARTICLE
+    result = detector.score_html(data, encoding=codec)
+    assert any("Grüße aus Zürich" in p.text for p in result.paragraphs)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_or_declaration_is_recognised_not_refused(codec):
+    decoded = decode(ARTICLE.encode(codec), source="page.html")
+    assert decoded.text == ARTICLE and "charset-detected" in decoded.notes
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["score", *argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_encoding_utf16le_without_bom(tmp_path):
+    path = tmp_path / "utf16.html"
+    path.write_bytes(ARTICLE.encode("utf-16-le"))
+    code, out, err = run_cli("--json", "--encoding", "utf-16-le", str(path))
+    assert code == 0, err
+    assert "Grüße aus Zürich" in out
+
+
+def test_lying_meta_utf16_on_a_byte_page_is_read_as_bytes():
+    # a windows-1252 page that claims UTF-16 in its <meta>: WHATWG reads such a <meta> as UTF-8,
+    # which fails here, so detection decides; never UTF-16 (CJK garbage)
+    page = ARTICLE.replace("<head>", '<head><meta charset="utf-16">')
+    decoded = decode(page.encode("cp1252"))
+    assert "Grüße aus Zürich" in decoded.text and "€5" in decoded.text
+    assert not any("\u3400" <= ch <= "\u9fff" for ch in decoded.text)
+    assert "meta-utf-16-read-as-utf-8" in decoded.notes
+    # and on a UTF-8 page the lie changes nothing
+    assert decode(page.encode("utf-8")).text == page
+
+
+def test_lying_utf16_header_on_a_byte_page_is_noted_not_obeyed():
+    decoded = decode(ARTICLE.encode("utf-8"), declared="utf-16")
+    assert decoded.text == ARTICLE and "charset-mismatch:utf-16" in decoded.notes
+
+
+def test_binary_declared_as_utf16_is_still_refused():
+    blob = bytes(range(1, 32)) * 300  # control bytes: binary whichever way it is read
+    with pytest.raises(InputError, match="binary") as exc:
+        decode(blob, declared="utf-16-le", source="blob.bin")
+    assert "blob.bin" in str(exc.value)
+    with pytest.raises(InputError, match="binary"):
+        decode(b"\x01\x00\x02\x00\x03\x00" * 2000, source="blob.bin")
+
+
+def test_bom_still_wins_over_declarations():
+    data = b"\xef\xbb\xbf" + ARTICLE.replace("<head>", '<head><meta charset="iso-8859-1">').encode("utf-8")
+    assert "Grüße aus Zürich" in decode(data, declared="iso-8859-2").text
+    assert decode(b"\xff\xfe" + ARTICLE.encode("utf-16-le"), declared="iso-8859-1").text == ARTICLE
