@@ -71,7 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", default=None, metavar="CHARSET",
                    help="charset the page was served with (like an HTTP header); default: detect")
     p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
-                   help="network timeout when SOURCE is a URL (default: 10)")
+                   help="time budget of the whole fetch when SOURCE is a URL (default: 10)")
     p.add_argument("--no-color", action="store_true", help="no ANSI colour in the report")
     p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
     p.set_defaults(func=run)
@@ -87,7 +87,7 @@ def read_source(source: str, *, max_bytes: int, url: str | None = None,
     if is_url(source):
         from detector.fetch import fetch_url
 
-        raw = fetch_url(source, timeout=timeout, max_bytes=max_bytes, allow_private=True)
+        raw = fetch_url(source, timeout=timeout, total_timeout=timeout, max_bytes=max_bytes, allow_private=True)
         changes = {k: v for k, v in (("format", format), ("encoding", encoding)) if v is not None}
         return dataclasses.replace(raw, **changes) if changes else raw
     if _SCHEME.match(source) and not os.path.exists(source):
