@@ -7,7 +7,8 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 DRIP_LINES = 200  # header lines, one every 50 ms: 10 s of headers at most
@@ -62,10 +63,21 @@ class DripServer:
 
 @dataclass
 class StubResult:
+    """Looks like both a ``Result`` and a ``Decision`` (kept, score 1, no flags)."""
+
     text: str
+    keep: bool = True
+    score: float = 1.0
+    reasons: tuple[str, ...] = ()
+    title: str | None = None
+    quality: Any = field(default_factory=lambda: SimpleNamespace(flags=()))
+
+    @property
+    def result(self) -> StubResult:
+        return self
 
     def to_dict(self, details: bool = True) -> dict[str, Any]:
-        return {"text": self.text, "keep": True, "score": 1.0, "reasons": []}
+        return {"text": self.text, "keep": self.keep, "score": self.score, "reasons": list(self.reasons)}
 
 
 class StubDetector:

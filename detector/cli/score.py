@@ -134,20 +134,30 @@ def run(args: argparse.Namespace) -> int:
         changes["model_path"] = args.model
     config = Config().replace(doc_timeout=args.doc_timeout, **changes)
 
+    from detector.limits import time_limit
+    from detector.pipeline import Detector
+
     try:
         raw = read_source(args.source, max_bytes=config.max_input_bytes, url=args.url,
                           format=args.format, encoding=args.encoding, timeout=args.timeout)
-        from detector.limits import time_limit
-        from detector.pipeline import Detector
-
+    except (InputError, FetchError) as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    try:  # an error here is about the model, never about SOURCE
         detector = Detector(config)
+    except ModelError as exc:
+        _error(f"model: {exc}")
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(f"model {args.model or '(shipped)'}: cannot be loaded: {type(exc).__name__}: {exc}")
+        return EXIT_BAD_INPUT
+    try:
         with time_limit(config.doc_timeout, raw.id):
             result = detector.score(raw)
     except (InputError, FetchError) as exc:
         _error(str(exc))
-        return EXIT_BAD_INPUT
-    except ModelError as exc:
-        _error(f"model: {exc}")
         return EXIT_BAD_INPUT
     except DetectorError as exc:
         _error(f"{args.source}: {exc}")
