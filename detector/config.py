@@ -16,6 +16,9 @@ class Config:
     """Only the first ``max_blocks`` candidate blocks of a page are scored."""
     max_block_chars: int = 20000
     """A longer block is truncated (minified junk, data blobs)."""
+    doc_timeout: float | None = 30.0
+    """Seconds one document may take in ``score``, ``filter`` and the service (``limits.time_limit``;
+    past it: ``DocumentTimeout``, one error record); ``None`` for no limit. ``clean`` has ``--doc-timeout``."""
 
     # --- paragraph decisions -------------------------------------------------------
     relevance_threshold: float = 0.3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class DetectorError(Exception):
     """Base class for errors the detector raises on purpose."""
@@ -11,7 +13,7 @@ class InputError(DetectorError, ValueError):
     """The input cannot be scored (too large, binary, not HTML/text, undecodable ...)."""
 
     def __init__(self, source: str | None, message: str) -> None:
-        self.source = source or "<input>"
+        self.source = printable(source) if source else "<input>"
         self.reason = message
         super().__init__(f"{self.source}: {message}")
 
@@ -27,3 +29,33 @@ class FetchError(DetectorError):
 
 class ModelError(DetectorError):
     """The model file is missing, does not match its card, or cannot be loaded."""
+
+
+class DocumentTimeout(InputError):
+    """Scoring one document (or serving one request) took longer than its time budget."""
+
+    def __init__(self, source: str | None, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(source, f"timeout: took longer than its time budget of {seconds:g}s")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(value: object, field: str, source: str | None) -> None:
+    """Raise ``InputError`` when the string ``value`` holds a lone surrogate (``"\\ud800"``: valid
+    JSON, not valid Unicode; half of an emoji cut by a scraper): it cannot be written as UTF-8."""
+    if not isinstance(value, str):
+        return
+    found = _LONE_SURROGATE.search(value)
+    if found is not None:
+        raise InputError(
+            source,
+            f"field {field!r} holds a lone surrogate (\\u{ord(found.group()):04x} at character {found.start()}): "
+            "not valid Unicode, fix or drop it upstream",
+        )
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate written as a ``\\udXXX`` escape (safe to print or encode)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

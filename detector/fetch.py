@@ -5,17 +5,27 @@ address). With ``allow_private=False`` (the HTTP service's default) a host that 
 to a loopback, private, link-local, reserved, multicast or cloud-metadata address is
 refused, and the connection goes to the address that was checked, so a second DNS answer
 cannot swap in an internal one (DNS rebinding).
+
+Every fetch is bounded in time and bytes whatever the server does: a watchdog shuts the
+connection's socket down when the whole-fetch deadline passes (a server that drips header
+bytes cannot hold the caller: httpx's own timeouts are per read), and the body is read
+undecoded, capped, and only then decoded with the decoded size capped too (a server that
+ignores ``Accept-Encoding: identity`` and sends a zstd or gzip bomb gets "too large").
 """
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import socket
+import threading
 import time
+import zlib
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
+import zstandard
 
 from detector.document import RawDoc
 from detector.errors import FetchError
@@ -154,20 +164,113 @@ def _content_type(response: httpx.Response) -> tuple[str, str | None]:
     return media, charset
 
 
-def _read_capped(response: httpx.Response, url: str, max_bytes: int, deadline: float) -> bytes:
+class _Deadline:
+    """The whole-fetch deadline, enforced on the sockets: when it passes, every connection the
+    fetch opened is shut down, which ends any read blocked on it (headers or body) at once.
+
+    Sockets are collected through httpx's documented ``trace`` request extension
+    (``connection.connect_tcp.complete`` carries the network stream)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, name: str, info: dict) -> None:
+        if name != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() > self.at
+
+    def error(self, url: str) -> FetchError:
+        return FetchError(url, f"timed out: the fetch took longer than its {self.seconds:g}s budget")
+
+    def close(self) -> None:
+        self._timer.cancel()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+def _read_capped(response: httpx.Response, url: str, max_bytes: int, deadline: _Deadline) -> bytes:
+    """The body as sent (``iter_raw``: no decoding yet), at most ``max_bytes``."""
     declared = response.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
         raise FetchError(url, f"response too large: {int(declared)} bytes declared, limit is {max_bytes}")
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_raw():
         size += len(chunk)
         if size > max_bytes:
             raise FetchError(url, f"response too large: more than {max_bytes} bytes")
-        if time.monotonic() > deadline:
-            raise FetchError(url, "timed out: the whole download took too long")
+        if deadline.passed():
+            raise deadline.error(url)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _content_codings(response: httpx.Response) -> list[str]:
+    """The Content-Encoding codings in the order they were applied (identity left out)."""
+    value = response.headers.get("content-encoding", "")
+    return [c for c in (part.strip().lower() for part in value.split(",")) if c and c != "identity"]
+
+
+def _decode_capped(data: bytes, coding: str, url: str, max_bytes: int) -> bytes:
+    """Undo one content coding, never producing more than ``max_bytes`` (a 65 KB zstd bomb
+    decodes to 4 GB): gzip / deflate with zlib's ``max_length``, zstd with a bounded read."""
+    too_large = FetchError(url, f"response too large: more than {max_bytes} bytes once decoded ({coding})")
+    try:
+        if coding in ("gzip", "x-gzip", "deflate"):
+            # 47 = 32 + 15: zlib or gzip header, detected; raw deflate (old servers' "deflate") as fallback
+            for wbits in (47, -15) if coding == "deflate" else (47,):
+                inflater = zlib.decompressobj(wbits=wbits)
+                try:
+                    out = inflater.decompress(data, max_bytes + 1)
+                except zlib.error:
+                    if wbits == 47 and coding == "deflate":
+                        continue
+                    raise
+                if len(out) > max_bytes or inflater.unconsumed_tail:
+                    raise too_large
+                return out
+        if coding == "zstd":
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
+            parts: list[bytes] = []
+            size = 0
+            while size <= max_bytes:
+                part = reader.read(min(2**20, max_bytes + 1 - size))
+                if not part:
+                    return b"".join(parts)
+                parts.append(part)
+                size += len(part)
+            raise too_large
+    except (zlib.error, zstandard.ZstdError) as exc:
+        raise FetchError(url, f"cannot decode the {coding} response body ({exc})") from None
+    raise FetchError(url, f"unsupported Content-Encoding {coding!r} (the fetcher asked for identity)")
 
 
 def _describe(exc: httpx.HTTPError, timeout: float) -> str:
@@ -184,25 +287,36 @@ def _describe(exc: httpx.HTTPError, timeout: float) -> str:
     return f"request failed ({type(exc).__name__}: {exc})"
 
 
-def _send(client: httpx.Client, target: _Target, headers: dict[str, str], timeout: float) -> httpx.Response:
+def _send(
+    client: httpx.Client, target: _Target, headers: dict[str, str], timeout: float, deadline: _Deadline
+) -> httpx.Response:
     """Send one hop and return the streamed response (the caller closes it). When guarded,
     connect to each checked address in turn until one answers."""
+    traced = {"trace": deadline.trace}
     if not target.addresses:
-        attempts = [client.build_request("GET", target.url, headers=headers)]
+        attempts = [client.build_request("GET", target.url, headers=headers, extensions=traced)]
     else:
         attempts = []
         for address in target.addresses:
             url, host_header, extensions = _pinned(target, address)
-            attempts.append(client.build_request("GET", url, headers={**headers, **host_header}, extensions=extensions))
+            attempts.append(
+                client.build_request("GET", url, headers={**headers, **host_header}, extensions={**extensions, **traced})
+            )
     last: httpx.HTTPError | None = None
     for request in attempts:
+        if deadline.passed():
+            raise deadline.error(target.url)
         try:
             return client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             last = exc
         except httpx.HTTPError as exc:
+            if deadline.passed():
+                raise deadline.error(target.url) from None
             raise FetchError(target.url, _describe(exc, timeout)) from None
     assert last is not None
+    if deadline.passed():
+        raise deadline.error(target.url)
     raise FetchError(target.url, _describe(last, timeout)) from None
 
 
@@ -219,13 +333,26 @@ def fetch_url(
     """Fetch an HTML or plain-text page and return it as a ``RawDoc`` (undecoded bytes).
 
     ``timeout`` bounds connecting and each wait for data; ``total_timeout`` (default
-    3 x ``timeout``) bounds the whole fetch including redirects, so a server that drips
-    bytes cannot hold the caller. Every failure raises ``FetchError`` naming the URL.
+    3 x ``timeout``) bounds the whole fetch including redirects, waiting for the response
+    headers included, so a server that drips bytes cannot hold the caller. ``max_bytes``
+    bounds the body both as sent and once its Content-Encoding (gzip, deflate, zstd; others
+    are refused) is undone. Every failure raises ``FetchError`` naming the URL.
     """
     if not isinstance(url, str) or not url.strip():
         raise InvalidURLError(str(url), "empty URL")
     url = url.strip()
-    deadline = time.monotonic() + (total_timeout if total_timeout is not None else 3 * timeout)
+    deadline = _Deadline(total_timeout if total_timeout is not None else 3 * timeout)
+    try:
+        return _fetch(url, deadline, timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects,
+                      allow_private=allow_private, user_agent=user_agent)
+    finally:
+        deadline.close()
+
+
+def _fetch(
+    url: str, deadline: _Deadline, *, timeout: float, max_bytes: int, max_redirects: int, allow_private: bool,
+    user_agent: str,
+) -> RawDoc:
     headers = {
         "User-Agent": user_agent,
         "Accept": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8",
@@ -239,10 +366,10 @@ def fetch_url(
     ) as client:
         current = url
         for hop in range(max_redirects + 1):
-            if time.monotonic() > deadline:
-                raise FetchError(url, "timed out: the fetch and its redirects took too long")
+            if deadline.passed():
+                raise deadline.error(url)
             target = _target(current, allow_private=allow_private)
-            response = _send(client, target, headers, timeout)
+            response = _send(client, target, headers, timeout, deadline)
             try:
                 if response.status_code in _REDIRECT_STATUSES:
                     location = response.headers.get("location")
@@ -265,7 +392,11 @@ def fetch_url(
                 try:
                     content = _read_capped(response, current, max_bytes, deadline)
                 except httpx.HTTPError as exc:
+                    if deadline.passed():
+                        raise deadline.error(current) from None
                     raise FetchError(current, _describe(exc, timeout)) from None
+                for coding in reversed(_content_codings(response)):
+                    content = _decode_capped(content, coding, current, max_bytes)
                 return RawDoc(
                     id=url,
                     content=content,

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from detector.document import RawDoc
+from detector.errors import check_unicode, printable
+from detector.limits import time_limit
 
 DEFAULT_MAX_LINE_BYTES = 64 * 2**20
 
@@ -107,15 +109,24 @@ def filter_jsonl(
     drop_raw: bool = False,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     warn: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True),
+    doc_timeout: float | None = None,
 ) -> FilterStats:
     """Filter a JSONL byte stream; kept records are written and flushed one by one.
 
+    A document that takes longer than ``doc_timeout`` seconds (``None``: the detector's
+    ``config.doc_timeout``; 0: no limit) or whose id/url/html/text holds a lone
+    surrogate is an error record, and the stream goes on.
     Raises ``OutputClosed`` when ``outstream`` breaks; everything else is counted.
     """
     stats = FilterStats()
+    timeout = getattr(getattr(detector, "config", None), "doc_timeout", None) if doc_timeout is None else doc_timeout
 
     def emit(stream: IO[bytes], record: dict[str, Any]) -> None:
-        stream.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+        try:
+            data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate somewhere: keep it as the JSON escape it came as
+            data = json.dumps(record).encode("ascii")
+        stream.write(data + b"\n")
 
     for lineno, line in _read_lines(instream, max_line_bytes):
         stats.lines += 1
@@ -136,10 +147,14 @@ def filter_jsonl(
             warn(f"line {lineno}: malformed: expected a JSON object, got {type(record).__name__}")
             continue
         try:
-            decision = detector.filter(_record_to_raw(record, fields, lineno), min_quality=min_quality)
+            source = str(record[fields.id]) if record.get(fields.id) is not None else f"<stdin>:{lineno}"
+            for name in (fields.id, fields.url, fields.html, fields.text):
+                check_unicode(record.get(name), name, source)
+            with time_limit(timeout, source):
+                decision = detector.filter(_record_to_raw(record, fields, lineno), min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
             stats.errors += 1
-            message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
+            message = printable(str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}")
             warn(f"line {lineno}: error: {message}")
             if rejects is not None:
                 emit(rejects, {**record, "reasons": ["error"], "error": message, "line": lineno})

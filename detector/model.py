@@ -298,6 +298,10 @@ def load_model(path: Path | str | None = None, *, sha256: str | None = None) -> 
             card = json.loads(card_file.read_text("utf-8"))
         except ValueError as exc:
             raise ModelError(f"model card {card_file} is not valid JSON: {exc}") from exc
+        except OSError as exc:
+            raise ModelError(f"model card {card_file} cannot be read: {exc.strerror or exc}") from exc
+        if not isinstance(card, dict) or not isinstance(card.get("sha256", ""), str):
+            raise ModelError(f"model card {card_file} is malformed: expected a JSON object with a string 'sha256'")
     expected = sha256 or card.get("sha256")
     if not expected:
         raise ModelError(

@@ -1,11 +1,14 @@
 """HTTP service: the detector behind FastAPI.
 
-    uvicorn --factory detector.service:create_app          # or: detector serve
+    detector serve        # or: uvicorn --factory detector.service:create_app \
+                          #       --http detector.service:HeaderTimeoutH11Protocol
 
 One ``Detector`` per process, created when the app starts (lifespan) and kept in
 ``app.state``. Scoring is CPU work, so it runs in a small thread pool and every request
-has a time budget (504 when it is exceeded); the request body is capped (413).
-All errors are JSON: ``{"error": {"type": ..., "message": ...}}``.
+has a time budget (504 when it is exceeded, and its work is stopped) and each document a
+per-document one (``Config.doc_timeout``). Reads are bounded too: request headers in time
+(``header_timeout``), the body in bytes (413) and time (408). Settings and their defaults
+live in ``ServiceSettings``. All errors are JSON: ``{"error": {"type": ..., "message": ...}}``.
 """
 
 from __future__ import annotations
@@ -14,46 +17,46 @@ import asyncio
 import json
 import logging
 import os
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from detector.config import Config
+from detector.settings import ServiceSettings
 from detector.document import RawDoc
-from detector.errors import DetectorError, FetchError, InputError
+from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
+from detector.limits import time_limit
 
 T = TypeVar("T")
 log = logging.getLogger("detector.service")
 
 ENV_OPTIONS = "DETECTOR_SERVICE_OPTIONS"
-
-
-# --- settings ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ServiceSettings:
-    max_body_bytes: int = 10 * 2**20
-    request_timeout: float = 30.0
-    allow_private_urls: bool = False
-    threads: int = 4
-    max_batch: int = 1000
-    fetch_timeout: float = 10.0
-    fetch_max_bytes: int = 10 * 2**20
+HEADER_TIMEOUT_STATE = "detector.header_timeout"
 
 
 # --- request / response models (they make the OpenAPI schema) -----------------------------
+def _unicode_only(value: Any, info: ValidationInfo) -> Any:
+    """A lone surrogate (``"\\ud800"``, valid JSON) is a 422 naming the field, not a 500 later."""
+    try:
+        check_unicode(value, str(info.field_name), None)
+    except InputError as exc:
+        raise ValueError(exc.reason) from None
+    return value
+
+
 class DocumentIn(BaseModel):
     """One document: ``html`` or ``text`` (``html`` wins when both are given)."""
 
@@ -63,6 +66,11 @@ class DocumentIn(BaseModel):
     text: str | None = Field(None, description="Plain scraped text, one paragraph per line or blank-line separated.")
     url: str | None = Field(None, description="Where the document came from (reported back, never fetched).")
     id: str | int | None = Field(None, description="Your id for the document (reported back).")
+
+    @field_validator("html", "text", "url", "id")
+    @classmethod
+    def _valid_unicode(cls, value: Any, info: ValidationInfo) -> Any:
+        return _unicode_only(value, info)
 
 
 class ScoreRequest(DocumentIn):
@@ -77,6 +85,11 @@ class FilterRequest(BaseModel):
 class ScoreURLRequest(BaseModel):
     url: str = Field(..., description="An http(s) URL serving text/html or text/plain.")
     details: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _valid_unicode(cls, value: Any, info: ValidationInfo) -> Any:
+        return _unicode_only(value, info)
 
 
 class DecisionOut(BaseModel):
@@ -162,35 +175,69 @@ def _validation_message(errors: list[Mapping[str, Any]]) -> str:
     return "invalid request: " + "; ".join(parts)
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413, before the app parses them.
+class _BodyTimeout(Exception):
+    pass
 
-    The body is read here (up to the cap) and replayed to the app, so a chunked body
-    without Content-Length is bounded too.
+
+class BodyLimitMiddleware:
+    """Bound every request body in bytes and time before the app parses it.
+
+    Over ``max_bytes`` (declared or counted: a chunked body is bounded too) the answer is 413;
+    the rest of the body is first read and discarded, up to ``drain_bytes``, so a client that
+    writes its whole body before reading (Python's urllib, requests) reads the 413 instead of
+    a connection reset. A body slower than ``timeout`` seconds gets 408. The accepted body is
+    replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0, drain_bytes: int = 64 * 2**20) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.drain_bytes = drain_bytes
 
-    async def _reject(self, send: Send, size: str) -> None:
-        body = json.dumps(
-            {"error": {"type": "too_large", "message": f"request body {size} exceeds the limit of {self.max_bytes} bytes"}}
-        ).encode()
+    @staticmethod
+    async def _answer(send: Send, status: int, type_: str, message: str) -> None:
+        body = json.dumps({"error": {"type": type_, "message": message}}).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")],
             }
         )
         await send({"type": "http.response.body", "body": body})
 
+    async def _drain(self, next_message: Callable[[], Any], more: bool) -> None:
+        """Read and drop the rest of the body, up to ``drain_bytes``, within the body's time."""
+        drained = 0
+        try:
+            while more and drained <= self.drain_bytes:
+                message = await next_message()
+                if message["type"] == "http.disconnect":
+                    return
+                drained += len(message.get("body", b""))
+                more = message.get("more_body", False)
+        except _BodyTimeout:
+            return
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+
+        async def next_message() -> Message:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise _BodyTimeout
+            try:
+                return await asyncio.wait_for(receive(), left)
+            except (asyncio.TimeoutError, TimeoutError):
+                raise _BodyTimeout from None
+
+        too_large = f"request body %s exceeds the limit of {self.max_bytes} bytes"
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -198,22 +245,28 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = -1
                 if declared > self.max_bytes:
-                    await self._reject(send, f"of {declared} bytes")
+                    await self._drain(next_message, True)
+                    await self._answer(send, 413, "too_large", too_large % f"of {declared} bytes")
                     return
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._reject(send, "")
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            while True:
+                message = await next_message()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_bytes:
+                    await self._drain(next_message, message.get("more_body", False))
+                    await self._answer(send, 413, "too_large", (too_large % "").replace("  ", " "))
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        except _BodyTimeout:
+            await self._answer(send, 408, "timeout", f"the request body took longer than {self.timeout:g}s to arrive")
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -226,6 +279,50 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+class HeaderTimeoutH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's headers: uvicorn has none, so a
+    client dripping header bytes (slowloris) would hold a connection forever. The connection is
+    closed when the headers are not complete ``header_timeout`` seconds after the connection
+    opened or the previous response ended. The app's lifespan hands its ``header_timeout`` to
+    the server in the lifespan state (the ``app_state`` uvicorn gives its protocols)."""
+
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._seen_cycle: Any = None
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        seconds = self.app_state.get(HEADER_TIMEOUT_STATE, ServiceSettings.header_timeout)
+        self._header_timer = self.loop.call_later(seconds, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if getattr(self, "_header_timer", None) is not None:
+            self._header_timer.cancel()  # type: ignore[union-attr]
+            self._header_timer = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.cycle is not None and self.cycle is not self._seen_cycle:  # a request's headers are in
+            self._seen_cycle = self.cycle
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()  # the next request's headers
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.cycle is None or self.cycle is self._seen_cycle and self.cycle.response_complete:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
 # --- the work, run in threads ------------------------------------------------------------
 def _raw_doc(doc: DocumentIn, fallback_id: str) -> RawDoc:
     doc_id = str(doc.id) if doc.id is not None else (doc.url or fallback_id)
@@ -236,15 +333,21 @@ def _raw_doc(doc: DocumentIn, fallback_id: str) -> RawDoc:
     raise InputError(doc_id, "document has neither 'html' nor 'text'")
 
 
-def _filter_batch(detector: Any, req: FilterRequest, cancelled: threading.Event) -> FilterResponse:
+def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeout: float | None) -> FilterResponse:
+    """Each document under ``doc_timeout`` (a timeout is its error entry); the batch stops when
+    the request's ``deadline`` (``time.monotonic()``) passes."""
     decisions: list[DecisionOut] = []
     for i, doc in enumerate(req.documents):
-        if cancelled.is_set():  # the request already timed out: stop burning CPU
-            break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _RequestTimeout
         doc_id = str(doc.id) if doc.id is not None else None
         try:
-            decision = detector.filter(_raw_doc(doc, f"documents[{i}]"), min_quality=req.min_quality)
+            with time_limit(min(left, doc_timeout or left), doc_id or f"documents[{i}]"):
+                decision = detector.filter(_raw_doc(doc, f"documents[{i}]"), min_quality=req.min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never fails the batch
+            if isinstance(exc, DocumentTimeout) and time.monotonic() >= deadline:
+                raise _RequestTimeout from None
             message = str(exc) if isinstance(exc, DetectorError) else f"internal error: {type(exc).__name__}: {exc}"
             decisions.append(
                 DecisionOut(index=i, id=doc_id, url=doc.url, keep=False, score=None, reasons=["error"], text="",
@@ -276,24 +379,46 @@ def _model_info(detector: Any) -> dict[str, Any]:
         return {k: getattr(info, k) for k in ("version", "sha256", "metrics") if hasattr(info, k)}
 
 
-class _Runner:
-    """Runs blocking work in the app's thread pool under the request's time budget."""
+class _RequestTimeout(Exception):
+    """The request's time budget passed (504)."""
 
-    def __init__(self, settings: ServiceSettings) -> None:
+
+class _Runner:
+    """Runs blocking work in the app's thread pool under the request's time budget.
+
+    Past the budget the client gets 504 and the work is stopped, not left running: the work runs
+    under ``limits.time_limit``, which raises in its thread (at the next Python bytecode after
+    the deadline). Why a thread and not a process or a cooperative check: a worker process per
+    request would hold a second model and fork a multi-threaded server (unsafe with OpenMP); a
+    check between stages would let one long stage (trafilatura on a 10 MB page) run on.
+    """
+
+    def __init__(self, settings: ServiceSettings, doc_timeout: float | None) -> None:
         self.settings = settings
+        self.doc_timeout = doc_timeout
         self.pool = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="detector")
 
-    async def run(self, fn: Callable[[threading.Event], T]) -> T:
-        cancelled = threading.Event()
-        future = self.pool.submit(fn, cancelled)
+    async def run(self, fn: Callable[[float], T], *, per_document: bool = False) -> T:
+        """``fn(deadline)`` in a scoring thread. Unless ``per_document`` (``fn`` then limits each
+        document itself), all of ``fn`` is limited to the request's budget and ``doc_timeout``."""
+        budget = self.settings.request_timeout
+        deadline = time.monotonic() + budget
+
+        def limited() -> T:
+            left = deadline - time.monotonic()
+            if left <= 0:  # waited in the queue for all of its budget
+                raise _RequestTimeout
+            if per_document:
+                return fn(deadline)
+            with time_limit(min(left, self.doc_timeout or left), "request"):
+                return fn(deadline)
+
+        future = self.pool.submit(limited)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self.settings.request_timeout)
-        except (asyncio.TimeoutError, TimeoutError):
-            cancelled.set()
-            future.cancel()  # drops it if it has not started yet
-            raise ServiceError(
-                504, "timeout", f"the request took longer than its time budget of {self.settings.request_timeout:g}s"
-            ) from None
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=budget)
+        except (asyncio.TimeoutError, TimeoutError, _RequestTimeout, DocumentTimeout):
+            future.cancel()  # drops it if it has not started yet; a started one is stopped by its time limit
+            raise ServiceError(504, "timeout", f"the request took longer than its time budget of {budget:g}s") from None
         except (ServiceError, InputError, FetchError):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug answers 500 as JSON and keeps the connection
@@ -307,39 +432,37 @@ class _Runner:
 # --- the app ---------------------------------------------------------------------------
 def create_app(
     config: Config | None = None,
+    settings: ServiceSettings | None = None,
     *,
-    max_body_bytes: int = 10 * 2**20,
-    request_timeout: float = 30.0,
-    allow_private_urls: bool = False,
-    threads: int = 4,
-    max_batch: int = 1000,
     detector: Any = None,
+    **overrides: Any,
 ) -> FastAPI:
-    """Build the service. The Detector is created at startup (or pass one in ``detector``)."""
+    """Build the service. The Detector is created at startup (or pass one in ``detector``).
+
+    ``settings`` defaults to ``ServiceSettings()``; keyword ``overrides`` replace single fields
+    (``create_app(request_timeout=5)``). Raises ``ValueError`` for an unknown or invalid setting.
+    """
     from detector import __version__
 
-    settings = ServiceSettings(
-        max_body_bytes=max_body_bytes,
-        request_timeout=request_timeout,
-        allow_private_urls=allow_private_urls,
-        threads=max(1, threads),
-        max_batch=max_batch,
-        fetch_timeout=min(10.0, request_timeout),
-        fetch_max_bytes=max_body_bytes,
-    )
+    known = {f.name for f in fields(ServiceSettings)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown service setting(s): {', '.join(unknown)}")
+    settings = replace(settings or ServiceSettings(), **overrides)
+    doc_timeout = (config or Config()).doc_timeout
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         if detector is None:
             from detector.pipeline import Detector
 
             app.state.detector = await asyncio.to_thread(Detector, config)
         else:
             app.state.detector = detector
-        app.state.runner = _Runner(settings)
+        app.state.runner = _Runner(settings, doc_timeout)
         app.state.started = time.time()
         try:
-            yield
+            yield {HEADER_TIMEOUT_STATE: settings.header_timeout}  # type: ignore[misc]
         finally:
             app.state.runner.close()
 
@@ -351,7 +474,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout,
+                       drain_bytes=settings.drain_max_bytes)
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
@@ -414,7 +538,7 @@ def create_app(
             raise ServiceError(422, "invalid_request", "give the document as 'html' or 'text'")
         det = _detector(request)
 
-        def work(cancelled: threading.Event) -> dict[str, Any]:
+        def work(deadline: float) -> dict[str, Any]:
             return det.score(_raw_doc(req, "<input>")).to_dict(details=req.details)
 
         try:
@@ -430,7 +554,8 @@ def create_app(
                 422, "invalid_request", f"batch of {len(req.documents)} documents exceeds the limit of {settings.max_batch}"
             )
         det = _detector(request)
-        return await _runner(request).run(lambda cancelled: _filter_batch(det, req, cancelled))
+        runner = _runner(request)
+        return await runner.run(lambda deadline: _filter_batch(det, req, deadline, runner.doc_timeout), per_document=True)
 
     @app.post(
         "/v1/score-url",
@@ -446,16 +571,14 @@ def create_app(
         """
         det = _detector(request)
 
-        def work(cancelled: threading.Event) -> dict[str, Any]:
+        def work(deadline: float) -> dict[str, Any]:
             raw = fetch_url(
                 req.url,
-                timeout=settings.fetch_timeout,
-                total_timeout=settings.request_timeout,
+                timeout=min(settings.fetch_timeout, settings.request_timeout),
+                total_timeout=max(0.0, deadline - time.monotonic()),  # the fetch ends with the request's budget
                 max_bytes=settings.fetch_max_bytes,
                 allow_private=settings.allow_private_urls,
             )
-            if cancelled.is_set():
-                raise ServiceError(504, "timeout", "time budget exceeded")
             return det.score(raw).to_dict(details=req.details)
 
         try:
@@ -473,7 +596,7 @@ def create_app(
 
 
 # --- multi-worker entry point ------------------------------------------------------------
-def options_to_env(config: Config | None, **settings: Any) -> str:
+def options_to_env(config: Config | None, settings: ServiceSettings) -> str:
     """Serialise ``create_app`` arguments for ``create_app_from_env`` (uvicorn workers)."""
     cfg: dict[str, Any] = {}
     if config is not None:
@@ -482,15 +605,15 @@ def options_to_env(config: Config | None, **settings: Any) -> str:
             value = getattr(config, f.name)
             if value != getattr(defaults, f.name):
                 cfg[f.name] = str(value) if isinstance(value, Path) else value
-    return json.dumps({"config": cfg, **settings})
+    return json.dumps({"config": cfg, "settings": asdict(settings)})
 
 
 def create_app_from_env() -> FastAPI:
     """App factory for ``uvicorn --factory`` with several workers: options come from
     the ``DETECTOR_SERVICE_OPTIONS`` environment variable (set by ``detector serve``)."""
     options = json.loads(os.environ.get(ENV_OPTIONS) or "{}")
-    cfg = options.pop("config", None) or {}
+    cfg = options.get("config") or {}
     if cfg.get("model_path") is not None:
         cfg["model_path"] = Path(cfg["model_path"])
     config = Config(**cfg) if cfg else None
-    return create_app(config, **options)
+    return create_app(config, ServiceSettings(**(options.get("settings") or {})))

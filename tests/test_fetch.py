@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import socket
 import threading
 import time
+import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import zstandard
 
 from detector import fetch
 from detector.errors import FetchError
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url, is_blocked_address
 
 PAGE = "<html><head><title>Café</title></head><body><p>Grüße aus der Stadt.</p></body></html>"
+# 256 MiB of zeros in a few KB: what a server ignoring "Accept-Encoding: identity" can send
+ZSTD_BOMB = zstandard.ZstdCompressor(level=3).compress(b"\0" * 256 * 2**20)
+DRIP_HEADERS = 200  # a header line every 50 ms: 10 s of headers
+drips: dict[str, int] = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -82,6 +89,27 @@ class Handler(BaseHTTPRequestHandler):
             self._redirect(302, "http://10.1.2.3/secret")
         elif path == "/to-ftp":
             self._redirect(302, "ftp://127.0.0.1/file")
+        elif path == "/drip-headers":
+            # headers one byte line at a time, each well inside the per-read timeout
+            sent = 0
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+                for sent in range(1, DRIP_HEADERS + 1):
+                    self.wfile.write(f"X-Drip-{sent}: x\r\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.05)
+                self.wfile.write(b"Content-Length: 9\r\n\r\n<p>hi</p>")
+            except OSError:
+                pass
+            finally:
+                drips[self.path] = sent
+            self.close_connection = True
+        elif path == "/zstd-bomb":
+            self._send(200, ZSTD_BOMB, "text/html", headers=[("Content-Encoding", "zstd")])
+        elif path == "/gzip-page":
+            self._send(200, gzip.compress(PAGE.encode()), "text/html; charset=utf-8", headers=[("Content-Encoding", "gzip")])
+        elif path == "/brotli":
+            self._send(200, b"\x1b\x03\x00\xf8", "text/html", headers=[("Content-Encoding", "br")])
         elif path == "/echo-host":
             self._send(200, self.headers.get("Host", "").encode(), "text/plain")
         else:
@@ -253,3 +281,33 @@ def test_resolution_failure_is_a_fetch_error(monkeypatch):
     monkeypatch.setattr(fetch, "_resolve", fail)
     with pytest.raises(FetchError, match="cannot resolve host 'no-such-host.invalid'"):
         fetch_url("http://no-such-host.invalid/", allow_private=False)
+
+
+def test_deadline_holds_while_headers_drip(server):
+    # finding 9: each header line comes well inside the 1 s read timeout, so only the whole-fetch
+    # deadline can stop it; the server counts how many lines it got out before the client left
+    with pytest.raises(FetchError, match="timed out"):
+        fetch_url(f"{server}/drip-headers", timeout=1.0, total_timeout=1.0)
+    for _ in range(100):  # the server notices the hang-up on its next write
+        if "/drip-headers" in drips:
+            break
+        time.sleep(0.05)
+    assert drips.get("/drip-headers", DRIP_HEADERS) < DRIP_HEADERS / 2
+
+
+def test_content_encoding_bomb_is_bounded_in_memory(server):
+    # finding 10: identity was asked, zstd came: 256 MiB decoded from a few KB must not be held
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match="too large"):
+            fetch_url(f"{server}/zstd-bomb", max_bytes=1_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 2**20, f"peak {peak / 2**20:.0f} MiB while decoding"
+
+
+def test_compressed_page_is_decoded_and_unknown_coding_refused(server):
+    assert fetch_url(f"{server}/gzip-page").content == PAGE.encode()
+    with pytest.raises(FetchError, match="unsupported Content-Encoding 'br'"):
+        fetch_url(f"{server}/brotli")

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from detector.cli._args import seconds_or_none
+from detector.config import Config
 from detector.filtering import DEFAULT_MAX_LINE_BYTES, Fields, FilterStats, OutputClosed, RejectsFile, filter_jsonl
 
 
@@ -39,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, metavar="N",
                    help="skip (as malformed) lines longer than N bytes (default: 64 MiB)")
     p.add_argument("--model", type=Path, default=None, help="a model file instead of the shipped one")
+    p.add_argument("--doc-timeout", type=seconds_or_none, default=Config().doc_timeout, metavar="SECONDS",
+                   help="time budget per document, past it an error record; 0 for none "
+                   f"(default: {Config().doc_timeout:g})")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     p.set_defaults(func=run)
 
@@ -50,12 +55,11 @@ def run(args: argparse.Namespace) -> int:
     if args.max_line_bytes < 1:
         print("detector filter: --max-line-bytes must be >= 1", file=sys.stderr)
         return 2
-    from detector.config import Config
     from detector.errors import DetectorError
     from detector.pipeline import Detector
 
     try:
-        config = Config(model_path=args.model) if args.model is not None else Config()
+        config = Config(model_path=args.model, doc_timeout=args.doc_timeout)
         detector = Detector(config)
     except DetectorError as exc:
         print(f"detector filter: {exc}", file=sys.stderr)
@@ -79,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             min_quality=args.min_quality,
             drop_raw=args.drop_raw,
             max_line_bytes=args.max_line_bytes,
+            doc_timeout=args.doc_timeout or 0,
         )
     except OutputClosed:
         # stdout's reader left (e.g. `| head`): stop quietly; point stdout at devnull so

@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction
+from detector.cli._args import fraction, seconds_or_none
 from detector.config import Config
 from detector.document import RawDoc
 from detector.errors import DetectorError, FetchError, InputError, ModelError
@@ -71,7 +71,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", default=None, metavar="CHARSET",
                    help="charset the page was served with (like an HTTP header); default: detect")
     p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
-                   help="network timeout when SOURCE is a URL (default: 10)")
+                   help="time budget of the whole fetch when SOURCE is a URL (default: 10)")
+    p.add_argument("--doc-timeout", type=seconds_or_none, default=Config().doc_timeout, metavar="SECONDS",
+                   help=f"time budget for scoring the page, 0 for none (default: {Config().doc_timeout:g})")
     p.add_argument("--no-color", action="store_true", help="no ANSI colour in the report")
     p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
     p.set_defaults(func=run)
@@ -87,7 +89,7 @@ def read_source(source: str, *, max_bytes: int, url: str | None = None,
     if is_url(source):
         from detector.fetch import fetch_url
 
-        raw = fetch_url(source, timeout=timeout, max_bytes=max_bytes, allow_private=True)
+        raw = fetch_url(source, timeout=timeout, total_timeout=timeout, max_bytes=max_bytes, allow_private=True)
         changes = {k: v for k, v in (("format", format), ("encoding", encoding)) if v is not None}
         return dataclasses.replace(raw, **changes) if changes else raw
     if _SCHEME.match(source) and not os.path.exists(source):
@@ -130,19 +132,32 @@ def run(args: argparse.Namespace) -> int:
         changes["min_quality"] = args.min_quality
     if args.model is not None:
         changes["model_path"] = args.model
-    config = Config().replace(**changes)
+    config = Config().replace(doc_timeout=args.doc_timeout, **changes)
+
+    from detector.limits import time_limit
+    from detector.pipeline import Detector
 
     try:
         raw = read_source(args.source, max_bytes=config.max_input_bytes, url=args.url,
                           format=args.format, encoding=args.encoding, timeout=args.timeout)
-        from detector.pipeline import Detector
-
-        result = Detector(config).score(raw)
     except (InputError, FetchError) as exc:
         _error(str(exc))
         return EXIT_BAD_INPUT
+    try:  # an error here is about the model, never about SOURCE
+        detector = Detector(config)
     except ModelError as exc:
         _error(f"model: {exc}")
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(f"model {args.model or '(shipped)'}: cannot be loaded: {type(exc).__name__}: {exc}")
+        return EXIT_BAD_INPUT
+    try:
+        with time_limit(config.doc_timeout, raw.id):
+            result = detector.score(raw)
+    except (InputError, FetchError) as exc:
+        _error(str(exc))
         return EXIT_BAD_INPUT
     except DetectorError as exc:
         _error(f"{args.source}: {exc}")

@@ -9,6 +9,8 @@ import re
 import sys
 from pathlib import Path
 
+from detector.cli._args import fraction, seconds_or_none
+
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 
 
@@ -40,23 +42,51 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from detector.config import Config
+    from detector.settings import ServiceSettings
+
+    d = ServiceSettings()
     p = subparsers.add_parser(
         "serve",
         help="run the HTTP service (POST /v1/score, /v1/filter, /v1/score-url)",
         description="Serve the detector over HTTP with FastAPI + uvicorn. OpenAPI docs at /docs.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes, one model each (default: 1)")
-    p.add_argument("--threads", type=int, default=4, help="scoring threads per worker (default: 4)")
-    p.add_argument("--max-body-bytes", type=parse_size, default=10 * 2**20, metavar="SIZE",
-                   help="request body cap, larger bodies get 413 (default: 10M)")
-    p.add_argument("--request-timeout", type=_positive_float, default=30.0, metavar="SECONDS",
-                   help="time budget per request, exceeded -> 504 (default: 30)")
-    p.add_argument("--allow-private-urls", action="store_true",
-                   help="let /v1/score-url fetch loopback, private and link-local addresses (off: SSRF guard)")
-    p.add_argument("--min-quality", type=float, default=None, help="default keep threshold for /v1/filter")
+    p.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
+    p.add_argument("--workers", type=_positive_int, default=1, help="worker processes, one model each (default: 1)")
+    p.add_argument("--threads", type=_positive_int, default=d.threads, help=d.help("threads"))
+    p.add_argument("--max-body-bytes", type=parse_size, default=d.max_body_bytes, metavar="SIZE",
+                   help=d.help("max_body_bytes"))
+    p.add_argument("--max-batch", type=_positive_int, default=d.max_batch, metavar="N", help=d.help("max_batch"))
+    for name in ("request_timeout", "fetch_timeout", "header_timeout", "body_timeout", "keep_alive_timeout"):
+        p.add_argument(f"--{name.replace('_', '-')}", type=_positive_float, default=getattr(d, name),
+                       metavar="SECONDS", help=d.help(name))
+    p.add_argument("--doc-timeout", type=seconds_or_none, default=Config().doc_timeout, metavar="SECONDS",
+                   help=f"time budget per document, 0 for none (default: {Config().doc_timeout:g})")
+    p.add_argument("--allow-private-urls", action="store_true", help=d.help("allow_private_urls"))
+    p.add_argument("--min-quality", type=fraction, default=None, metavar="SCORE",
+                   help=f"default keep threshold for /v1/filter, 0..1 (default: {Config().min_quality})")
     p.add_argument("--model", type=Path, default=None, help="a model file instead of the shipped one")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=run)
@@ -66,32 +96,39 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from detector.config import Config
-    from detector.service import ENV_OPTIONS, create_app, options_to_env
+    from detector.service import ENV_OPTIONS, HeaderTimeoutH11Protocol, create_app, options_to_env
+    from detector.settings import ServiceSettings
 
-    if args.workers < 1:
-        print("detector serve: --workers must be >= 1", file=sys.stderr)
-        return 2
-    changes = {}
+    changes: dict[str, object] = {"doc_timeout": args.doc_timeout}
     if args.min_quality is not None:
         changes["min_quality"] = args.min_quality
     if args.model is not None:
         changes["model_path"] = args.model
-    config = Config(**changes) if changes else None
-    settings = {
-        "max_body_bytes": args.max_body_bytes,
-        "request_timeout": args.request_timeout,
-        "allow_private_urls": args.allow_private_urls,
-        "threads": args.threads,
-    }
+    config = Config(**changes)
+    try:
+        settings = ServiceSettings(
+            max_body_bytes=args.max_body_bytes,
+            request_timeout=args.request_timeout,
+            allow_private_urls=args.allow_private_urls,
+            threads=args.threads,
+            max_batch=args.max_batch,
+            fetch_timeout=args.fetch_timeout,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            keep_alive_timeout=args.keep_alive_timeout,
+        )
+    except ValueError as exc:
+        print(f"detector serve: error: {exc}", file=sys.stderr)
+        return 2
     if not _is_loopback(args.host):
         print(f"detector serve: listening on {args.host}; the service has no authentication, "
               "put it behind your own gateway", file=sys.stderr)
+    server = {"host": args.host, "port": args.port, "log_level": args.log_level, "http": HeaderTimeoutH11Protocol,
+              "timeout_keep_alive": settings.keep_alive_timeout}
     if args.workers == 1:
-        app = create_app(config, **settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(create_app(config, settings), **server)
     else:
         # each worker process builds its own app (and Detector) from these options
-        os.environ[ENV_OPTIONS] = options_to_env(config, **settings)
-        uvicorn.run("detector.service:create_app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=args.log_level)
+        os.environ[ENV_OPTIONS] = options_to_env(config, settings)
+        uvicorn.run("detector.service:create_app_from_env", factory=True, workers=args.workers, **server)
     return 0

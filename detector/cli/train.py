@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -30,11 +31,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="also compute out-of-fold figures with K folds grouped by site (0 = skip)")  # fmt: skip
     p.add_argument("--params", type=json.loads, default=None, help="estimator parameters as JSON")
     p.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.joblib)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of errors")
     p.set_defaults(func=run)
 
 
+def _output_problem(output: Path) -> str | None:
+    """Why ``output`` cannot be written, found before hours of training (None: it can)."""
+    if output.is_dir():
+        return "is a directory; give a file name such as model.joblib"
+    parent = output.parent if str(output.parent) else Path(".")
+    if not parent.is_dir():
+        return f"folder {parent} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        return "is not writable"
+    return None
+
+
 def _progress(stage: str, total: int):
-    """A tqdm bar on a terminal, log lines otherwise."""
+    """A tqdm bar on a terminal (nothing otherwise: the log lines say what happens)."""
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc=stage, unit="page" if total > 1 else "step", disable=None, file=sys.stderr)
@@ -42,16 +56,17 @@ def _progress(stage: str, total: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    sources = [p for p in (args.data, args.wcxb, args.seeds, args.synthetic, *args.pages) if p is not None]
+    for path in sources:
+        if not path.exists():
+            print(f"detector train: error: {path}: not found", file=sys.stderr)
+            return 2
+    problem = _output_problem(args.output)
+    if problem:
+        print(f"detector train: error: -o {args.output}: {problem}", file=sys.stderr)
+        return 2
     from detector.training import train_and_save
 
-    for path in (args.data, args.wcxb, args.seeds, args.synthetic, *args.pages):
-        if path is not None and not path.exists():
-            print(f"detector train: {path}: not found", file=sys.stderr)
-            return 2
-    out_dir = args.output.resolve().parent
-    if not out_dir.is_dir():
-        print(f"detector train: {out_dir}: output folder does not exist", file=sys.stderr)
-        return 2
     logging.basicConfig(level=logging.INFO, format="detector train: %(message)s")
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     try:
@@ -67,8 +82,18 @@ def run(args: argparse.Namespace) -> int:
             folds=args.folds,
             progress=_progress,
         )
-    except ValueError as exc:
-        print(f"detector train: {exc}", file=sys.stderr)
+    except ValueError as exc:  # a malformed labelled-page file names its line
+        if args.debug:
+            raise
+        print(f"detector train: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        inputs = ", ".join(str(p) for p in sources) or "the inputs"
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+        print(f"detector train: error: training on {inputs} failed: {message} (run with --debug for the traceback)",
+              file=sys.stderr)
         return 2
     print(f"wrote {args.output} (sha256 {card['sha256']}, {card['trained_on']['rows']} rows)")
     for source, fig in card.get("metrics", {}).get("out_of_fold", {}).items():

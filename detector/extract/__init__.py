@@ -41,6 +41,7 @@ def extract(raw: RawDoc, config: Config) -> Document:
     if fmt == "html":
         page = extract_html(strip_xml_declaration(text), config)
         title, blocks, truncated, declared_lang = page.title, page.blocks, page.truncated, page.language
+        notes = (*notes, *page.notes)
     else:
         title, blocks, truncated = extract_text(text, config)
         declared_lang = None

@@ -10,6 +10,7 @@ when to overrule it (teaser lists it keeps, second halves of split bodies it los
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,20 +56,59 @@ class HtmlExtraction:
     language: str | None
     blocks: tuple[Block, ...]
     truncated: bool
+    notes: tuple[str, ...] = ()
+    """What the parse noticed (``NESTING_NOTE``)."""
 
 
 # lxml.html's own parser, minus its element classes: plain elements are cheaper to create
-# (one per element in the walk) and the walk needs none of HtmlElement's methods
-_PARSER = etree.HTMLParser()
+# (one per element in the walk) and the walk needs none of HtmlElement's methods. huge_tree
+# lifts libxml2's nesting limit from 256 to 2048 levels (old forum markup nests a <div> per
+# post and lost every post below 256). One parser per thread: its error log is read after
+# the parse.
+_parsers = threading.local()
 _string_content = etree.XPath("string()", smart_strings=False)  # HtmlElement.text_content()
+NESTING_NOTE = "nesting-over-2048-levels"
+"""libxml2 stops at 2048 levels even with huge_tree: what lies deeper is lost, and flagged."""
+
+
+def _parser() -> etree.HTMLParser:
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = etree.HTMLParser(huge_tree=True)
+    return parser
 
 
 def parse_html(text: str) -> etree._Element | None:
-    """``lxml.html.document_fromstring`` with plain elements."""
+    """``lxml.html.document_fromstring`` with plain elements (see ``parse_html_noting``)."""
+    return parse_html_noting(text)[0]
+
+
+def parse_html_noting(text: str) -> tuple[etree._Element | None, tuple[str, ...]]:
+    """The page's root element and what the parse noticed.
+
+    Nesting is kept to 2048 levels (``huge_tree``); deeper markup is cut off by libxml2 and
+    noted as ``NESTING_NOTE``. Content after ``</html>`` (libxml2 puts it in a second
+    top-level element, which the root never shows) is moved to the end of ``<body>``, as
+    an HTML5 parser does ("after after body" reprocesses it in body).
+    """
+    parser = _parser()
     try:
-        return etree.fromstring(text, _PARSER)
+        root = etree.fromstring(text, parser)
     except (etree.ParserError, ValueError):
-        return None
+        return None, ()
+    notes: tuple[str, ...] = ()
+    if root is None:
+        return None, notes
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        notes = (NESTING_NOTE,)
+    after = [el for el in root.itersiblings() if isinstance(el.tag, str)]
+    if after:
+        body = root.find("body")
+        if body is None:
+            body = etree.SubElement(root, "body")
+        for el in after:
+            body.append(el)  # its children, text and tail move with it
+    return root, notes
 
 
 def _path_token(el: etree._Element) -> str:
@@ -308,14 +348,14 @@ def extractor_text(text: str) -> str:
 
 
 def extract_html(text: str, config: Config) -> HtmlExtraction:
-    root = parse_html(text)
+    root, notes = parse_html_noting(text)
     if root is None:
         return HtmlExtraction(None, None, (), False)
     title = page_title(root)
     language = page_language(root)
     raw_blocks, truncated = walk_blocks(root, config)
     if not raw_blocks:
-        return HtmlExtraction(title, language, (), truncated)
+        return HtmlExtraction(title, language, (), truncated, notes)
     kept_tokens = tokens(extractor_text(text))
     kept_shingles = set(token_shingles(kept_tokens))
     kept_short = set(token_shingles(kept_tokens, 1)) | set(token_shingles(kept_tokens, 2))
@@ -357,7 +397,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
             )
         )
         offset += len(block_text)
-    return HtmlExtraction(title, language, tuple(blocks), truncated)
+    return HtmlExtraction(title, language, tuple(blocks), truncated, notes)
 
 
 def main_container(raw_blocks: list[RawBlock]) -> etree._Element | None:

@@ -1,0 +1,105 @@
+"""A time limit for one piece of work, in any thread: how ``score``, ``filter`` and the
+service stop a document (or a request) that runs past its budget.
+
+In the main thread the limit is ``SIGALRM`` (``setitimer``), as the batch engine's
+``--doc-timeout``. In any other thread (the service's scoring threads) a timer thread
+raises the exception in the worker thread with CPython's ``PyThreadState_SetAsyncExc``
+(the C API behind "raise in another thread"). Either way the exception is raised as soon
+as the thread runs Python bytecode again: one long C call (a regular expression, one
+lxml parse) finishes first, everything after it does not run.
+
+``TimeLimitExceeded`` derives from ``BaseException`` so that library code's
+``except Exception`` (trafilatura's, ours) cannot swallow it on its way out; leaving the
+``with`` block turns it into ``DocumentTimeout``, an ordinary ``DetectorError``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from detector.errors import DocumentTimeout
+
+__all__ = ["TimeLimitExceeded", "time_limit"]
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside the limited block when its time is up (never escapes ``time_limit``)."""
+
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+_set_async_exc.restype = ctypes.c_int
+
+
+def _clear_async_exc(thread_id: int) -> None:
+    clear = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    clear.argtypes = (ctypes.c_ulong, ctypes.c_void_p)
+    try:
+        clear(thread_id, None)
+    finally:
+        clear.argtypes = (ctypes.c_ulong, ctypes.py_object)
+
+
+class _ThreadAlarm:
+    """Raises ``TimeLimitExceeded`` in one thread after ``seconds`` unless disarmed first."""
+
+    def __init__(self, seconds: float) -> None:
+        self.thread_id = threading.get_ident()
+        self.lock = threading.Lock()
+        self.armed = True
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _fire(self) -> None:
+        with self.lock:
+            if self.armed:
+                self.fired = True
+                _set_async_exc(self.thread_id, TimeLimitExceeded)
+
+    def disarm(self) -> None:
+        self.timer.cancel()
+        with self.lock:
+            self.armed = False
+        if self.fired:  # raised already, or still pending: never let it fire after the block
+            _clear_async_exc(self.thread_id)
+
+
+@contextmanager
+def time_limit(seconds: float | None, source: str | None = None) -> Iterator[None]:
+    """Run the block with at most ``seconds`` of wall time (``None`` or 0: no limit).
+
+    Raises ``DocumentTimeout`` (naming ``source``) when the time is up. Not re-entrant: one
+    limit per thread at a time (in the main thread it owns ``SIGALRM``)."""
+    if not seconds or seconds <= 0:
+        yield
+        return
+    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    alarm: _ThreadAlarm | None = None
+    previous: Any = None
+    if main:
+
+        def on_alarm(signum: int, frame: Any) -> None:
+            raise TimeLimitExceeded
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    else:
+        alarm = _ThreadAlarm(seconds)
+    try:
+        try:
+            yield
+        finally:
+            if alarm is not None:
+                alarm.disarm()
+            else:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+    except TimeLimitExceeded:
+        raise DocumentTimeout(source, seconds) from None

@@ -1,0 +1,108 @@
+"""Hostile input at the command-line doors: ``filter``, ``score``, ``train``, ``serve`` (issue 16
+findings 1, 9, 13, 15). Generated inputs only."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hostile_helpers import DRIP_LINES, DripServer, StubDetector
+
+from detector.cli import main
+from detector.filtering import filter_jsonl
+
+ARTICLE = Path(__file__).resolve().parents[1] / "seeds" / "migrant-crisis-article.txt"
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_filter_lone_surrogates_are_error_records_and_the_stream_goes_on(tmp_path):
+    # finding 1: valid JSON, invalid Unicode, in id, text and url; the filter died at the first
+    lines = [
+        '{"id": "b\\udfff", "text": "x"}',
+        '{"id": "t", "text": "half an emoji \\ud83d here"}',
+        '{"id": "u", "url": "http://example.com/\\udc00", "text": "y"}',
+        json.dumps({"id": "good", "text": ARTICLE.read_text("utf-8")}),
+    ]
+    rejects = tmp_path / "rejects.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "detector", "filter", "--rejects", str(rejects)],
+        input=("\n".join(lines) + "\n").encode(), capture_output=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"Traceback" not in proc.stderr
+    kept = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in kept] == ["good"]
+    errors = [json.loads(line) for line in rejects.read_text("ascii").splitlines()]
+    assert [(r["line"], r["id"]) for r in errors] == [(1, "b\udfff"), (2, "t"), (3, "u")]
+    assert ["'id'" in errors[0]["error"], "'text'" in errors[1]["error"], "'url'" in errors[2]["error"]] == [True] * 3
+
+
+def test_filter_slow_document_is_an_error_record():
+    # finding 13: a per-document time bound in `filter` (the batch had --doc-timeout only)
+    stub = StubDetector()
+    instream = io.BytesIO(b'{"id": "slow", "text": "spin"}\n{"id": "fast", "text": "fine"}\n')
+    out, rejects, warnings = io.BytesIO(), io.BytesIO(), []
+    stats = filter_jsonl(instream, out, detector=stub, rejects=rejects, doc_timeout=0.5, warn=warnings.append)
+    assert (stats.errors, stats.kept) == (1, 1)
+    assert stub.stopped and stub.finished == 0
+    assert "timeout" in json.loads(rejects.getvalue())["error"]
+
+
+def test_score_doc_timeout():
+    code, _, err = run_cli("score", "--doc-timeout", "0.001", str(ARTICLE))
+    assert code == 2 and "timeout" in err and len(err.strip().splitlines()) == 1
+
+
+def test_score_timeout_bounds_a_url_that_drips_headers():
+    # finding 9: `score --timeout 1 URL` against a server sending a header line every 50 ms
+    drip = DripServer()
+    try:
+        code, _, err = run_cli("score", "--timeout", "1", drip.url)
+        assert code == 2 and "timed out" in err, err
+        assert drip.wait_for_hangup()[0] < DRIP_LINES / 2
+    finally:
+        drip.close()
+
+
+@pytest.mark.parametrize("card", ["[]", '{"sha256": 5}', "not json"])
+def test_malformed_model_card_is_a_model_error(tmp_path, card):
+    model = tmp_path / "m.joblib"
+    model.write_bytes(b"not a model")
+    (tmp_path / "m.card.json").write_text(card)
+    code, _, err = run_cli("score", "--model", str(model), str(ARTICLE))
+    assert code == 2 and "model" in err and "card" in err, err
+    assert str(ARTICLE) not in err and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_train_bad_input_is_one_line_and_output_is_checked_first(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    code, _, err = run_cli("train", "--synthetic", str(bad), "--synthetic-n", "0", "-o", str(tmp_path / "m.joblib"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and str(bad) in err and "Traceback" not in err
+    # -o is checked before any training: a folder, or a file in a missing folder
+    for output in (tmp_path, tmp_path / "missing" / "m.joblib"):
+        code, _, err = run_cli("train", "--synthetic-n", "5", "-o", str(output))
+        assert code == 2 and str(output) in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, needle", [(["--port", "99999"], "--port"), (["--min-quality", "7"], "--min-quality"),
+                                          (["--threads", "0"], "--threads")])
+def test_serve_rejects_bad_options_in_one_line(argv, needle):
+    code, _, err = run_cli("serve", *argv)
+    errors = [line for line in err.splitlines() if line.startswith("detector serve: error:")]
+    assert code == 2 and len(errors) == 1 and needle in errors[0] and "Traceback" not in err
