@@ -133,11 +133,26 @@ def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argpars
 
         extra_table = pd.concat([t for t in (extra_table, training.seed_text_table(args.seeds, config)) if t is not None and len(t)], ignore_index=True)
     log.info("prepared %d + %d pages: %.0f s CPU", len(prepared), len(extra_prepared), time.process_time() - start)
-    cv = training.cross_validate(
-        prepared, extra_prepared, folds=args.folds, config=config, extra_table=extra_table,
-        plain_text=lambda page: page.source == "aeb" or page.page_type == "article",
-    )  # fmt: skip
-    log.info("out-of-fold predictions: %.0f s CPU", time.process_time() - start)
+    if args.load_oof:
+        import pickle
+
+        with open(args.load_oof, "rb") as fh:
+            cv = pickle.load(fh)  # our own file from --save-oof (trusted input, as a model file is)
+        missing = {p.page.id for p in prepared} - set(cv.relevance)
+        if missing:
+            raise SystemExit(f"error: {args.load_oof} has no relevance for {len(missing)} of these pages")
+        log.info("out-of-fold relevance read from %s (no training)", args.load_oof)
+    else:
+        cv = training.cross_validate(
+            prepared, extra_prepared, folds=args.folds, config=config, extra_table=extra_table,
+            plain_text=lambda page: page.source == "aeb" or page.page_type == "article",
+        )  # fmt: skip
+        log.info("out-of-fold predictions: %.0f s CPU", time.process_time() - start)
+        if args.save_oof:
+            import pickle
+
+            with open(args.save_oof, "wb") as fh:
+                pickle.dump(cv, fh, protocol=5)
 
     def texts(cfg: Config) -> tuple[dict[str, str], dict[str, str]]:
         out = training.texts_from_relevance(prepared, cv.relevance, cfg)
@@ -220,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic", type=int, default=300, help="synthetic pages added to every training fold")
     parser.add_argument("--synthetic-seed", type=int, default=0)
     parser.add_argument("--ablate", action="store_true", help="each page rule's effect on both corpora")
+    parser.add_argument("--save-oof", type=Path, help="keep the out-of-fold relevance (pickle) for --load-oof")
+    parser.add_argument("--load-oof", type=Path,
+                        help="reuse the out-of-fold relevance of an earlier run of the same model code (decision-layer "
+                             "experiments: the model is not retrained; only a file this script wrote)")  # fmt: skip
     parser.add_argument("--gate", action="store_true", help="exit 1 if the detector loses to trafilatura on F1")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
