@@ -38,7 +38,20 @@ def _path_words(path: str) -> frozenset[str]:
 
 # markup words that say what a box is (class/id/role words are English whatever the page's
 # language, as markup vocabularies are); see ``drop_reason``
-_CONSENT = frozenset({"cookie", "cookies", "consent", "gdpr", "cmp", "onetrust", "didomi", "cookiebot", "ccpa", "tcf"})
+# not "cmp": Adobe Experience Manager prefixes every component with it (cmp-text holds bodies)
+_CONSENT = frozenset({"consent", "gdpr", "onetrust", "didomi", "cookiebot", "ccpa", "tcf", "usercentrics",
+                      "quantcast", "cookielaw", "cookieconsent", "cookienotice", "cookiebanner"})  # fmt: skip
+_COOKIE = frozenset({"cookie", "cookies"})
+_COOKIE_BOX = frozenset({"banner", "notice", "bar", "popup", "modal", "dialog", "law", "policy", "settings",
+                         "preferences", "alert", "overlay", "message", "info"})  # fmt: skip
+
+
+def _consent_markup(words: frozenset[str]) -> bool:
+    """Class/id/role words of a cookie or privacy consent box: a consent-platform word, or
+    "cookie" with a box word ("cookie-banner"); "cookie" alone may be a recipe."""
+    return bool(words & _CONSENT or (words & _COOKIE and words & _COOKIE_BOX))
+
+
 _COMMENT = frozenset(PATH_HINTS["comment"]) | {"replies", "commentlist"}
 _CAPTION = frozenset({"caption", "figcaption", "credit", "credits", "photocredit", "copyright-photo"})
 _LEGAL = frozenset({"copyright", "legal", "license", "licensing", "disclaimer", "rights", "reprint", "reprints",
@@ -53,7 +66,7 @@ def markup_reason(block: Block) -> str | None:
     ``drop_reason``), or None."""
     n_tokens = len(cached_tokens(block.text))
     words = _path_words(block.path)
-    if words & _CONSENT:
+    if _consent_markup(words):
         return "consent"
     if words & _COMMENT:
         return "comment"
@@ -211,15 +224,29 @@ def _inside_tag(path: str, tag: str) -> bool:
     return any(segment.partition(".")[0] == tag for segment in path.lower().split("/"))
 
 
+@lru_cache(maxsize=4096)
+def path_shape(path: str) -> str:
+    """``path`` with the class words of its last container dropped: ``div.article.body/p`` and
+    ``div.article.body.continued/p`` (a body that a chart or an ad split in two containers)
+    have one shape."""
+    segments = path.split("/")
+    if len(segments) < 2:
+        return path
+    return "/".join([*segments[:-2], segments[-2].partition(".")[0], segments[-1]])
+
+
 def _rescue_in_body_container(page: PageState) -> None:
-    """A full sentence in the very element path that holds the article's confident paragraphs is
-    article text the model under-rated (a closing paragraph after a repeated headline)."""
+    """A full sentence in an element path of the same shape as the one that holds the article's
+    confident paragraphs (``path_shape``: the same path, or the same path in a sibling container
+    of the same tag, as when a chart or an ad splits the body) is article text the model
+    under-rated (a closing paragraph after a repeated headline, the second half of a split body)."""
     blocks, relevance, keep, config = page.blocks, page.relevance, page.keep, page.config
     min_words = config.container_rescue_min_words
     word_counts = [len(cached_tokens(b.text)) for b in blocks]
-    body_paths = Counter(
-        b.path for i, b in enumerate(blocks) if keep[i] and relevance[i] >= 0.8 and word_counts[i] >= min_words
-    )
+    confident = [i for i, b in enumerate(blocks) if keep[i] and relevance[i] >= 0.8 and word_counts[i] >= min_words]
+    body_paths = Counter(blocks[i].path for i in confident)
+    body_shapes = Counter(path_shape(blocks[i].path) for i in confident)
+    region = article_region(blocks, relevance, keep, min_words)
     for i, block in enumerate(blocks):
         if (
             not keep[i]
@@ -227,9 +254,52 @@ def _rescue_in_body_container(page: PageState) -> None:
             and relevance[i] >= config.container_rescue_min_relevance
             and word_counts[i] >= min_words
             and block.path  # plain text has no element paths to share
-            and body_paths[block.path] >= 2
+            and block.link_density < 0.2
+            and (
+                body_paths[block.path] >= 2
+                or (body_shapes[path_shape(block.path)] >= 2 and region and block.path.startswith(region + "/"))
+            )
         ):
             page.restore(i)
+
+
+def _drop_consent_boxes(page: PageState) -> None:
+    """A cookie or privacy consent box is boilerplate however well its prose reads: every block
+    in consent markup goes (``_consent_markup``)."""
+    for i, block in enumerate(page.blocks):
+        if page.keep[i] and block.kind != "title" and _consent_markup(_class_words(block.path)):
+            page.drop(i, "consent")
+
+
+def _keep_lists_inside_the_body(page: PageState) -> None:
+    """A list between two kept body paragraphs of the same container (items that are not links)
+    is part of the text: what to buy, the steps of a method. The model, which learnt that short
+    list items are menus, doubts them."""
+    blocks, keep = page.blocks, page.keep
+    n = len(blocks)
+    i = 0
+    while i < n:
+        if blocks[i].kind != "list":
+            i += 1
+            continue
+        run = _same_run(blocks, i)
+        before, after = run.start - 1, run.stop
+        parent = blocks[i].path.rsplit("/", 2)[0] if blocks[i].path.count("/") >= 2 else None
+        if (
+            parent
+            and before >= 0
+            and after < n
+            and keep[before]
+            and keep[after]
+            and blocks[before].kind not in ("list", "title")
+            and blocks[after].kind not in ("list", "title")
+            and all(blocks[j].path.startswith(parent + "/") for j in (before, after))
+            and all(blocks[j].link_density < 0.5 for j in run)
+        ):
+            for j in run:
+                if not keep[j] and page.reasons[j] in ("low-relevance", "navigation", "page-meta", "promo"):
+                    page.restore(j)
+        i = run.stop
 
 
 def _drop_weak_box_lines(page: PageState) -> None:
@@ -241,9 +311,9 @@ def _drop_weak_box_lines(page: PageState) -> None:
         words = _class_words(block.path)
         if _inside_tag(block.path, "nav") or (words & _MENU and block.link_density >= 0.5):
             page.drop(i, "navigation")
-        elif words & _CONSENT:
+        elif _consent_markup(words):
             page.drop(i, "consent")
-        elif words & _SIGNUP_BOX:
+        elif words & _SIGNUP_BOX or words & _PROMO:
             page.drop(i, "promo")
         elif words & _NOTICE_BOX:
             page.drop(i, "legal" if words & _LEGAL or "©" in block.text else "page-meta")
@@ -387,7 +457,8 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
     if config.extractor_fallback_share <= 0:
         return
     sizes = [len(cached_tokens(b.text)) for b in page.blocks]
-    extracted = [i for i, b in enumerate(page.blocks) if b.extractor_overlap >= 0.5 and b.kind != "title"]
+    # HTML only: plain text has no extractor opinion (and no element paths)
+    extracted = [i for i, b in enumerate(page.blocks) if b.path and b.extractor_overlap >= 0.5 and b.kind != "title"]
     total = sum(sizes[i] for i in extracted)
     if total < config.extractor_fallback_min_tokens:
         return
@@ -405,9 +476,11 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
 
 PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("container-rescue", _rescue_in_body_container),
+    ("consent-boxes", _drop_consent_boxes),
     ("box-lines", _drop_weak_box_lines),
     ("outside-region", _drop_weak_lines_outside_article_region),
     ("ruled-sections", _drop_weak_ruled_off_sections),
+    ("lists-inside-body", _keep_lists_inside_the_body),
     ("lead-ins", _lead_ins_and_what_they_introduce),
     ("extractor-fallback", _fall_back_to_the_extractor),
     ("headings-follow-sections", _headings_follow_sections),

@@ -8,7 +8,7 @@ from detector.document import Block, Document
 from detector.quality import score_document
 from detector.redundancy import fingerprint, score_redundancy
 
-CFG = Config()
+CFG = Config(extractor_fallback_share=0.0)  # test blocks default to extractor_overlap 1.0; the fallback has its own test
 PARA = "The committee published its report on water quality in the region, with figures for every district."
 
 
@@ -122,7 +122,7 @@ def test_weak_part_ruled_off_after_the_body_is_dropped():
     doc = doc_of(blocks)
     decisions = decide_blocks(doc, np.array([0.95, 0.9, 0.7, 0.9, 0.9, 0.7]), score_redundancy(doc, CFG), CFG)
     assert [d.keep for d in decisions] == [True, True, False, True, True, True]
-    assert decisions[2].reason == "promo"
+    assert decisions[2].reason == "low-relevance"  # no markup, no reason model here: nothing more specific
     # before any confident body paragraph, a rule sets nothing apart
     early = decide_blocks(doc, np.array([0.5, 0.5, 0.7, 0.9, 0.9, 0.7]), score_redundancy(doc, CFG), CFG)
     assert early[2].keep
@@ -172,9 +172,10 @@ def test_weak_lines_outside_the_article_region_are_dropped():
 def test_drop_reason_shapes():
     assert drop_reason(Block("Home", kind="list", link_density=1.0)) == "navigation"
     assert drop_reason(Block("Estimated read time 6 min read", kind="paragraph")) == "page-meta"
-    assert drop_reason(Block("© 2024 Example Media. All rights reserved.")) == "page-meta"
+    assert drop_reason(Block("© 2024 Example Media. All rights reserved.")) == "legal"
     long_promo = "Welcome to our site! We offer the best guides, tutorials and news, so join our community today and learn."
-    assert drop_reason(Block(long_promo)) == "promo"
+    assert drop_reason(Block(long_promo)) == "low-relevance"  # a long line is not promo by its shape
+    assert drop_reason(Block(long_promo), "promo") == "promo"  # ...but by its words
 
 
 def test_quality_rules_fire_and_penalise():

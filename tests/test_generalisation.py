@@ -85,7 +85,7 @@ def test_lexical_scorer_is_out_of_fold_in_training_and_learns_words():
 @pytest.mark.parametrize(
     ("block", "reason"),
     [
-        (Block("We use cookies to improve your visit.", path="div.cmp.dialog/p"), "consent"),
+        (Block("We use cookies to improve your visit.", path="div.cookie.banner/p"), "consent"),
         (Block("Great post, thanks!", path="section.comments/div.comment.body/p"), "comment"),
         (Block("The harbour at dawn.", tag="figcaption", path="figure/figcaption"), "caption"),
         (Block("© 2024 Example Media. All rights reserved."), "legal"),
