@@ -19,6 +19,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -26,6 +27,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from threadpoolctl import ThreadpoolController
 
+from detector.compiled import CompileError, CompiledBoosters, compile_boosters, onnxruntime_available
 from detector.context import context_for_documents
 from detector.errors import ModelError
 from detector.features import FEATURE_COLUMNS
@@ -139,15 +141,22 @@ class TwoStageClassifier(BaseEstimator, ClassifierMixin):
         self.stage2_ = stage2.fit(stage2_input, y, sample_weight=weight)
         return self
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: np.ndarray, *, compiled: CompiledStages | None = None) -> np.ndarray:
+        """(n_samples, 2) probabilities; with ``compiled`` (from ``compile_stages`` of this
+        very model) the trees run in onnxruntime, equal to scikit-learn's within 1e-12."""
         features, keys = _split_keys(X)
-        first = _positive_proba(self.stage1_, features)
+        first = _positive_proba(self.stage1_, features, None if compiled is None else compiled.stage1)
         relevance = first
         short = _n_tokens(features) < self.short_tokens
         if self.stage2_ is not None and short.any():
             # stage two only ever lowers short blocks: predict (row by row) just those
             context = self._context(first, features, keys)
-            second = self.stage2_.predict_proba(np.hstack([features[short], context[short]]))[:, 1]
+            rows = np.hstack([features[short], context[short]])
+            if compiled is not None and compiled.stage2 is not None:
+                # HGB's predict_proba for a binary log-loss model: expit of the raw value
+                second = expit(compiled.stage2.raw(rows)[:, 0])
+            else:
+                second = self.stage2_.predict_proba(rows)[:, 1]
             relevance = first.copy()
             relevance[short] = np.minimum(first[short], second)
         return np.column_stack([1.0 - relevance, relevance])
@@ -158,17 +167,22 @@ class TwoStageClassifier(BaseEstimator, ClassifierMixin):
         return context_for_documents(relevance, codes[:, 0], codes[:, 2], codes[:, 3], _n_tokens(features))
 
 
-def _positive_proba(model: CalibratedClassifierCV, X: np.ndarray) -> np.ndarray:
+def _positive_proba(
+    model: CalibratedClassifierCV, X: np.ndarray, compiled: CompiledBoosters | None = None
+) -> np.ndarray:
     """``model.predict_proba(X)[:, 1]`` of a fitted binary calibrated classifier, computed as
     sklearn does (the mean over its folds of the calibrator applied to the decision function)
     without the per-fold response-method lookup and label encoding, a third of stage one's
-    time on a page-sized X. Other set-ups go through sklearn."""
+    time on a page-sized X. ``compiled`` gives every fold's decision function in one
+    onnxruntime call (column k = fold k). Other set-ups go through sklearn."""
     folds = model.calibrated_classifiers_
     if not all(_is_binary_pair(fold) for fold in folds):
         return model.predict_proba(X)[:, 1]
+    raw = compiled.raw(X) if compiled is not None else None
     total = np.zeros(len(X))
-    for fold in folds:
-        total += fold.calibrators[0].predict(fold.estimator.decision_function(X))
+    for k, fold in enumerate(folds):
+        decision = raw[:, k] if raw is not None else fold.estimator.decision_function(X)
+        total += fold.calibrators[0].predict(decision)
     return total / len(folds)
 
 
@@ -197,6 +211,31 @@ def _split_keys(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X[:, :-4], X[:, -4:]
 
 
+@dataclass(frozen=True)
+class CompiledStages:
+    """The two stages' trees in onnxruntime: ``stage1`` gives the decision function of every
+    calibration fold of stage 1 (column k = fold k), ``stage2`` stage 2's (or None)."""
+
+    stage1: CompiledBoosters
+    stage2: CompiledBoosters | None
+
+
+COMPILED_STAGES: tuple[str, ...] = ("stage1", "stage2")
+
+
+def compile_stages(classifier: TwoStageClassifier) -> dict[str, bytes]:
+    """Serialized ONNX graphs of a fitted ``TwoStageClassifier``'s boosters, by stage name
+    (``detector.compiled.compile_boosters``). Raises CompileError when a stage is not the
+    binary calibrated HistGradientBoosting set-up the predict path expects."""
+    folds = classifier.stage1_.calibrated_classifiers_
+    if not all(_is_binary_pair(fold) for fold in folds):
+        raise CompileError("stage 1 is not a binary calibrated classifier with one calibrator per fold")
+    graphs = {"stage1": compile_boosters([fold.estimator for fold in folds], name="stage1")}
+    if classifier.stage2_ is not None:
+        graphs["stage2"] = compile_boosters([classifier.stage2_], name="stage2")
+    return graphs
+
+
 def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0, lexical: bool = True) -> Pipeline:
     """lexical stage -> feature matrix -> two-stage gradient boosting.
 
@@ -218,12 +257,20 @@ class ParagraphModel:
 
     pipeline: Pipeline
     info: dict[str, Any] = field(default_factory=dict)
+    compiled: CompiledStages | None = field(default=None, repr=False, compare=False)
     _threads: ThreadpoolController | None = field(default=None, init=False, repr=False, compare=False)
 
     def predict_relevance(self, features: pd.DataFrame) -> np.ndarray:
-        """Probability that each block belongs to the article (one call for all blocks)."""
+        """Probability that each block belongs to the article (one call for all blocks):
+        shape (n_blocks,). Through the compiled trees when ``compiled`` is set (same values
+        within 1e-12), else scikit-learn's."""
         if len(features) == 0:
             return np.zeros(0)
+        if self.compiled is not None:
+            X = features
+            for _, step in self.pipeline.steps[:-1]:
+                X = step.transform(X)
+            return self.pipeline.steps[-1][1].predict_proba(X, compiled=self.compiled)[:, 1]
         # A page is a few hundred rows: OpenMP threads cost far more than they save there,
         # and on a busy machine (or inside a worker pool) they made predict 25x slower.
         if self._threads is None:
@@ -238,10 +285,14 @@ class ParagraphModel:
         steps = getattr(self.pipeline, "named_steps", {})
         if "lexical" not in steps or len(features) == 0:
             return self.predict_relevance(features), [None] * len(features)
+        X, reasons = steps["lexical"].transform_with_reasons(features)
+        if self.compiled is not None:
+            for _, step in self.pipeline.steps[1:-1]:
+                X = step.transform(X)
+            return self.pipeline.steps[-1][1].predict_proba(X, compiled=self.compiled)[:, 1], reasons
         if self._threads is None:
             self._threads = ThreadpoolController()
         with self._threads.limit(limits=1, user_api="openmp"):
-            X, reasons = steps["lexical"].transform_with_reasons(features)
             return self.pipeline[1:].predict_proba(X)[:, 1], reasons
 
     def save(self, path: Path, card: dict[str, Any]) -> dict[str, Any]:
@@ -268,6 +319,37 @@ class ParagraphModel:
         self.info = card
         return card
 
+    def save_compiled(self, path: Path) -> dict[str, Any]:
+        """Compile the trees (``compile_stages``) into ``.onnx`` files beside the joblib at
+        ``path`` (written atomically) and record each file's SHA-256 in the card, with the
+        SHA-256 of the joblib they were compiled from. The model must already be saved at
+        ``path`` with its card. Returns the updated card."""
+        path = Path(path)
+        card_path = card_path_for(path)
+        card = json.loads(card_path.read_text("utf-8"))
+        if card.get("sha256") != sha256_of(path):
+            raise ModelError(f"{path} does not match its card: save the model before compiling it")
+        import onnx
+
+        files: dict[str, Any] = {}
+        for stage, graph in compile_stages(self.pipeline.steps[-1][1]).items():
+            target = compiled_path_for(path, stage)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(graph)
+            files[stage] = {"file": target.name, "sha256": sha256_of(tmp)}
+            tmp.replace(target)
+        card["compiled"] = {
+            "model_sha256": card["sha256"],
+            "runtime": "onnxruntime, ai.onnx.ml TreeEnsemble (opset 5), float64, one intra-op thread",
+            "onnx_version": onnx.__version__,
+            "stages": files,
+        }
+        tmp_card = card_path.with_name(card_path.name + ".tmp")
+        tmp_card.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        tmp_card.replace(card_path)
+        self.info = {**self.info, **card}
+        return card
+
 
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
@@ -281,13 +363,25 @@ def card_path_for(model_path: Path) -> Path:
     return Path(model_path).with_name(Path(model_path).name.removesuffix(".joblib") + ".card.json")
 
 
+def compiled_path_for(model_path: Path, stage: str) -> Path:
+    """``paragraph-model.joblib`` -> ``paragraph-model.<stage>.onnx``."""
+    return Path(model_path).with_name(Path(model_path).name.removesuffix(".joblib") + f".{stage}.onnx")
+
+
 def shipped_model_path() -> Path:
     return Path(str(resources.files("detector.models").joinpath(MODEL_FILENAME)))
 
 
-def load_model(path: Path | str | None = None, *, sha256: str | None = None) -> ParagraphModel:
+def load_model(
+    path: Path | str | None = None, *, sha256: str | None = None, compiled: bool = True
+) -> ParagraphModel:
     """Load the shipped model (``path=None``) or the file the caller names, after checking
-    its SHA-256 against ``sha256`` or the card beside it."""
+    its SHA-256 against ``sha256`` or the card beside it.
+
+    With ``compiled`` (the default), the compiled trees the card lists (``.onnx`` files beside
+    the joblib, see ``ParagraphModel.save_compiled``) are used when onnxruntime is importable,
+    each checked against its SHA-256 in the card (ModelError when one does not match); without
+    them, or when they were compiled from another joblib (a warning), scikit-learn predicts."""
     model_path = Path(path) if path is not None else shipped_model_path()
     if not model_path.is_file():
         raise ModelError(f"model file not found: {model_path}")
@@ -320,4 +414,34 @@ def load_model(path: Path | str | None = None, *, sha256: str | None = None) -> 
     pipeline = joblib.load(model_path)
     if not hasattr(pipeline, "predict_proba"):
         raise ModelError(f"{model_path} does not hold a classifier pipeline")
-    return ParagraphModel(pipeline, {**card, "path": str(model_path), "sha256": actual})
+    stages = _load_compiled(model_path, card, actual) if compiled else None
+    return ParagraphModel(pipeline, {**card, "path": str(model_path), "sha256": actual}, compiled=stages)
+
+
+def _load_compiled(model_path: Path, card: dict[str, Any], model_sha256: str) -> CompiledStages | None:
+    """The card's compiled stages, hash-checked, or None (nothing compiled, onnxruntime
+    missing, compiled from another joblib, a file missing)."""
+    entry = card.get("compiled")
+    if not entry or not onnxruntime_available():
+        return None
+    if entry.get("model_sha256") != model_sha256:
+        warnings.warn(
+            f"the compiled trees beside {model_path.name} were compiled from another model file; "
+            "using scikit-learn's predict (rerun scripts/compile_model.py)",
+            stacklevel=3,
+        )
+        return None
+    sessions: dict[str, CompiledBoosters] = {}
+    for stage, info in entry.get("stages", {}).items():
+        file = model_path.with_name(info["file"])
+        if not file.is_file():
+            warnings.warn(f"compiled trees {file} missing; using scikit-learn's predict", stacklevel=3)
+            return None
+        data = file.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != info["sha256"]:
+            raise ModelError(f"{file}: SHA-256 {actual} does not match the card's {info['sha256']}; refusing to load it")
+        sessions[stage] = CompiledBoosters(data)
+    if "stage1" not in sessions:
+        return None
+    return CompiledStages(sessions["stage1"], sessions.get("stage2"))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain
+
+import numpy as np
 
 from detector.config import Config
 from detector.document import Document
@@ -42,6 +43,10 @@ class Redundancy:
     restates: tuple[int, ...] = ()
     duplicate_of: int | None = None
     repeats_title: bool = False
+
+
+_NONE = Redundancy(0.0)
+_TITLE = Redundancy(1.0, (), None, True)
 
 
 # ISO 639-1 -> Snowball stemmer (snowballstemmer, https://snowballstem.org/algorithms/)
@@ -91,31 +96,77 @@ def _content_words(text: str, stops: frozenset[str], language: str | None = None
     return list(map(stem, words)) if stem is not None else [w[:6] for w in words]
 
 
-def _shingles(key: str) -> set[tuple[str, ...]]:
-    """Word 3-grams of a ``normalize_for_match`` key (the whole key when it is shorter)."""
-    toks = key.split()
-    if len(toks) < 3:
-        return {tuple(toks)} if toks else set()
-    return set(zip(toks, toks[1:], toks[2:]))
-
-
-def _repeats_title(key: str, title_words: list[str]) -> bool:
+def _repeats_title(key: str, title_words: list[str], title_set: frozenset[str] | None = None) -> bool:
     # a key is single-space separated words: count them before splitting (most blocks fail here)
     n_words = key.count(" ") + 1 if key else 0
     if n_words < 3 or n_words > 2 * len(title_words) + 2:
         return False
-    a, b = set(key.split()), set(title_words)
+    a, b = set(key.split()), set(title_words) if title_set is None else title_set
     return len(a & b) / len(a | b) >= 0.8
 
 
-def _bigrams(words: list[str]) -> Counter[tuple[str, str]]:
-    return Counter(zip(words, words[1:]))
+def _codes(tokens: list[str]) -> np.ndarray:
+    """Each token's rank of first appearance (int64), counted in C."""
+    ids = {tok: k for k, tok in enumerate(dict.fromkeys(tokens))}
+    return np.fromiter(map(ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
 
-def _containment(part: Counter, whole: Counter) -> float:
-    total = sum(part.values())
-    # min(count in part, count in whole) per key, summed in C
-    return sum(map(min, part.values(), map(whole.get, part, repeat(0)))) / total if total else 0.0
+def _ngram_rows(codes: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, n-gram code) of every n-gram of n consecutive codes inside one row; ``codes`` is
+    the rows' codes concatenated, ``lengths`` each row's count. Codes < base**n, distinct
+    for distinct n-grams."""
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    if n == 1:
+        return rows, codes
+    base = int(codes.max()) + 1 if len(codes) else 1
+    last = len(codes) - n + 1
+    if last <= 0:
+        return rows[:0], codes[:0]
+    gram = codes[:last].copy()
+    for k in range(1, n):
+        gram = gram * base + codes[k : k + last]
+    # keep the n-grams whose first and last token are in the same row
+    same = rows[:last] == rows[n - 1 :]
+    return rows[:last][same], gram[same]
+
+
+def _distinct(rows: np.ndarray, grams: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (row, gram) pairs as (row, compact gram id, count in the row), sorted by row."""
+    if not len(grams):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    uniq, gram_ids = np.unique(grams, return_inverse=True)
+    pair, counts = np.unique(rows * len(uniq) + gram_ids, return_counts=True)
+    return pair // len(uniq), pair % len(uniq), counts
+
+
+def _earlier_shared(rows: np.ndarray, grams: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every pair of rows j < i sharing a gram: (i, j, number of distinct grams shared).
+    ``(rows, grams)`` are distinct pairs; each gram held by g rows adds g(g-1)/2 pairs."""
+    order = np.lexsort((rows, grams))
+    r, g = rows[order], grams[order]
+    bounds = np.flatnonzero(np.r_[True, g[1:] != g[:-1], True]) if len(g) else np.zeros(1, dtype=np.int64)
+    sizes = np.diff(bounds)
+    # entry p of a group ending at e pairs with the later entries p+1 .. e-1
+    later = np.repeat(bounds[1:], sizes) - np.arange(len(r)) - 1
+    first = np.repeat(np.arange(len(r)), later)
+    offset = np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+    second = first + 1 + offset
+    pair, shared = np.unique(r[second] * n_rows + r[first], return_counts=True)
+    return pair // n_rows, pair % n_rows, shared
+
+
+def _containment_with_earlier(rows: np.ndarray, grams: np.ndarray, counts: np.ndarray, n_rows: int) -> np.ndarray:
+    """Per row: the sum over its distinct grams of min(count in the row, count in all earlier
+    rows), the numerator of ``_containment(row, everything said before)``, float64."""
+    if not len(rows):
+        return np.zeros(n_rows)
+    order = np.lexsort((rows, grams))
+    g, c = grams[order], counts[order]
+    before = np.cumsum(c) - c  # counts of all earlier entries in this order
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    before -= np.repeat(before[starts], np.diff(np.r_[starts, len(g)]))  # ... of this gram only
+    return np.bincount(rows[order], weights=np.minimum(c, before), minlength=n_rows)
 
 
 def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
@@ -124,67 +175,97 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     Restatement = the mean of two containments against everything said before: content-word
     stems (the same things mentioned) and stem bigrams (the same phrases reused). Either alone
     confuses a paragraph on the same topic with one that repeats it; together they separate them
-    on the hand-labelled seed. Earlier blocks are found through inverted indexes (shingle ->
-    blocks, bigram -> blocks), so a page costs in proportion to its text, not to its blocks squared.
+    on the hand-labelled seed. Near-duplicates: Jaccard similarity of word 3-gram shingles with
+    an earlier block. All counts for all prose blocks of a page are taken at once (integer
+    codes, the pairs of blocks sharing a shingle or a bigram, running
+    sums per n-gram), so a page costs in proportion to its text plus its overlapping pairs.
     """
     stops = stopwords(doc.language)
     title_key = normalize_for_match(doc.title or "")
     title_words = title_key.split()
+    title_set = frozenset(title_words)
     seen_exact: dict[str, int] = {}
-    shingle_index: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
-    bigram_index: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    shingle_sizes: dict[int, int] = {}
-    said_unigrams: Counter[str] = Counter()
-    said_bigrams: Counter[tuple[str, str]] = Counter()
-    out: list[Redundancy] = []
+    out: list[Redundancy | None] = []
+    prose: list[int] = []  # blocks compared with earlier text, in order
+    prose_keys: list[str] = []
     title_seen = False
-    min_restate = config.restate_threshold / 4
+    # 1. exact matches: the first title, repeats of the title, exact repeats, non-prose
     for i, block in enumerate(doc.blocks):
         key = normalize_for_match(block.text)
         if block.kind == "title" and not title_seen:
             title_seen = True
             seen_exact.setdefault(key, i)
-            out.append(Redundancy(0.0))
-            continue
-        if title_key and (key == title_key or _repeats_title(key, title_words)):
-            out.append(Redundancy(1.0, (), None, True))
-            continue
-        if key in seen_exact:
+            out.append(_NONE)
+        elif title_key and (key == title_key or _repeats_title(key, title_words, title_set)):
+            out.append(_TITLE)
+        elif key in seen_exact:
             j = seen_exact[key]
             out.append(Redundancy(1.0, (j,), j))
-            continue
-        seen_exact[key] = i
-        if block.kind not in _PROSE_KINDS:
-            out.append(Redundancy(0.0))
-            continue
-        words = _content_words(block.text, stops, doc.language)
-        shingles = _shingles(key)
-        bigrams = _bigrams(words)
-        shared_shingles: Counter[int] = Counter(chain.from_iterable(map(shingle_index.get, shingles, repeat(()))))
-        best_jaccard, best_j = 0.0, -1
-        for j, shared in shared_shingles.items():
-            jac = shared / (len(shingles) + shingle_sizes[j] - shared)
-            if jac > best_jaccard or (jac == best_jaccard and j < best_j):
-                best_jaccard, best_j = jac, j
-        # an index list holds each block once: a block is indexed under its distinct bigrams
-        shared_bigrams: Counter[int] = Counter(chain.from_iterable(map(bigram_index.get, bigrams, repeat(()))))
-        if best_jaccard >= config.near_duplicate_jaccard:
-            out.append(Redundancy(best_jaccard, (best_j,), best_j))
         else:
-            n_bigrams = len(bigrams) or 1
-            pair = [(r, j) for j, shared in shared_bigrams.items() if (r := shared / n_bigrams) >= min_restate]
-            score = 0.0
-            if len(words) >= 5 and said_unigrams:
-                score = (_containment(Counter(words), said_unigrams) + _containment(bigrams, said_bigrams)) / 2
-            pair.sort(key=lambda p: (-p[0], p[1]))
-            # a restatement is never a duplicate: keep it below the duplicate threshold
-            out.append(Redundancy(min(score, config.duplicate_threshold - 0.01), tuple(j for _, j in pair[:8])))
-        for sh in shingles:
-            shingle_index[sh].append(i)
-        shingle_sizes[i] = len(shingles)
-        for bg in bigrams:
-            bigram_index[bg].append(i)
-        # the same counts as adding the Counters, but counted in C
-        said_unigrams.update(words)
-        said_bigrams.update(zip(words, words[1:]))
-    return out
+            seen_exact[key] = i
+            if block.kind in _PROSE_KINDS:
+                prose.append(i)
+                prose_keys.append(key)
+                out.append(None)
+            else:
+                out.append(_NONE)
+    if not prose:
+        return out  # type: ignore[return-value]
+    n = len(prose)
+    # 2. n-gram incidence of the prose blocks: key-word 3-gram shingles, content-word stems and bigrams
+    key_tokens = [k.split() for k in prose_keys]
+    key_lengths = np.fromiter(map(len, key_tokens), dtype=np.int64, count=n)
+    key_codes = _codes(list(chain.from_iterable(key_tokens)))
+    sh_rows, sh_grams = _ngram_rows(key_codes, key_lengths, 3)
+    # a key shorter than 3 words is one shingle of itself
+    short = np.flatnonzero((key_lengths > 0) & (key_lengths < 3))
+    if len(short):
+        base = int(key_codes.max()) + 1
+        starts = np.cumsum(key_lengths) - key_lengths
+        one = key_codes[starts[short]]
+        two = np.where(key_lengths[short] == 2, key_codes[np.minimum(starts[short] + 1, len(key_codes) - 1)], -1)
+        # codes above every 3-gram code (< base**3), distinct for 1- and 2-word keys
+        sh_rows = np.r_[sh_rows, short]
+        sh_grams = np.r_[sh_grams, base**3 + (one * (base + 1) + two + 1)]
+    sh_r, sh_g, _ = _distinct(sh_rows, sh_grams, n)
+    shingle_sizes = np.bincount(sh_r, minlength=n)
+    words = [_content_words(doc.blocks[i].text, stops, doc.language) for i in prose]
+    n_words = np.fromiter(map(len, words), dtype=np.int64, count=n)
+    word_codes = _codes(list(chain.from_iterable(words)))
+    uni_r, uni_g, uni_c = _distinct(*_ngram_rows(word_codes, n_words, 1), n)
+    bi_r, bi_g, bi_c = _distinct(*_ngram_rows(word_codes, n_words, 2), n)
+    n_bigrams = np.bincount(bi_r, minlength=n)
+    # 3. near-duplicates: the earlier block with the highest shingle Jaccard (lowest index on ties)
+    si, sj, shared = _earlier_shared(sh_r, sh_g, n)
+    jaccard = shared / (shingle_sizes[si] + shingle_sizes[sj] - shared)
+    first = np.lexsort((sj, -jaccard, si))
+    first = first[np.r_[True, si[first][1:] != si[first][:-1]]] if len(first) else first
+    best_jaccard = np.zeros(n)
+    best_j = np.full(n, -1, dtype=np.int64)
+    best_jaccard[si[first]] = jaccard[first]
+    best_j[si[first]] = sj[first]
+    # 4. restatements: earlier blocks sharing enough bigrams (top 8), and the containments
+    bi, bj, shared_bi = _earlier_shared(bi_r, bi_g, n)
+    ratio = shared_bi / np.maximum(n_bigrams[bi], 1)
+    keep = ratio >= config.restate_threshold / 4
+    bi, bj, ratio = bi[keep], bj[keep], ratio[keep]
+    order = np.lexsort((bj, -ratio, bi))
+    bi, bj = bi[order], bj[order]
+    group_start = np.flatnonzero(np.r_[True, bi[1:] != bi[:-1]]) if len(bi) else bi
+    rank = np.arange(len(bi)) - np.repeat(group_start, np.diff(np.r_[group_start, len(bi)]))
+    top = rank < 8
+    restates: dict[int, list[int]] = {}
+    for i, j in zip(bi[top].tolist(), bj[top].tolist()):
+        restates.setdefault(i, []).append(prose[j])
+    said_before = np.cumsum(n_words) - n_words
+    uni = _containment_with_earlier(uni_r, uni_g, uni_c, n) / np.maximum(n_words, 1)
+    big = _containment_with_earlier(bi_r, bi_g, bi_c, n) / np.maximum(n_words - 1, 1)
+    score = np.where((n_words >= 5) & (said_before > 0), (uni + big) / 2, 0.0)
+    cap = config.duplicate_threshold - 0.01
+    near = config.near_duplicate_jaccard
+    for row, (i, jac, j, sc) in enumerate(zip(prose, best_jaccard.tolist(), best_j.tolist(), score.tolist())):
+        if jac >= near:
+            out[i] = Redundancy(jac, (prose[j],), prose[j])
+        else:
+            out[i] = Redundancy(min(sc, cap), tuple(restates.get(row, ())))
+    return out  # type: ignore[return-value]

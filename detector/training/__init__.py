@@ -644,4 +644,6 @@ def train_and_save(
         "environment": environment(),
         "metrics": figures,
     }
-    return model.save(output, card)
+    model.save(output, card)
+    # the trees compiled for onnxruntime beside the joblib, their SHA-256 in the card
+    return model.save_compiled(output)
