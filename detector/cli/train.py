@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from detector.training import train_and_save
+from detector.cli._args import output_problem
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +28,11 @@ def run(args: argparse.Namespace) -> int:
         if path is not None and not path.exists():
             print(f"detector train: {path}: not found", file=sys.stderr)
             return 2
+    if problem := output_problem(args.output):
+        print(f"detector train: {problem}", file=sys.stderr)
+        return 2
+    from detector.training import train_and_save  # scikit-learn: only when training
+
     card = train_and_save(
         args.output,
         aeb_dir=args.data,
