@@ -12,7 +12,6 @@ from typing import Any
 from detector.config import Config
 from detector.document import Block, Decision, Document, ParagraphScore, QualityScore, RawDoc, Result
 from detector.errors import DetectorError, FetchError, InputError, ModelError
-from detector.pipeline import Detector
 
 __version__ = "0.1.0"
 
@@ -35,14 +34,25 @@ __all__ = [
 ]
 
 
+# The records above are plain dataclasses. What needs scikit-learn, pandas or the model is
+# imported on first use, so `import detector` (and `detector --help`) stays light.
+_LAZY = {
+    "Detector": "detector.pipeline",
+    "clean_corpus": "detector.corpus",
+    "score_frame": "detector.frame",
+}
+
+
 def __getattr__(name: str) -> Any:
-    # batch and pandas helpers import their heavier dependencies only when used
-    if name == "clean_corpus":
-        from detector.corpus import clean_corpus
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'detector' has no attribute {name!r}")
+    from importlib import import_module
 
-        return clean_corpus
-    if name == "score_frame":
-        from detector.frame import score_frame
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
 
-        return score_frame
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

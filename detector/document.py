@@ -7,6 +7,7 @@ All records are small frozen dataclasses. ``Result.to_dict()`` is the JSON contr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
@@ -179,6 +180,62 @@ class Result:
         if details:
             out["paragraphs"] = [p.to_dict() for p in self.paragraphs]
         return out
+
+    def to_markdown(self) -> str:
+        """The kept paragraphs as CommonMark/GFM, in reading order, for RAG loaders.
+
+        The title is a ``#`` heading; each paragraph renders by its ``kind``: ``heading`` ->
+        ``##``, ``list`` -> ``- item``, ``quote`` -> ``> text``, a run of ``table`` rows -> a
+        one-column pipe table (a row's cells are joined in its text), anything else a paragraph.
+        Characters that would start Markdown syntax at the head of a line are escaped, pipes in
+        table cells too. Returns ``""`` when nothing is kept and there is no title.
+        """
+        parts: list[str] = [f"# {_md_escape(self.title)}"] if self.title else []
+        rows: list[str] = []
+        items: list[str] = []
+
+        def close() -> None:
+            if rows:
+                cells = [c.replace("|", "\\|") for c in rows]
+                parts.append("\n".join([f"| {cells[0]} |", "| --- |", *(f"| {c} |" for c in cells[1:])]))
+                rows.clear()
+            if items:
+                parts.append("\n".join(items))
+                items.clear()
+
+        for p in self.paragraphs:
+            if not p.keep or p.kind == "title":
+                continue
+            text = " ".join(p.text.split())
+            if p.kind == "table":
+                if items:
+                    close()
+                rows.append(text)
+                continue
+            if p.kind == "list":
+                if rows:
+                    close()
+                items.append(f"- {_md_escape(text)}")
+                continue
+            close()
+            if p.kind == "heading":
+                parts.append(f"## {_md_escape(text)}")
+            elif p.kind == "quote":
+                parts.append(f"> {_md_escape(text)}")
+            else:
+                parts.append(_md_escape(text))
+        close()
+        return "\n\n".join(parts) + "\n" if parts else ""
+
+
+_MD_LINE_START = re.compile(r"^(#{1,6}\s|[-+*]\s|>|\d{1,9}[.)]\s|={3,}|-{3,}|`{3}|~{3})")
+
+
+def _md_escape(text: str) -> str:
+    """``text`` with a backslash before Markdown syntax that would start its line, and before
+    inline HTML's ``<``."""
+    text = text.replace("<", "\\<")
+    return "\\" + text if _MD_LINE_START.match(text) else text
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import zstandard
 from detector.document import RawDoc
 from detector.errors import FetchError
 
-DEFAULT_USER_AGENT = "detector/0.1 (+content-quality check; https://pypi.org/project/detector)"
+DEFAULT_USER_AGENT = "boilerplate-detector/0.1 (content-quality check of scraped articles; python-httpx)"
 
 ACCEPTED_TYPES: dict[str, str] = {
     "text/html": "html",

@@ -183,7 +183,8 @@ body { margin:0; background:var(--soft); color:var(--ink);
 .wrap { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
 header.top { background:var(--bg); border:1px solid var(--line); border-radius:8px; padding:1rem 1.25rem; }
 header.top h1 { font-size:1.35rem; margin:0 0 .25rem; }
-.meta { color:var(--muted); font-size:.85rem; word-break:break-all; }
+.meta { color:var(--muted); font-size:.85rem; overflow-wrap:break-word; }
+.meta code { overflow-wrap:anywhere; }
 .meta code { font-size:.85rem; }
 .verdict { display:flex; flex-wrap:wrap; gap:.6rem; align-items:center; margin-top:.75rem; }
 .badge { font-weight:700; padding:.15rem .6rem; border-radius:999px; color:#fff; letter-spacing:.03em; }
@@ -210,7 +211,7 @@ details.signals td { padding:.05rem .8rem .05rem 0; font-family: ui-monospace, M
 #hide-dropped { display:none; }
 #hide-dropped:checked ~ .legend .toggle::after { content:"show dropped paragraphs"; }
 main.doc { background:var(--bg); border:1px solid var(--line); border-radius:8px; padding:1rem 1.25rem 1rem 0; }
-.para { display:grid; grid-template-columns: 4.2rem 1fr; gap:.75rem; padding:.35rem 0; scroll-margin-top:1rem; }
+.para { display:grid; grid-template-columns: 5.2rem minmax(0, 1fr); gap:.75rem; padding:.35rem 0; scroll-margin-top:1rem; }
 .para:target { background:#fff9db; }
 .gutter { text-align:right; font-size:.72rem; color:var(--muted); padding-top:.25rem;
   font-family: ui-monospace, Menlo, Consolas, monospace; line-height:1.3; }
@@ -218,7 +219,10 @@ main.doc { background:var(--bg); border:1px solid var(--line); border-radius:8px
 .mini { display:block; height:3px; background:#e9ecef; margin:3px 0 0 auto; width:3rem; }
 .mini > span { display:block; height:100%; }
 .mini.rel > span { background:#4c6ef5; } .mini.red > span { background:#f76707; }
-.body { min-width:0; overflow-wrap:anywhere; }
+.num { display:block; white-space:nowrap; }
+.num.rel { color:#364fc7; } .num.red { color:#d9480f; }
+/* words wrap whole and hyphenate by the page's language; only an unbreakable run (a URL) breaks */
+.body { min-width:0; overflow-wrap:break-word; word-break:normal; hyphens:auto; }
 .k-title .body { font-size:1.5rem; font-weight:700; line-height:1.3; }
 .k-heading .body { font-size:1.15rem; font-weight:650; margin-top:.5rem; }
 .k-list .body::before { content:"\\2022  "; color:var(--muted); }
@@ -235,6 +239,13 @@ main.doc { background:var(--bg); border:1px solid var(--line); border-radius:8px
 .restates a { color:#1c7ed6; }
 #hide-dropped:checked ~ main.doc .para.dropped { display:none; }
 footer { color:var(--muted); font-size:.8rem; margin-top:1rem; }
+@media (max-width: 36rem) {
+  .wrap { padding:.75rem .5rem 2rem; }
+  main.doc { padding:.5rem .75rem; }
+  .para { grid-template-columns: minmax(0, 1fr); gap:.15rem; }
+  .gutter { text-align:left; display:flex; flex-wrap:wrap; gap:.2rem .7rem; align-items:center; padding-top:0; }
+  .mini { margin:0; }
+}
 """
 
 
@@ -278,7 +289,9 @@ def _paragraph_html(p: ParagraphScore) -> str:
     return (
         f'<div class="{_esc(" ".join(classes))}" id="p{p.index}"{style} title="{_esc(_hover(p))}">'
         f'<div class="gutter"><a href="#p{p.index}">#{p.index}</a>'
+        f'<span class="num rel">rel {p.relevance:.2f}</span>'
         f'<span class="mini rel"><span style="width:{_pct(p.relevance)}"></span></span>'
+        f'<span class="num red">red {p.redundancy:.2f}</span>'
         f'<span class="mini red"><span style="width:{_pct(p.redundancy)}"></span></span></div>'
         f'<div class="body">{tag}<span class="txt">{_esc(p.text)}</span>{restates}</div></div>'
     )
@@ -287,8 +300,10 @@ def _paragraph_html(p: ParagraphScore) -> str:
 def render_html(result: Result) -> str:
     """One self-contained HTML page (inline CSS, no scripts, no external assets).
 
-    Dropped paragraphs are struck through and coloured by reason; hovering any paragraph
-    shows its scores. Every piece of document text is HTML-escaped.
+    Dropped paragraphs are struck through and coloured by reason; each paragraph shows its
+    relevance and redundancy in the gutter (one column on narrow screens; hovering adds the
+    restates list). Words wrap whole and hyphenate in the document's language. Every piece of
+    document text is HTML-escaped.
     """
     q = result.quality
     title = result.title or "(no title)"
@@ -350,11 +365,11 @@ kept text {len(result.text.split())} words</span>
 <input type="checkbox" id="hide-dropped">
 <div class="legend"><strong>dropped, by reason:</strong> {"".join(legend_items)}
 <label class="toggle" for="hide-dropped"></label></div>
-<main class="doc">
+<main class="doc"{f' lang="{_esc(result.language)}"' if result.language else ""}>
 {paragraphs}
 </main>
-<footer>Hover a paragraph for its scores. Left gutter: paragraph index, relevance (blue) and
-redundancy (orange) bars.</footer>
+<footer>Left gutter: paragraph index, relevance (rel, blue) and redundancy (red, orange) with their
+bars. Hover a paragraph for a one-line summary.</footer>
 </div>
 </body>
 </html>

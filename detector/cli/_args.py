@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 
 def fraction(text: str) -> float:
@@ -25,3 +27,22 @@ def seconds_or_none(text: str) -> float | None:
     if value < 0 or value != value:
         raise argparse.ArgumentTypeError(f"must be >= 0 seconds (0: no limit), got {text}")
     return value or None
+
+
+def output_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be written as an output file, or None: checked before any model
+    loads or work starts, so a typo in ``-o`` costs nothing. A missing file is fine (it is
+    created); a missing or unwritable folder, or a folder given as the file, is not."""
+    target = Path(path)
+    if target.is_dir():
+        return f"{target}: is a directory; name a file"
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.exists():
+        return f"{target}: folder {parent} does not exist; create it first"
+    if not parent.is_dir():
+        return f"{target}: {parent} is not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{target}: folder {parent} is not writable"
+    if target.exists() and not os.access(target, os.W_OK):
+        return f"{target}: file is not writable"
+    return None

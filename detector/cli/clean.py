@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction
+from detector.cli._args import fraction, output_problem
 from detector.config import Config
 from detector.corpus.options import (
     INPUT_FORMATS,
@@ -154,6 +154,10 @@ def _error(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    for path in (args.output, args.rejects):  # before the model loads or any work starts
+        if path is not None and (problem := output_problem(path)):
+            _error(problem)
+            return EXIT_BAD_INPUT
     from detector.corpus import clean_corpus
 
     config = Config() if args.model is None else Config().replace(model_path=args.model)

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from detector.cli._args import seconds_or_none
+from detector.cli._args import output_problem, seconds_or_none
 from detector.config import Config
 from detector.filtering import DEFAULT_MAX_LINE_BYTES, Fields, FilterStats, OutputClosed, RejectsFile, filter_jsonl
 
@@ -54,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.max_line_bytes < 1:
         print("detector filter: --max-line-bytes must be >= 1", file=sys.stderr)
+        return 2
+    if args.rejects is not None and (problem := output_problem(args.rejects)):
+        print(f"detector filter: --rejects {problem}", file=sys.stderr)
         return 2
     from detector.errors import DetectorError
     from detector.pipeline import Detector

@@ -1,8 +1,11 @@
-"""``detector score SOURCE``: score one page (file, ``-`` for stdin, or an http(s) URL).
+"""``detector score SOURCE...``: score pages (files, ``-`` for stdin, http(s) URLs, ``-i LIST``).
 
-Prints a paragraph-by-paragraph terminal report (default) or the JSON contract
-(``--json``), and optionally writes a self-contained HTML report. Exit codes: 0 scored
-(whatever the verdict), 2 bad input, unreachable URL or unusable model, 1 internal error.
+Prints a paragraph-by-paragraph terminal report (default), the JSON contract (``--json``;
+JSON Lines for several inputs) or the kept paragraphs as Markdown (``--format markdown``),
+and optionally writes a self-contained HTML report. One model serves every input; an input
+that fails is reported on one line and the others are still scored. Exit codes: 0 all scored
+(whatever the verdicts), 2 an input was bad, an URL unreachable or the model unusable,
+1 internal error.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, seconds_or_none
+from detector.cli._args import fraction, output_problem, seconds_or_none
 from detector.config import Config
 from detector.document import RawDoc
 from detector.errors import DetectorError, FetchError, InputError, ModelError
@@ -40,26 +43,36 @@ def _seconds(text: str) -> float:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "score",
-        help="score one page paragraph by paragraph (file, - for stdin, or URL)",
+        help="score pages paragraph by paragraph (files, - for stdin, URLs, -i LIST)",
         description=(
-            "Score one page: which paragraphs are kept, which are dropped and why,\n"
-            "and a quality verdict for the whole document.\n"
-            "SOURCE is a file, - for stdin, or an http(s) URL."
+            "Score pages: which paragraphs are kept, which are dropped and why,\n"
+            "and a quality verdict for each document.\n"
+            "SOURCE is a file, - for stdin, or an http(s) URL; -i LIST reads SOURCEs from a file."
         ),
         epilog=(
             "examples:\n"
             "  detector score seeds/migrant-crisis-page.html\n"
             "  detector score --json - < article.txt | jq .quality\n"
             "  detector score https://example.com/post --html-report report.html\n"
+            "  detector score -i urls.txt --format markdown > kept.md\n"
+            "  detector score a.html b.html --json > results.jsonl\n"
             "exit codes: 0 scored (whatever the verdict), 2 bad input / fetch error / bad model, "
             "1 internal error"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("source", metavar="SOURCE", help="a file path, - for stdin, or an http(s) URL")
-    p.add_argument("--format", choices=("html", "text"), default=None,
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="file paths, - for stdin, or http(s) URLs (several are scored in turn)")
+    p.add_argument("-i", "--input-file", type=Path, default=None, metavar="LIST",
+                   help="a text file listing SOURCEs, one per line (URLs or paths; # comments)")
+    p.add_argument("--format", action=_FormatAction, choices=("report", "json", "markdown", "html", "text"),
+                   default=None, metavar="FORMAT",
+                   help="output: report (default), json or markdown; html/text still force the "
+                        "input format (same as --input-format)")
+    p.add_argument("--input-format", choices=("html", "text"), default=None,
                    help="force the input format (default: detect)")
-    p.add_argument("--json", action="store_true", help="print the JSON result instead of the report")
+    p.add_argument("--json", action="store_const", const="json", dest="output_format",
+                   help="print the JSON result instead of the report (--format json)")
     p.add_argument("--html-report", type=Path, default=None, metavar="FILE",
                    help="also write a self-contained HTML report to FILE")
     p.add_argument("--min-quality", type=fraction, default=None, metavar="SCORE",
@@ -67,7 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", type=Path, default=None, metavar="PATH",
                    help="a model file to use instead of the shipped one")
     p.add_argument("--url", default=None,
-                   help="the page's URL when SOURCE is a file or stdin (reported, groups the site)")
+                   help="the page's URL when one SOURCE is a file or stdin (reported, groups the site)")
     p.add_argument("--encoding", default=None, metavar="CHARSET",
                    help="charset the page was served with (like an HTTP header); default: detect")
     p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
@@ -76,7 +89,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"time budget for scoring the page, 0 for none (default: {Config().doc_timeout:g})")
     p.add_argument("--no-color", action="store_true", help="no ANSI colour in the report")
     p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, output_format="report")
+
+
+class _FormatAction(argparse.Action):
+    """``--format report|json|markdown`` picks the output; ``html``/``text`` (its old meaning)
+    force the input format."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        if values in ("html", "text"):
+            namespace.input_format = values
+        else:
+            namespace.output_format = values
+
+
+def read_source_list(path: Path) -> list[str]:
+    """The SOURCEs listed in ``path``: one per line, blank lines and ``#`` comments skipped.
+    Raises InputError naming ``path`` when it cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file (the -i list)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read the -i list ({getattr(exc, 'strerror', None) or exc})") from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def is_url(source: str) -> bool:
@@ -127,6 +163,23 @@ def _error(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    sources = list(args.sources)
+    if args.input_file is not None:
+        try:
+            sources += read_source_list(args.input_file)
+        except InputError as exc:
+            _error(str(exc))
+            return EXIT_BAD_INPUT
+    if not sources:
+        _error("no SOURCE given (a file, -, an http(s) URL, or -i LIST)")
+        return EXIT_BAD_INPUT
+    several = len(sources) > 1
+    if several and args.html_report is not None:
+        _error("--html-report writes one page's report: give one SOURCE")
+        return EXIT_BAD_INPUT
+    if args.html_report is not None and (problem := output_problem(args.html_report)):
+        _error(problem)  # before the model loads
+        return EXIT_BAD_INPUT
     changes: dict[str, object] = {}
     if args.min_quality is not None:
         changes["min_quality"] = args.min_quality
@@ -137,50 +190,70 @@ def run(args: argparse.Namespace) -> int:
     from detector.limits import time_limit
     from detector.pipeline import Detector
 
-    try:
-        raw = read_source(args.source, max_bytes=config.max_input_bytes, url=args.url,
-                          format=args.format, encoding=args.encoding, timeout=args.timeout)
-    except (InputError, FetchError) as exc:
-        _error(str(exc))
-        return EXIT_BAD_INPUT
-    try:  # an error here is about the model, never about SOURCE
-        detector = Detector(config)
-    except ModelError as exc:
-        _error(f"model: {exc}")
-        return EXIT_BAD_INPUT
-    except Exception as exc:
-        if args.debug:
-            raise
-        _error(f"model {args.model or '(shipped)'}: cannot be loaded: {type(exc).__name__}: {exc}")
-        return EXIT_BAD_INPUT
-    try:
-        with time_limit(config.doc_timeout, raw.id):
-            result = detector.score(raw)
-    except (InputError, FetchError) as exc:
-        _error(str(exc))
-        return EXIT_BAD_INPUT
-    except DetectorError as exc:
-        _error(f"{args.source}: {exc}")
-        return EXIT_BAD_INPUT
-    except Exception as exc:
-        if args.debug:
-            raise
-        _error(f"{args.source}: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
-        return EXIT_INTERNAL
-
-    from detector.report import color_default, render_terminal, write_html_report
-
-    if args.html_report is not None:
+    detector = None
+    status = EXIT_OK
+    for source in sources:
         try:
-            write_html_report(result, args.html_report)
-        except OSError as exc:
-            _error(f"{args.html_report}: cannot write the HTML report ({exc.strerror or exc})")
-            return EXIT_BAD_INPUT
-        print(f"wrote {args.html_report}", file=sys.stderr)
+            raw = read_source(source, max_bytes=config.max_input_bytes, url=None if several else args.url,
+                              format=args.input_format, encoding=args.encoding, timeout=args.timeout)
+        except (InputError, FetchError) as exc:
+            _error(str(exc))
+            status = status or EXIT_BAD_INPUT
+            continue
+        if detector is None:
+            try:  # an error here is about the model, never about SOURCE
+                detector = Detector(config)
+            except ModelError as exc:
+                _error(f"model: {exc}")
+                return EXIT_BAD_INPUT  # no input can be scored without the model
+            except Exception as exc:
+                if args.debug:
+                    raise
+                _error(f"model {args.model or '(shipped)'}: cannot be loaded: {type(exc).__name__}: {exc}")
+                return EXIT_BAD_INPUT
+        try:
+            with time_limit(config.doc_timeout, raw.id):
+                result = detector.score(raw)
+        except (InputError, FetchError) as exc:
+            _error(str(exc))
+            status = status or EXIT_BAD_INPUT
+            continue
+        except DetectorError as exc:
+            _error(f"{source}: {exc}")
+            status = status or EXIT_BAD_INPUT
+            continue
+        except Exception as exc:
+            if args.debug:
+                raise
+            _error(f"{source}: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+            status = EXIT_INTERNAL
+            continue
+        if args.html_report is not None:
+            from detector.report import write_html_report
+
+            try:
+                write_html_report(result, args.html_report)
+            except OSError as exc:
+                _error(f"{args.html_report}: cannot write the HTML report ({exc.strerror or exc})")
+                return EXIT_BAD_INPUT
+            print(f"wrote {args.html_report}", file=sys.stderr)
+        if not _emit(result, args, several):
+            return status  # stdout's reader went away
+    return status
+
+
+def _emit(result, args: argparse.Namespace, several: bool) -> bool:
+    """Write one result in the chosen format; False when stdout's reader went away."""
+    from detector.report import color_default, render_terminal
 
     try:
-        if args.json:
-            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        if args.output_format == "json":
+            indent = None if several else 2  # several inputs: JSON Lines
+            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent) + "\n")
+        elif args.output_format == "markdown":
+            if several:
+                sys.stdout.write(f"<!-- source: {result.id or result.url} -->\n\n")
+            sys.stdout.write(result.to_markdown() + ("\n" if several else ""))
         else:
             color = False if args.no_color else color_default(sys.stdout)
             sys.stdout.write(render_terminal(result, color=color))
@@ -191,4 +264,5 @@ def run(args: argparse.Namespace) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except (OSError, ValueError):
             pass
-    return EXIT_OK
+        return False
+    return True

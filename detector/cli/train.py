@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
+
+from detector.cli._args import output_problem
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -35,18 +36,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _output_problem(output: Path) -> str | None:
-    """Why ``output`` cannot be written, found before hours of training (None: it can)."""
-    if output.is_dir():
-        return "is a directory; give a file name such as model.joblib"
-    parent = output.parent if str(output.parent) else Path(".")
-    if not parent.is_dir():
-        return f"folder {parent} does not exist"
-    if not os.access(parent, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        return "is not writable"
-    return None
-
-
 def _progress(stage: str, total: int):
     """A tqdm bar on a terminal (nothing otherwise: the log lines say what happens)."""
     from tqdm import tqdm
@@ -61,11 +50,10 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             print(f"detector train: error: {path}: not found", file=sys.stderr)
             return 2
-    problem = _output_problem(args.output)
-    if problem:
-        print(f"detector train: error: -o {args.output}: {problem}", file=sys.stderr)
+    if problem := output_problem(args.output):  # before hours of training
+        print(f"detector train: error: -o {problem}", file=sys.stderr)
         return 2
-    from detector.training import train_and_save
+    from detector.training import train_and_save  # scikit-learn: only when training
 
     logging.basicConfig(level=logging.INFO, format="detector train: %(message)s")
     logging.getLogger("trafilatura").setLevel(logging.ERROR)

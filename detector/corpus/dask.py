@@ -26,7 +26,8 @@ that the client and every worker share (NFS, Lustre, ... or one machine). A reru
 command skips the partitions that are done. A document that fails is an error record; only a
 failure of the cluster itself (a worker lost three times, an unreachable filesystem) stops the run.
 
-Dask is imported only here, and only when the engine is used (``pip install 'detector[dask]'``).
+Dask is imported only here, and only when the engine is used (the ``dask`` extra of the
+boilerplate-detector distribution: ``pip install -e '.[dask]'`` in a checkout).
 """
 
 from __future__ import annotations
@@ -516,7 +517,7 @@ def _require_dask() -> None:
         import distributed  # noqa: F401
     except ImportError as exc:
         raise DetectorError(
-            f"the Dask engine needs dask and distributed ({exc}); install them with: pip install 'detector[dask]'"
+            f"the Dask engine needs dask and distributed ({exc}); install the dask extra of boilerplate-detector: pip install -e '.[dask]' in its checkout"
         ) from exc
 
 
