@@ -506,10 +506,14 @@ def synthetic_pages(path: Path) -> list[LabeledPage]:
     """Synthetic pages saved as JSONL by ``scripts/make_synthetic.py``."""
     pages = []
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
+        for n, line in enumerate(fh, 1):
             if line.strip():
-                rec = json.loads(line)
-                pages.append(LabeledPage(f"synthetic:{rec['id']}", rec["html"], rec["body"], rec.get("url"), "synthetic"))
+                try:
+                    rec = json.loads(line)
+                    page = LabeledPage(f"synthetic:{rec['id']}", rec["html"], rec["body"], rec.get("url"), "synthetic")
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise ValueError(f"{path}:{n}: not a synthetic page record ({type(exc).__name__}: {exc})") from None
+                pages.append(page)
     return pages
 
 
