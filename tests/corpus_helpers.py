@@ -165,3 +165,24 @@ def write_warc(pages: Iterable[dict[str, Any]], path: Path) -> Path:
     records = [(p["url"], p["html"].encode("utf-8"), "text/html; charset=utf-8") for p in pages]
     path.write_bytes(warc_bytes(records, gzip_records=path.name.endswith(".gz")))
     return path
+
+
+# --- interrupting a run through the public executor hook ---------------------------------------------
+
+
+def stopping_executor(base: type, task: str, at: int, **kw: Any) -> Any:
+    """An instance of executor class ``base`` whose run stops with KeyboardInterrupt (as Ctrl-C
+    would) when it reaches task ``task`` (``extract_task``, ``score_task``, ``clean_task``) of
+    shard ``at``; the tasks before it have finished."""
+
+    class Stopping(base):  # type: ignore[misc, valid-type]
+        def run(self, tasks, on_done, job=None):
+            def gated():
+                for t in tasks:
+                    if t.fn.__name__ == task and t.index == at:
+                        raise KeyboardInterrupt
+                    yield t
+
+            return super().run(gated(), on_done, job)
+
+    return Stopping(**kw)
