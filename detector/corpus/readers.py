@@ -94,61 +94,66 @@ def _row_entry(row: dict[str, Any], fields: FieldNames, default_id: str, path: s
 # --- compressed streams, bounded and noticing truncation ------------------------------------
 
 
-class _TolerantReader(io.RawIOBase):
-    """A gzip stream; a truncated or corrupt stream ends the data (instead of raising, which would
-    lose the records already decompressed) and sets ``truncated``. ``read1`` is bounded."""
+class _Decoded(io.RawIOBase):
+    """A decompressing stream that reads at most ``len(buffer)`` bytes at a time; a truncated or
+    corrupt stream ends the data (instead of raising, which would lose the records already
+    decompressed) and sets ``truncated``."""
 
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self.truncated: str | None = None
+    truncated: str | None = None
 
     def readable(self) -> bool:
         return True
 
+    def _read(self, n: int) -> bytes:
+        raise NotImplementedError
+
     def readinto(self, buffer: Any) -> int:
         if self.truncated:
             return 0
-        try:
-            data = self._inner.read1(len(buffer))
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            self.truncated = f"truncated: gzip stream cut off or corrupt ({exc})"
-            return 0
+        data = self._read(len(buffer))
         n = len(data)
         buffer[:n] = data
         return n
 
 
-class _ZstdReader(io.RawIOBase):
+class _TolerantReader(_Decoded):
+    """gzip (one or more members)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def _read(self, n: int) -> bytes:
+        try:
+            return self._inner.read1(n)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            self.truncated = f"truncated: gzip stream cut off or corrupt ({exc})"
+            return b""
+
+
+class _ZstdReader(_Decoded):
     """Multi-frame zstd through zstandard's ``stream_reader`` (bounded output per read, linear in
-    the data); a truncated last frame is found by walking the frames' block headers."""
+    the data: the old reader re-sliced a growing buffer, quadratic in the line length); a
+    truncated last frame is found by walking the frames' block headers."""
 
     def __init__(self, raw: BinaryIO) -> None:
         import zstandard
 
         self._raw = raw
         self._reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
-        self.truncated: str | None = None
         self._checked = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
+    def _read(self, n: int) -> bytes:
         import zstandard
 
-        if self.truncated:
-            return 0
         try:
-            data = self._reader.read(len(buffer))
+            data = self._reader.read(n)
         except zstandard.ZstdError as exc:
             self.truncated = f"truncated: corrupt zstd stream ({exc})"
-            return 0
+            return b""
         if not data and not self._checked:
             self._checked = True
             self.truncated = _zstd_problem(self._raw)
-        n = len(data)
-        buffer[:n] = data
-        return n
+        return data
 
 
 def _zstd_problem(raw: BinaryIO) -> str | None:
