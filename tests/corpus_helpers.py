@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 SUBJECTS = [
     "The city council", "Local farmers", "The regional hospital", "A group of engineers", "The school board",
     "Residents of the old harbour district", "The transport authority", "Researchers at the university",
@@ -186,3 +188,28 @@ def stopping_executor(base: type, task: str, at: int, **kw: Any) -> Any:
             return super().run(gated(), on_done, job)
 
     return Stopping(**kw)
+
+
+# --- both engines ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _cluster():
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cl, \
+            distributed.Client(cl, set_as_default=False) as client:
+        yield client
+
+
+@pytest.fixture(params=["local", "dask"])
+def engine(request):
+    """(engine name, Dask client or None): the parity, broken-input, resume and template tests run on both."""
+    if request.param == "dask":
+        return "dask", request.getfixturevalue("_cluster")
+    return "local", None
+
+
+def engine_kw(engine) -> dict:
+    name, client = engine
+    return {"engine": name, "scheduler": client} if name == "dask" else {}

@@ -24,6 +24,7 @@ from corpus_helpers import (
     write_warc,
     stopping_executor,
 )
+from corpus_helpers import _cluster, engine, engine_kw as _engine_kw  # noqa: F401 - fixtures
 from detector.config import Config
 from detector.corpus import CleanOptions, FieldNames, clean_corpus, process_document
 from detector.corpus.process import DocTimeout, Outcome, time_budget
@@ -134,28 +135,6 @@ def test_tally_counts_outcomes_and_merges():
 
 
 # --- end to end with the real detector -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def _cluster():
-    pytest.importorskip("dask")
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cl, \
-            distributed.Client(cl, set_as_default=False) as client:
-        yield client
-
-
-@pytest.fixture(params=["local", "dask"])
-def engine(request):
-    """(engine name, Dask client or None): the parity, broken-input, resume and template tests run on both."""
-    if request.param == "dask":
-        return "dask", request.getfixturevalue("_cluster")
-    return "local", None
-
-
-def _engine_kw(engine) -> dict:
-    name, client = engine
-    return {"engine": name, "scheduler": client} if name == "dask" else {}
 
 
 def _stats(output) -> dict:

@@ -461,6 +461,21 @@ def _read_warc(path: str, raw: BinaryIO, limit: int) -> Iterator[Entry]:
         yield ReadError(f"{path}:{n + 1}", path, problem), None
 
 
+def gunzip_bounded(data: bytes, limit: int, name: str) -> bytes:
+    """The gzip ``data`` decompressed, at most ``limit`` bytes (``score`` reads ``.html.gz``).
+    Raises ``InputError`` naming ``name`` when it is larger or corrupt."""
+    d = zlib.decompressobj(wbits=31)
+    try:
+        out = d.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise InputError(name, f"not a readable gzip file ({exc})") from None
+    if len(out) > limit:
+        raise InputError(name, f"decompressed input is larger than the {limit}-byte limit")
+    if not d.eof:
+        raise InputError(name, "truncated: the gzip stream is cut off")
+    return out
+
+
 # --- entry points ----------------------------------------------------------------------------
 
 

@@ -83,12 +83,24 @@ def _temp_beside(path: str) -> tuple[int, str]:
     return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
 
 
+def _named(exc: OSError, path: str) -> OSError:
+    """``exc`` with the path it is about (a full disk says which file could not be written)."""
+    if exc.filename is None:
+        return OSError(exc.errno, exc.strerror or str(exc), path)
+    return exc
+
+
 def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it: the one atomic write of
+    the batch side. An ``OSError`` names ``path``."""
     fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise _named(exc, path) from exc
     except BaseException:
         _remove(tmp)
         raise
@@ -220,6 +232,9 @@ def concat_shards(paths: Sequence[str], output: str, fmt: str) -> None:
                 with open(p, "rb") as src:
                     shutil.copyfileobj(src, out, 1 << 20)
         os.replace(tmp, output)
+    except OSError as exc:
+        _remove(tmp)
+        raise _named(exc, output) from exc
     except BaseException:
         _remove(tmp)
         raise
