@@ -349,3 +349,19 @@ def test_provenance_in_stats_and_optionally_per_row(tmp_path):
     clean_corpus([str(tmp_path / "p.jsonl")], tmp_path / "q.jsonl", options=_opts(provenance=True, min_quality=0.9))
     other = json.loads((tmp_path / "q.jsonl.stats.json").read_text())["provenance"]
     assert other["config_sha256"] != prov["config_sha256"]
+
+
+def test_a_model_error_is_exit_2_in_every_command(tmp_path):
+    """The one exception -> exit-code table (detector.cli.exit_code): a bad model is 2 everywhere."""
+    from detector.cli import exit_code
+    from detector.errors import DetectorError, InputError, ModelError
+
+    assert exit_code(ModelError("x")) == exit_code(InputError("a", "b")) == exit_code(DetectorError("c")) == 2
+    assert exit_code(OSError(28, "No space left on device", "out.jsonl")) == 2
+    assert exit_code(KeyboardInterrupt()) == 130 and exit_code(RuntimeError("bug")) == 1
+    (tmp_path / "bad.joblib").write_bytes(b"not a model")
+    (tmp_path / "p.jsonl").write_text('{"id": "a", "text": "x"}\n')
+    for cmd in (["clean", "p.jsonl", "-o", "o.jsonl"], ["filter"], ["score", "p.jsonl"]):
+        proc = subprocess.run([sys.executable, "-m", "detector", *cmd, "--model", "bad.joblib"], cwd=tmp_path,
+                              input="", capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2, (cmd, proc.stderr)
