@@ -7,7 +7,9 @@ All records are small frozen dataclasses. ``Result.to_dict()`` is the JSON contr
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
@@ -44,6 +46,42 @@ licence lines, formerly ``page-meta``, are now ``legal``)."""
 
 Format = Literal["html", "text"]
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_text(value: str) -> str:
+    """``value`` with every lone surrogate (``"\\ud800"`` in JSON: half of an emoji cut by a
+    scraper) replaced by U+FFFD, so that it can be encoded as UTF-8. A valid pair never reaches
+    a ``str`` as two surrogates (the JSON decoder joins it), so nothing else changes."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if not value.isascii() else value
+
+
+def _present(value: Any) -> Any:
+    """``None`` for a missing value (``None``, NaN, pandas' NA / NaT), else ``value``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class FieldNames:
+    """Which fields of a record (JSONL line, Parquet row, frame row, request body) hold what.
+
+    The one field-name class of every door: ``detector clean`` / ``filter``, the service, the
+    frame and ``Detector.filter``. ``html`` wins over ``text`` when a record has both;
+    ``content`` (if set) is read last, as HTML or text to be detected. ``site`` (if set)
+    overrides the URL's host as the group for site-template detection.
+    """
+
+    html: str = "html"
+    text: str = "text"
+    url: str = "url"
+    id: str = "id"
+    site: str | None = None
+    content: str | None = None
+
 
 @dataclass(frozen=True)
 class RawDoc:
@@ -62,6 +100,58 @@ class RawDoc:
     encoding: str | None = None
     content_type: str | None = None
     site: str | None = None
+
+    @classmethod
+    def from_record(
+        cls,
+        record: Mapping[str, Any],
+        fields: FieldNames = FieldNames(),
+        *,
+        default_id: str = "<input>",
+        url_as_id: bool = True,
+    ) -> RawDoc:
+        """The one record -> RawDoc adapter (readers, filter, service, frame, ``Detector.filter``).
+
+        The id is the ``fields.id`` value, else (with ``url_as_id``) the URL, else
+        ``default_id``. Missing values (``None``, NaN, pandas NA) count as absent; bytes-like
+        content is kept as bytes; lone surrogates in strings become U+FFFD. Raises
+        ``InputError`` (naming the record) when no content field holds a string or bytes.
+        """
+        url = _present(record.get(fields.url)) if fields.url else None
+        url = scrub_text(str(url)) if url not in (None, "") else None
+        raw_id = _present(record.get(fields.id)) if fields.id else None
+        if raw_id not in (None, ""):
+            doc_id = scrub_text(str(raw_id))
+        else:
+            doc_id = url if url_as_id and url else default_id
+        site = _present(record.get(fields.site)) if fields.site else None
+        for name, fmt in ((fields.html, "html"), (fields.text, "text"), (fields.content, None)):
+            if not name:
+                continue
+            content = _present(record.get(name))
+            if content is None:
+                continue
+            if isinstance(content, (bytearray, memoryview)):
+                content = bytes(content)
+            if isinstance(content, str):
+                content = scrub_text(content)
+            elif not isinstance(content, bytes):
+                from detector.errors import InputError
+
+                raise InputError(
+                    doc_id, f"field {name!r} holds {type(content).__name__}, not str or bytes (it must be a string)"
+                )
+            return cls(
+                id=doc_id,
+                content=content,
+                url=url,
+                format=fmt,  # type: ignore[arg-type]
+                site=scrub_text(str(site)) if site not in (None, "") else None,
+            )
+        from detector.errors import InputError
+
+        names = " or ".join(repr(n) for n in (fields.html, fields.text, fields.content) if n)
+        raise InputError(doc_id, f"record has no {names} field (no value in any)")
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from detector.document import RawDoc
+from detector.document import FieldNames, RawDoc
 from detector.errors import check_unicode, printable
 from detector.limits import time_limit
 
 DEFAULT_MAX_LINE_BYTES = 64 * 2**20
 
 
-@dataclass(frozen=True)
-class Fields:
-    html: str = "html"
-    text: str = "text"
-    url: str = "url"
-    id: str = "id"
+Fields = FieldNames  # the one field-name class (detector.document); ``Fields`` kept for compatibility
 
 
 @dataclass
@@ -64,20 +59,7 @@ class OutputClosed(Exception):
 
 
 def _record_to_raw(record: dict[str, Any], fields_: Fields, lineno: int) -> RawDoc:
-    from detector.errors import InputError
-
-    url = record.get(fields_.url)
-    url = url if isinstance(url, str) else None
-    doc_id = record.get(fields_.id)
-    doc_id = str(doc_id) if doc_id is not None else (url or f"<stdin>:{lineno}")
-    for name, fmt in ((fields_.html, "html"), (fields_.text, "text")):
-        value = record.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise InputError(doc_id, f"field {name!r} must be a string, not {type(value).__name__}")
-        return RawDoc(id=doc_id, content=value, url=url, format=fmt)  # type: ignore[arg-type]
-    raise InputError(doc_id, f"record has no {fields_.html!r} or {fields_.text!r} field")
+    return RawDoc.from_record(record, fields_, default_id=f"<stdin>:{lineno}")
 
 
 def _read_lines(stream: IO[bytes], max_line_bytes: int):

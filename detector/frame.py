@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from detector.document import RawDoc
+from detector.document import FieldNames, RawDoc
 
 COLUMNS = (
     "quality_score",
@@ -34,29 +34,10 @@ COLUMNS = (
 )
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return value is pd.NA or value is pd.NaT
-
-
 def _row_doc(row: dict[str, Any], key: Hashable, html_col: str | None, text_col: str | None,
              url_col: str | None, id_col: str | None) -> RawDoc:
-    from detector.errors import InputError
-
-    url = None if url_col is None or _missing(row.get(url_col)) else str(row[url_col])
-    doc_id = str(row[id_col]) if id_col is not None and not _missing(row.get(id_col)) else (url or f"row {key}")
-    for col, fmt in ((html_col, "html"), (text_col, "text")):
-        if col is None or _missing(row.get(col)):
-            continue
-        value = row[col]
-        if not isinstance(value, (str, bytes)):
-            raise InputError(doc_id, f"column {col!r} holds {type(value).__name__}, not str or bytes")
-        return RawDoc(id=doc_id, content=value, url=url, format=fmt)  # type: ignore[arg-type]
-    named = " or ".join(repr(c) for c in (html_col, text_col) if c is not None)
-    raise InputError(doc_id, f"row has no value in {named}")
+    fields = FieldNames(html=html_col or "", text=text_col or "", url=url_col or "", id=id_col or "")
+    return RawDoc.from_record(row, fields, default_id=f"row {key}")
 
 
 def score_frame(

@@ -7,7 +7,7 @@ from typing import Any
 
 from detector import decide, quality
 from detector.config import Config
-from detector.document import Decision, Document, RawDoc, Result
+from detector.document import Decision, Document, FieldNames, RawDoc, Result
 from detector.errors import InputError
 from detector.extract import extract
 from detector.features import featurize
@@ -117,6 +117,9 @@ class Detector:
         return Decision(keep=keep, text=result.text, score=result.quality.score, reasons=reasons, result=result)
 
 
+_MAPPING_FIELDS = FieldNames(content="content")
+
+
 def to_raw_doc(doc: RawDoc | Mapping[str, Any] | str | bytes) -> RawDoc:
     """Accept the shapes users pass to ``filter``."""
     if isinstance(doc, RawDoc):
@@ -124,13 +127,5 @@ def to_raw_doc(doc: RawDoc | Mapping[str, Any] | str | bytes) -> RawDoc:
     if isinstance(doc, (str, bytes)):
         return RawDoc(id="<input>", content=doc)
     if isinstance(doc, Mapping):
-        url = doc.get("url")
-        doc_id = str(doc.get("id") or url or "<input>")
-        if doc.get("html") is not None:
-            return RawDoc(id=doc_id, content=doc["html"], url=url, format="html")
-        if doc.get("text") is not None:
-            return RawDoc(id=doc_id, content=doc["text"], url=url, format="text")
-        if doc.get("content") is not None:
-            return RawDoc(id=doc_id, content=doc["content"], url=url)
-        raise InputError(doc_id, "document has no 'html', 'text' or 'content' field")
+        return RawDoc.from_record(doc, _MAPPING_FIELDS)
     raise InputError(None, f"cannot score an object of type {type(doc).__name__}")

@@ -325,12 +325,7 @@ class HeaderTimeoutH11Protocol(H11Protocol):
 
 # --- the work, run in threads ------------------------------------------------------------
 def _raw_doc(doc: DocumentIn, fallback_id: str) -> RawDoc:
-    doc_id = str(doc.id) if doc.id is not None else (doc.url or fallback_id)
-    if doc.html is not None:
-        return RawDoc(id=doc_id, content=doc.html, url=doc.url, format="html")
-    if doc.text is not None:
-        return RawDoc(id=doc_id, content=doc.text, url=doc.url, format="text")
-    raise InputError(doc_id, "document has neither 'html' nor 'text'")
+    return RawDoc.from_record(doc.model_dump(), default_id=fallback_id)
 
 
 def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeout: float | None) -> FilterResponse:

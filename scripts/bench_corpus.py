@@ -4,6 +4,11 @@
     python scripts/bench_corpus.py                      # 5,000 and 20,000 documents, 1 and 2 workers
     python scripts/bench_corpus.py --docs 2000 --workers 1 2 --json bench.json
     python scripts/bench_corpus.py --docs 5000 20000 --repeat 2   # on a shared machine: best of 2
+    python scripts/bench_corpus.py --docs 600 --compare e9c3f1d --repeat 3   # this tree vs an older commit
+
+``--compare REV`` runs the code of commit REV (``git archive`` into the workdir) beside this tree's,
+interleaved run by run on the same corpus, and reports the ratios new/old of CPU ms per document
+and of peak RSS (median and spread over the repeats).
 
 For each size a JSONL corpus of synthetic article pages (``detector.synthetic``: a dozen sites,
 several layouts and languages, about 4 KB of HTML each) is generated once; then
@@ -104,7 +109,20 @@ def _sched_shares(sched: dict[int, list[float]], parent: int) -> dict[str, float
     }
 
 
-def run_clean(corpus: Path, out: Path, workers: int, extra: list[str]) -> dict[str, Any]:
+def checkout(rev: str, workdir: Path) -> Path:
+    """The source tree of commit ``rev`` (detector/ with its model), importable with PYTHONPATH."""
+    root = Path(__file__).resolve().parents[1]
+    dest = workdir / f"rev-{rev}"
+    if not dest.exists():
+        dest.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(root), "archive", rev, "detector", "models"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        (dest / "detector" / "models").symlink_to(dest / "models")
+    return dest
+
+
+def run_clean(corpus: Path, out: Path, workers: int, extra: list[str], code: Path | None = None) -> dict[str, Any]:
     import psutil
 
     for suffix in ("", ".errors.jsonl", ".stats.json", ".rejects.jsonl"):
@@ -114,7 +132,8 @@ def run_clean(corpus: Path, out: Path, workers: int, extra: list[str]) -> dict[s
     load_before = os.getloadavg()[0]
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    env = {**os.environ, "PYTHONPATH": str(code)} if code is not None else None
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env)
     ps = psutil.Process(proc.pid)
     peak_sum = peak_max = peak_parent = 0
     sched: dict[int, list[float]] = {}
@@ -223,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per configuration, interleaved; the fastest is reported (default: 1)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
+    parser.add_argument("--compare", default=None, metavar="REV",
+                        help="also run the code of git commit REV, interleaved, and report new/old ratios")
     args = parser.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-corpus-"))
@@ -230,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = ["--no-templates"] if args.no_templates else []
     results: dict[str, Any] = {"cpus": os.cpu_count(), "runs": []}
     print(f"workdir {workdir}, {os.cpu_count()} CPUs", file=sys.stderr)
-    for n in args.docs:
+    for n in [] if args.compare else args.docs:  # --compare: only the interleaved comparison
         corpus = generate_corpus(workdir / f"corpus-{n}.jsonl", n)
         if args.stages and "stages" not in results:
             results["stages"] = time_stages(corpus)
@@ -251,10 +272,39 @@ def main(argv: list[str] | None = None) -> int:
                     best[w] = r
         results["runs"].extend(best[w] for w in args.workers)
 
+    if args.compare:
+        results["compare"] = compare(args, workdir, extra)
     print(format_table(results["runs"]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
+
+
+def compare(args: argparse.Namespace, workdir: Path, extra: list[str]) -> list[dict[str, Any]]:
+    """This tree vs commit ``args.compare``, interleaved run by run: ratios new/old."""
+    old = checkout(args.compare, workdir)
+    rows = []
+    for n in args.docs:
+        corpus = generate_corpus(workdir / f"corpus-{n}.jsonl", n)
+        for w in args.workers:
+            cpu: list[float] = []
+            rss: list[float] = []
+            for _ in range(args.repeat):
+                new_run = run_clean(corpus, workdir / f"cmp-new-{n}-w{w}.jsonl", w, extra)
+                old_run = run_clean(corpus, workdir / f"cmp-old-{n}-w{w}.jsonl", w, extra, code=old)
+                cpu.append(new_run["cpu_ms_per_doc"] / old_run["cpu_ms_per_doc"])
+                rss.append(new_run["peak_rss_tree_mb"] / old_run["peak_rss_tree_mb"])
+                same = Path(workdir / f"cmp-new-{n}-w{w}.jsonl").read_bytes() == Path(
+                    workdir / f"cmp-old-{n}-w{w}.jsonl").read_bytes()
+            row = {"docs": n, "workers": w, "cpu_ratio_median": round(statistics.median(cpu), 3),
+                   "cpu_ratio_range": [round(min(cpu), 3), round(max(cpu), 3)],
+                   "rss_ratio_median": round(statistics.median(rss), 3),
+                   "rss_ratio_range": [round(min(rss), 3), round(max(rss), 3)], "same_output": same}
+            rows.append(row)
+            print(f"{n} docs, {w} worker(s), new/old vs {args.compare}: CPU per doc x{row['cpu_ratio_median']} "
+                  f"{row['cpu_ratio_range']}, peak RSS x{row['rss_ratio_median']} {row['rss_ratio_range']}, "
+                  f"same output: {same}", file=sys.stderr)
+    return rows
 
 
 if __name__ == "__main__":

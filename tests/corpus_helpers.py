@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 SUBJECTS = [
     "The city council", "Local farmers", "The regional hospital", "A group of engineers", "The school board",
     "Residents of the old harbour district", "The transport authority", "Researchers at the university",
@@ -165,3 +167,49 @@ def write_warc(pages: Iterable[dict[str, Any]], path: Path) -> Path:
     records = [(p["url"], p["html"].encode("utf-8"), "text/html; charset=utf-8") for p in pages]
     path.write_bytes(warc_bytes(records, gzip_records=path.name.endswith(".gz")))
     return path
+
+
+# --- interrupting a run through the public executor hook ---------------------------------------------
+
+
+def stopping_executor(base: type, task: str, at: int, **kw: Any) -> Any:
+    """An instance of executor class ``base`` whose run stops with KeyboardInterrupt (as Ctrl-C
+    would) when it reaches task ``task`` (``extract_task``, ``score_task``, ``clean_task``) of
+    shard ``at``; the tasks before it have finished."""
+
+    class Stopping(base):  # type: ignore[misc, valid-type]
+        def run(self, tasks, on_done, job=None):
+            def gated():
+                for t in tasks:
+                    if t.fn.__name__ == task and t.index == at:
+                        raise KeyboardInterrupt
+                    yield t
+
+            return super().run(gated(), on_done, job)
+
+    return Stopping(**kw)
+
+
+# --- both engines ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _cluster():
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cl, \
+            distributed.Client(cl, set_as_default=False) as client:
+        yield client
+
+
+@pytest.fixture(params=["local", "dask"])
+def engine(request):
+    """(engine name, Dask client or None): the parity, broken-input, resume and template tests run on both."""
+    if request.param == "dask":
+        return "dask", request.getfixturevalue("_cluster")
+    return "local", None
+
+
+def engine_kw(engine) -> dict:
+    name, client = engine
+    return {"engine": name, "scheduler": client} if name == "dask" else {}

@@ -22,11 +22,13 @@ from corpus_helpers import (
     write_jsonl,
     write_parquet,
     write_warc,
+    stopping_executor,
 )
+from corpus_helpers import _cluster, engine, engine_kw as _engine_kw  # noqa: F401 - fixtures
 from detector.config import Config
 from detector.corpus import CleanOptions, FieldNames, clean_corpus, process_document
-from detector.corpus import local as local_engine
-from detector.corpus.process import DocTimeout, Outcome, Tally, time_budget
+from detector.corpus.process import DocTimeout, Outcome, time_budget
+from detector.corpus.tally import Tally
 from detector.corpus.readers import ReadError
 from detector.corpus.writers import read_records
 from detector.document import Block, Document, ParagraphScore, QualityScore, RawDoc, Result
@@ -135,6 +137,14 @@ def test_tally_counts_outcomes_and_merges():
 # --- end to end with the real detector -------------------------------------------------------------
 
 
+def _stats(output) -> dict:
+    stats = json.loads(Path(f"{output}.stats.json").read_text())
+    for key in ("output", "elapsed_seconds", "docs_per_second", "workers", "engine", "shards",
+                "resumed_shards", "rejects_path", "errors_path"):
+        stats.pop(key)
+    return stats
+
+
 def _opts(**kw) -> CleanOptions:
     return CleanOptions(**{"workers": 1, "quiet": True, "shard_size": 4, **kw})
 
@@ -178,7 +188,7 @@ def test_every_input_format_end_to_end(tmp_path):
     assert not (tmp_path / "cleaned.parquet.shards").exists()
 
 
-def test_output_is_identical_for_one_and_two_workers(tmp_path):
+def test_output_is_identical_for_one_and_two_workers_and_dask(tmp_path, _cluster):
     pages = make_pages(14, site="one.example", footer_promo=FOOTER_PROMO) + make_pages(10, site="two.example", seed=1)
     write_jsonl(pages, tmp_path / "pages.jsonl")
     (tmp_path / "pages.jsonl").open("a").write('{"id": "broken", "html": 3}\n')
@@ -189,8 +199,13 @@ def test_output_is_identical_for_one_and_two_workers(tmp_path):
                                options=_opts(workers=workers, shard_size=3, details=True))
         assert summary.workers == workers and summary.documents == 25 and summary.errors == 1
         outs[workers] = out
-    assert outs[1].read_bytes() == outs[2].read_bytes()
-    assert (tmp_path / "w1.jsonl.gz.errors.jsonl").read_bytes() == (tmp_path / "w2.jsonl.gz.errors.jsonl").read_bytes()
+    dask = clean_corpus([str(tmp_path / "pages.jsonl")], tmp_path / "dask.jsonl.gz", engine="dask", scheduler=_cluster,
+                        options=_opts(shard_size=3, details=True))
+    assert dask.engine == "dask" and dask.workers == 2
+    for other in (outs[2], tmp_path / "dask.jsonl.gz"):
+        assert outs[1].read_bytes() == other.read_bytes()
+        assert Path(f"{outs[1]}.errors.jsonl").read_bytes() == Path(f"{other}.errors.jsonl").read_bytes()
+        assert _stats(outs[1]) == _stats(other)
     rows = [json.loads(line) for line in gzip.decompress(outs[1].read_bytes()).splitlines()]
     assert [r["id"] for r in rows] == [p["id"] for p in pages]  # input order
     jsonschema = pytest.importorskip("jsonschema")
@@ -201,7 +216,7 @@ def test_output_is_identical_for_one_and_two_workers(tmp_path):
         jsonschema.validate(row, load_schema())
 
 
-def test_site_footer_promo_is_caught_as_template(tmp_path):
+def test_site_footer_promo_is_caught_as_template(tmp_path, engine):
     pages = make_pages(30, site="harbour-gazette.example", footer_promo=FOOTER_PROMO, seed=7)
     write_jsonl(pages, tmp_path / "site.jsonl")
     promo_fp = fingerprint(FOOTER_PROMO)
@@ -225,12 +240,13 @@ def test_site_footer_promo_is_caught_as_template(tmp_path):
     # new to the model: on its own page the promo reads like the article and is mostly kept
     assert sum(keep for keep, _ in without) >= 20
 
-    summary = clean_corpus([str(tmp_path / "site.jsonl")], tmp_path / "tpl.jsonl", options=_opts(details=True))
+    summary = clean_corpus([str(tmp_path / "site.jsonl")], tmp_path / "tpl.jsonl", options=_opts(details=True, shard_size=7),
+                           **_engine_kw(engine))
     assert promo_decisions(tmp_path / "tpl.jsonl") == [(False, "template")] * 30
     assert summary.template_sites == 1 and summary.dropped_paragraphs["template"] >= 30
 
 
-def test_broken_documents_end_up_in_exactly_one_place(tmp_path):
+def test_broken_documents_end_up_in_exactly_one_place(tmp_path, engine):
     pages = make_pages(8, site="ok.example", seed=5)
     d = tmp_path / "dir"
     write_dir(pages[:2], d)
@@ -250,7 +266,7 @@ def test_broken_documents_end_up_in_exactly_one_place(tmp_path):
 
     inputs = [str(d), str(tmp_path / "cut.jsonl.gz"), str(bad_jsonl), str(tmp_path / "cut.warc")]
     out = tmp_path / "out.jsonl"
-    summary = clean_corpus(inputs, out, options=_opts(min_quality=0.5, shard_size=3))
+    summary = clean_corpus(inputs, out, options=_opts(min_quality=0.5, shard_size=3), **_engine_kw(engine))
 
     written, rejected, errors = _ids(out), _ids(f"{out}.rejects.jsonl"), _ids(f"{out}.errors.jsonl")
     everything = written + rejected + errors
@@ -282,45 +298,46 @@ def test_doc_timeout_sends_documents_to_errors(tmp_path):
     assert all(r["error"].startswith("timeout") for r in read_records(str(tmp_path / "o.jsonl.errors.jsonl")))
 
 
-def _interrupt_at(monkeypatch, name: str, at: int) -> None:
-    real = getattr(local_engine, name)
+def _stopping(engine, task: str, at: int, client=None):
+    if engine == "dask":
+        from detector.corpus.executors.dask import DaskExecutor
 
-    def wrapper(worker, index, *args):
-        if index == at:
-            raise KeyboardInterrupt
-        return real(worker, index, *args)
+        # in_flight 1: the shards before `at` are done when it is reached
+        ex = stopping_executor(DaskExecutor, task, at, scheduler=client, workers=1, quiet=True)
+        type(ex).in_flight = property(lambda self: 1)
+        return ex
+    from detector.corpus.executors.local import LocalExecutor
 
-    monkeypatch.setattr(local_engine, name, wrapper)
+    return stopping_executor(LocalExecutor, task, at, workers=1)
 
 
-@pytest.mark.parametrize("stage", ["_extract_shard", "_score_shard"])
-def test_resume_after_an_interruption_gives_the_same_output(tmp_path, monkeypatch, stage):
+@pytest.mark.parametrize("stage", ["extract_task", "score_task"])
+def test_resume_after_an_interruption_gives_the_same_output(tmp_path, stage, engine):
+    name, client = engine
     pages = make_pages(12, site="r.example", footer_promo=FOOTER_PROMO, seed=2)
     write_jsonl(pages, tmp_path / "p.jsonl")
     opts = _opts(shard_size=2, min_quality=0.3)
     clean_corpus([str(tmp_path / "p.jsonl")], tmp_path / "ref.jsonl", options=opts)
 
     out = tmp_path / "out.jsonl"
-    with monkeypatch.context() as m:
-        _interrupt_at(m, stage, 3)
-        with pytest.raises(KeyboardInterrupt):
-            clean_corpus([str(tmp_path / "p.jsonl")], out, options=opts)
+    with pytest.raises(KeyboardInterrupt):
+        clean_corpus([str(tmp_path / "p.jsonl")], out, options=opts, executor=_stopping(name, stage, 3, client))
     assert not out.exists() and (tmp_path / "out.jsonl.shards").is_dir()
-    summary = clean_corpus([str(tmp_path / "p.jsonl")], out, options=opts)
+    summary = clean_corpus([str(tmp_path / "p.jsonl")], out, options=opts, **_engine_kw(engine))
     # shards with work reused: 3 extracted before the interruption, or all 6 once pass 1 had finished
-    assert summary.resumed_shards == (3 if stage == "_extract_shard" else 6)
+    assert summary.resumed_shards == (3 if stage == "extract_task" else 6)
     for suffix in ("", ".rejects.jsonl", ".errors.jsonl"):
         assert (tmp_path / f"out.jsonl{suffix}").read_bytes() == (tmp_path / f"ref.jsonl{suffix}").read_bytes()
+    assert _stats(tmp_path / "out.jsonl") == _stats(tmp_path / "ref.jsonl")
 
 
-def test_changed_input_is_not_resumed_from_stale_shards(tmp_path, monkeypatch):
+def test_changed_input_is_not_resumed_from_stale_shards(tmp_path):
     pages = make_pages(6)
     write_jsonl(pages[:4], tmp_path / "p.jsonl")
     opts = _opts(shard_size=2, templates=False)
-    with monkeypatch.context() as m:
-        _interrupt_at(m, "_process_shard", 1)
-        with pytest.raises(KeyboardInterrupt):
-            clean_corpus([str(tmp_path / "p.jsonl")], tmp_path / "o.jsonl", options=opts)
+    with pytest.raises(KeyboardInterrupt):
+        clean_corpus([str(tmp_path / "p.jsonl")], tmp_path / "o.jsonl", options=opts,
+                     executor=_stopping("local", "clean_task", 1))
     write_jsonl(pages[2:], tmp_path / "p.jsonl")
     summary = clean_corpus([str(tmp_path / "p.jsonl")], tmp_path / "o.jsonl", options=opts)
     assert summary.resumed_shards == 0

@@ -10,7 +10,8 @@ import pytest
 
 from corpus_helpers import make_pages, warc_bytes, write_jsonl, write_parquet, write_warc
 from detector.corpus.options import FieldNames
-from detector.corpus.readers import ReadError, expand_inputs, iter_documents, row_to_raw_doc
+from detector.corpus.readers import ReadError, iter_documents
+from detector.corpus.sources import expand_sources as expand_inputs
 from detector.document import RawDoc
 from detector.errors import InputError
 
@@ -89,7 +90,7 @@ def test_jsonl_field_names_ids_and_bad_lines(tmp_path):
     assert errors[f"{path}:4"].startswith("invalid-json")
     assert errors[f"{path}:5"].startswith("invalid-json")
     assert "no 'raw' or 'body' field" in errors["d4"]
-    assert "not text" in errors["d5"]
+    assert "must be a string" in errors["d5"]
     assert all(e.source == str(path) for e in _errors(items))
 
 
@@ -180,6 +181,10 @@ def test_garbage_warc_is_one_error(tmp_path):
     path.write_bytes(b"\x00\x01 not a warc " * 40)
     (err,) = iter_documents([str(path)])
     assert isinstance(err, ReadError) and err.source == str(path)
+
+
+def row_to_raw_doc(row, fields, default_id):
+    return RawDoc.from_record(row, fields, default_id=default_id, url_as_id=False)
 
 
 def test_row_to_raw_doc_handles_pandas_missing_values_and_bytes():

@@ -114,7 +114,7 @@ def test_local_cluster_matches_local_engine(tmp_path):
 
     assert local.documents == dask.documents == 27
     assert dask.engine == "dask" and dask.workers == 2
-    assert dask.shards == 6  # a.jsonl, b.jsonl.gz, and c.parquet: 7 row groups (2 rows each, 1) in 4 partitions
+    assert dask.shards == local.shards  # the same shard plan whatever the engine
     mine, theirs = outputs(tmp_path / "dask.jsonl"), outputs(tmp_path / "local.jsonl")
     assert mine == theirs  # same documents, texts, scores, reasons and paragraph decisions, same order
     assert len(mine["output"]) + len(mine["rejects"]) == 27 and mine["errors"] == []
@@ -148,7 +148,6 @@ def test_parquet_output_single_pass_matches_local_engine(tmp_path, cluster):
 def test_fsspec_urls_match_local_paths(tmp_path, cluster):
     """Inputs given as fsspec URLs (a glob through a caching filesystem, so that the workers copy
     and read them like remote files) give the same rows as the same files given as paths."""
-    from detector.corpus.dask import run_dask
 
     corpus = tmp_path / "corpus"
     pages = make_pages(6, site="valley-news.example", seed=3)
@@ -157,21 +156,21 @@ def test_fsspec_urls_match_local_paths(tmp_path, cluster):
     _write_parquet(pages[3:], corpus / "y.parquet", row_group_size=1)
     options = CleanOptions(workers=1, shard_size=2)
     clean_corpus([str(corpus / "x.jsonl"), str(corpus / "y.parquet")], tmp_path / "local.jsonl", config=CONFIG, options=options)
-    run_dask([f"simplecache::file://{corpus}/x.jsonl", f"simplecache::file://{corpus}/*.parquet"],
-             str(tmp_path / "dask.jsonl"), options=options, config=resolve_config(CONFIG, options), scheduler=cluster)
+    clean_corpus([f"simplecache::file://{corpus}/x.jsonl", f"simplecache::file://{corpus}/*.parquet"],
+                 str(tmp_path / "dask.jsonl"), options=options, config=resolve_config(CONFIG, options), engine="dask",
+                 scheduler=cluster)
     assert outputs(tmp_path / "dask.jsonl") == outputs(tmp_path / "local.jsonl")
 
 
 def test_workers_that_cannot_see_the_output_fail_early(tmp_path, cluster):
-    from detector.corpus.dask import Source, _check_workers
-    from detector.corpus.local import Layout
+    from detector.corpus.executors.dask import DaskExecutor
     from detector.errors import InputError
 
-    _check_workers(cluster, Layout(str(tmp_path), "jsonl", "jsonl"), [])  # visible: no error
-    elsewhere = tmp_path / "only-on-the-client"
-    with pytest.raises(InputError, match="shared by this machine and every worker") as err:
-        _check_workers(cluster, Layout(str(elsewhere), "jsonl", "jsonl"),
-                       [Source("x.jsonl", "jsonl", str(tmp_path / "x.jsonl"))])
+    with DaskExecutor(cluster, quiet=True) as ex:
+        ex.check_paths([str(tmp_path)])  # visible: no error
+        elsewhere = tmp_path / "only-on-the-client"
+        with pytest.raises(InputError, match="shared by this machine and every worker") as err:
+            ex.check_paths([str(elsewhere), str(tmp_path / "x.jsonl")])
     assert str(elsewhere) in str(err.value)
 
 
@@ -234,8 +233,8 @@ def test_broken_documents_land_in_errors_and_the_job_finishes(tmp_path, cluster)
 def test_time_budget_interrupts_a_worker_thread():
     """Dask runs tasks in worker threads, where SIGALRM cannot interrupt a document: the engine's
     thread budget raises DocTimeout in the thread instead, and never leaks it afterwards."""
-    from detector.corpus.dask import _guarded
     from detector.corpus.process import DocTimeout
+    from detector.corpus.process import guarded as _guarded
 
     result: dict[str, object] = {}
 
@@ -325,10 +324,10 @@ def test_cli_against_external_scheduler_and_workers(tmp_path, external_cluster):
     assert outputs(out) == outputs(tmp_path / "local.jsonl")
 
     # the documents were scored in the worker processes, each with one Detector of its own
-    from detector.corpus.dask import _detector
+    from detector.corpus.tasks import context
 
     with distributed.Client(address, set_as_default=False, timeout=GUARD) as client:
-        loaded = client.run(lambda: _detector.cache_info().currsize)
+        loaded = client.run(lambda: context.cache_info().currsize)
     assert len(loaded) == 2 and set(loaded.values()) <= {0, 1} and sum(loaded.values()) >= 1
 
     # from Python, the scheduler file that `dask scheduler --scheduler-file` wrote works too

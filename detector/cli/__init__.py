@@ -12,6 +12,38 @@ import sys
 
 COMMANDS = ("score", "clean", "filter", "serve", "train")
 
+# --- one exception -> exit-code table for every command ---------------------------------------
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CODES = """exit codes: 0 done, 1 internal error (a bug: rerun with --debug), 2 bad input, bad model,
+unusable output path or environment error (the message names it), 130 interrupted"""
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code for an exception that ends a command: ``DetectorError`` (bad input, fetch
+    error, bad model ...) and ``OSError`` (a path that cannot be read or written, a full disk) are
+    2, Ctrl-C is 130, anything else is an internal error (1)."""
+    from detector.errors import DetectorError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, (DetectorError, OSError)):
+        return EXIT_BAD_INPUT
+    return EXIT_INTERNAL
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for a person: what went wrong and, for an OSError, the path."""
+    from detector.errors import ModelError
+
+    if isinstance(exc, ModelError):
+        return f"model: {exc}"
+    if isinstance(exc, OSError) and not isinstance(exc, ValueError):
+        name = exc.filename if exc.filename is not None else ""
+        return f"{name}: {exc.strerror or exc}" if name else f"{exc.strerror or exc}"
+    if exit_code(exc) == EXIT_INTERNAL:
+        return f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+    return str(exc)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -30,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # whatever a command did not handle itself: one line, by the table
+        if getattr(args, "debug", False):
+            raise
+        print(f"detector {args.command}: error: {error_line(exc)}", file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""``detector clean INPUT... -o OUTPUT``: clean and score a corpus (calls ``clean_corpus``).
+"""``detector clean INPUT... -o OUTPUT``: clean and score a corpus (parses, then calls ``clean_corpus``).
 
-Exit codes: 0 done (documents that failed are in OUTPUT.errors.jsonl and do not change it),
-2 bad input (missing input, unknown format, unusable model), 1 internal error, 130 interrupted
-(rerun the same command to resume).
+Exit codes (``detector.cli.exit_code``, the same table for every command): 0 done (documents that
+failed are in OUTPUT.errors.jsonl and do not change it), 2 bad input (missing input, unknown
+format, unusable model or output path), 1 internal error, 130 interrupted (rerun to resume).
 """
 
 from __future__ import annotations
@@ -19,11 +19,7 @@ from detector.corpus.options import (
     CleanOptions,
     FieldNames,
 )
-from detector.errors import DetectorError, InputError, ModelError
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_BAD_INPUT = 2
+from detector.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, error_line, exit_code
 
 
 def _positive_int(text: str) -> int:
@@ -61,7 +57,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=(
             "inputs (by extension, or --input-format):\n"
             "  DIR                          .html/.htm/.xhtml/.txt files, recursively\n"
-            "  *.jsonl[.gz|.zst]            one document per line (--html-field, --text-field ...)\n"
+            "  *.html.gz, *.htm.gz, *.txt.gz gzipped pages (in folders too)\n"
+            "  *.jsonl[.gz|.zst]            one document per line (--html-field, --text-field ...);\n"
+            "                               its other fields are copied to the output row (--keep-fields)\n"
             "  *.parquet                    one document per row (same field options)\n"
             "  *.warc[.gz]                  HTTP response records\n"
             "  quoted globs: 'crawl/**/*.warc.gz'\n"
@@ -69,14 +67,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "  detector clean seeds/ -o cleaned.jsonl\n"
             "  detector clean 'crawl/*.warc.gz' -o cleaned.parquet --min-quality 0.5 --workers 8\n"
             "  detector clean pages.jsonl.zst --html-field raw_html --url-field link -o out.jsonl.gz\n"
-            "exit codes: 0 done (failed documents are listed in OUTPUT.errors.jsonl), 2 bad input, "
-            "1 internal error, 130 interrupted"
+            "  detector clean pages/ --site-from dir -o - | head\n"
+            "exit codes: 0 done (failed documents are listed in OUTPUT.errors.jsonl), 2 bad input, bad "
+            "model or unusable output path, 1 internal error, 130 interrupted"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or globs")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
-                   help="output file: .jsonl, .jsonl.gz, .jsonl.zst or .parquet")
+                   help="output file: .jsonl, .jsonl.gz, .jsonl.zst or .parquet; - writes JSONL to stdout "
+                        "(errors as lines on stderr, no resume)")
     p.add_argument("--input-format", choices=INPUT_FORMATS, default=None,
                    help="read every input in this format (default: by extension)")
     p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None,
@@ -90,6 +90,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="field with the document id (default: id; else PATH:LINE)")
     g.add_argument("--site-field", default=None, metavar="NAME",
                    help="field that groups documents into sites for template detection (default: URL host)")
+    g.add_argument("--site-from", default=None, metavar="HOW",
+                   help="where the site comes from for documents without a URL: field:NAME, dir (the file's "
+                        "folder) or path:REGEX (group 1 of REGEX in the file's path)")
+    g.add_argument("--keep-fields", default=None, metavar="A,B",
+                   help="input fields copied to each output row (default: all but the content fields; '' for none)")
     g = p.add_argument_group("what is written")
     g.add_argument("--details", action="store_true", help="add every paragraph with its decision to each row")
     g.add_argument("--min-quality", type=fraction, default=None, metavar="SCORE",
@@ -97,6 +102,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--keep-only", action="store_true",
                    help=f"write only documents the detector keeps (quality >= {Config().min_quality}); "
                         "the others go to the rejects file")
+    g.add_argument("--provenance", action="store_true",
+                   help="add provenance (detector version, model SHA-256, config hash) to every row "
+                        "(always in OUTPUT.stats.json)")
     g.add_argument("--rejects", default=None, metavar="FILE",
                    help="where rejected documents go, with their reasons (default: OUTPUT.rejects.jsonl)")
     g = p.add_argument_group("site templates")
@@ -129,6 +137,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> CleanOptions:
+    site_field, site_from = args.site_field, args.site_from
+    if site_from is not None and site_from.startswith("field:"):
+        site_field, site_from = site_from[len("field:"):], None
+    keep = None if args.keep_fields is None else tuple(f for f in args.keep_fields.split(",") if f.strip())
     return CleanOptions(
         details=args.details,
         min_quality=args.min_quality,
@@ -140,7 +152,10 @@ def options_from_args(args: argparse.Namespace) -> CleanOptions:
         template_min_docs=args.template_min_docs,
         template_min_share=args.template_min_share,
         fields=FieldNames(html=args.html_field, text=args.text_field, url=args.url_field,
-                          id=args.id_field, site=args.site_field),
+                          id=args.id_field, site=site_field),
+        keep_fields=keep,
+        site_from=site_from,
+        provenance=args.provenance,
         input_format=args.input_format,
         output_format=args.output_format,
         shard_size=args.shard_size,
@@ -169,23 +184,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = clean_corpus(args.inputs, args.output, options=options, config=config,
                                engine=args.engine, scheduler=args.scheduler)
-    except InputError as exc:
-        _error(str(exc))
-        return EXIT_BAD_INPUT
-    except ModelError as exc:
-        _error(f"model: {exc}")
-        return EXIT_BAD_INPUT
-    except DetectorError as exc:
-        _error(str(exc))
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("detector clean: interrupted; rerun the same command to resume", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
-        if args.debug:
+        if args.debug and exit_code(exc) == EXIT_INTERNAL:
             raise
-        _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
-        return EXIT_INTERNAL
+        _error(error_line(exc))
+        return exit_code(exc)
     if not args.quiet:
         print(summary.format(), file=sys.stderr)
     return EXIT_OK

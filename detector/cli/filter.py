@@ -65,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
         config = Config(model_path=args.model, doc_timeout=args.doc_timeout)
         detector = Detector(config)
     except DetectorError as exc:
-        print(f"detector filter: {exc}", file=sys.stderr)
-        return 1
+        from detector.cli import error_line, exit_code
+
+        print(f"detector filter: {error_line(exc)}", file=sys.stderr)
+        return exit_code(exc)  # a model error is 2, as in every command
     try:
         rejects = RejectsFile(args.rejects) if args.rejects is not None else None
     except OSError as exc:

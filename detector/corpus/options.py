@@ -5,20 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from detector.document import FieldNames
+
+__all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "CleanOptions", "FieldNames"]
+
 INPUT_FORMATS: tuple[str, ...] = ("html", "text", "jsonl", "parquet", "warc")
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
-
-
-@dataclass(frozen=True)
-class FieldNames:
-    """Which fields of a JSONL / Parquet row hold what. ``site`` (if set) overrides the
-    URL's host as the group for site-template detection."""
-
-    html: str = "html"
-    text: str = "text"
-    url: str = "url"
-    id: str = "id"
-    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +34,16 @@ class CleanOptions:
     template_min_share: float = 0.1
     """... and in at least this share of that site's documents."""
     fields: FieldNames = field(default_factory=FieldNames)
+    keep_fields: tuple[str, ...] | None = None
+    """Other fields of an input record copied to its output row: ``None`` = all of them (the
+    content fields excepted), ``()`` = none."""
+    site_from: str | None = None
+    """Where a document's site comes from when it has no URL: ``dir`` (the file's directory) or
+    ``path:REGEX`` (group 1, or the match, of REGEX in the file's path); a field is
+    ``fields.site``."""
+    provenance: bool = False
+    """Add ``provenance`` (detector version, model SHA-256, config hash) to every output row; it
+    is always in ``OUTPUT.stats.json``."""
     input_format: str | None = None
     """Force the input format (see INPUT_FORMATS); ``None`` = by extension."""
     output_format: str | None = None
@@ -66,6 +68,8 @@ class CleanOptions:
             raise ValueError("workers must be at least 1")
         if self.doc_timeout is not None and self.doc_timeout <= 0:
             raise ValueError("doc_timeout must be positive (or None for no budget)")
+        if self.site_from is not None and self.site_from != "dir" and not self.site_from.startswith("path:"):
+            raise ValueError(f"unknown --site-from {self.site_from!r}; use field:NAME, dir or path:REGEX")
         if self.template_min_docs < 1 or not 0.0 <= self.template_min_share <= 1.0:
             raise ValueError("template_min_docs must be >= 1 and template_min_share in [0, 1]")
 

@@ -1,65 +1,52 @@
-"""Inputs of a batch run -> a stream of ``RawDoc`` (or ``ReadError`` for a record that could not be read).
+"""Reading input files -> ``Entry`` (a ``RawDoc`` or a ``ReadError``, with the record's other fields).
 
-Inputs are paths, directories (recursive) or globs. The format comes from the extension or is forced:
+Formats, by extension or forced (``--input-format``):
 
-- ``.html`` / ``.htm`` / ``.xhtml`` (html) and ``.txt`` (text): one document per file, id = the path;
-- ``.jsonl`` / ``.ndjson`` (optionally ``.gz`` / ``.zst``): one document per line, id = the id field, else ``path:line``;
+- ``.html`` / ``.htm`` / ``.xhtml`` (html) and ``.txt`` (text), also gzipped (``.html.gz``, ``.htm.gz``,
+  ``.txt.gz``): one document per file, id = the path;
+- ``.jsonl`` / ``.ndjson`` (optionally ``.gz`` / ``.zst``): one document per line, id = the id field,
+  else ``path:line``;
 - ``.parquet``: one document per row, id = the id field, else ``path:row``;
-- ``.warc`` / ``.warc.gz``: one document per HTTP response record, id = ``path:N`` (N-th response record),
-  charset from the HTTP ``Content-Type`` header.
+- ``.warc`` / ``.warc.gz``: one document per HTTP response record, id = ``path:N`` (N-th response
+  record), charset from the HTTP ``Content-Type`` header, chunked and gzip/deflate/brotli payloads
+  decoded by fastwarc (``auto_decode="all"``).
 
-A directory yields its ``.html``/``.htm``/``.xhtml``/``.txt`` files (or, with a forced format, all its files),
-hidden files excluded, in sorted order. Everything is streamed: one record at a time is in memory.
-Nothing vanishes silently: a record that cannot be read (truncated gzip or WARC record, invalid JSON,
-row without content, skipped non-HTML WARC response) comes out as a ``ReadError``.
+Every read is bounded in bytes before it is held (``limit`` = ``Config.max_input_bytes`` per
+document; a JSONL line may be ``LINE_FACTOR`` times that, for JSON escapes): a longer line, record,
+row or decompressed file is a ``too-large`` error record and the reader goes on. A record that cannot
+be read (truncated gzip/zstd/WARC, invalid JSON, row without content, skipped non-HTML WARC response)
+is a ``ReadError``: nothing vanishes silently.
 """
 
 from __future__ import annotations
 
 import codecs
-import glob
 import gzip
 import io
 import json
-import math
-import os
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from detector.corpus.options import INPUT_FORMATS, FieldNames
-from detector.document import RawDoc
+from detector.document import FieldNames, RawDoc
 from detector.errors import InputError
 
-__all__ = [
-    "InputFile",
-    "ReadError",
-    "expand_inputs",
-    "iter_documents",
-    "read_file",
-    "row_to_raw_doc",
-]
+__all__ = ["Entry", "ReadError", "format_of", "iter_documents", "read_range", "read_source"]
 
-_EXTENSIONS: tuple[tuple[str, str], ...] = (
-    (".html", "html"),
-    (".htm", "html"),
-    (".xhtml", "html"),
-    (".txt", "text"),
-    (".jsonl", "jsonl"),
-    (".jsonl.gz", "jsonl"),
-    (".jsonl.zst", "jsonl"),
-    (".ndjson", "jsonl"),
-    (".ndjson.gz", "jsonl"),
-    (".ndjson.zst", "jsonl"),
-    (".parquet", "parquet"),
-    (".pq", "parquet"),
-    (".warc", "warc"),
-    (".warc.gz", "warc"),
+EXTENSIONS: tuple[tuple[str, str], ...] = (
+    (".html", "html"), (".htm", "html"), (".xhtml", "html"), (".txt", "text"),
+    (".html.gz", "html"), (".htm.gz", "html"), (".txt.gz", "text"),
+    (".jsonl", "jsonl"), (".jsonl.gz", "jsonl"), (".jsonl.zst", "jsonl"),
+    (".ndjson", "jsonl"), (".ndjson.gz", "jsonl"), (".ndjson.zst", "jsonl"),
+    (".parquet", "parquet"), (".pq", "parquet"),
+    (".warc", "warc"), (".warc.gz", "warc"),
 )
-_DIRECTORY_FORMATS = frozenset({"html", "text"})
+DIRECTORY_FORMATS = frozenset({"html", "text"})
+"""What a directory yields without ``--input-format``: page files."""
+LINE_FACTOR = 4
+"""A JSONL line may hold ``LINE_FACTOR * limit`` bytes (escaped HTML grows; 64 MiB by default, as ``filter``)."""
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
-_PARQUET_BATCH = 256
 _CHUNK = 1 << 16
 
 
@@ -72,286 +59,271 @@ class ReadError:
     error: str
 
 
-@dataclass(frozen=True)
-class InputFile:
-    path: str
-    format: str
+Entry = tuple[RawDoc | ReadError, dict[str, Any] | None]
+"""A document (or why it could not be read) and the other fields of its record (JSONL/Parquet)."""
 
 
 def format_of(path: str) -> str | None:
     name = path.lower()
     # longest suffix first, so that ".jsonl.gz" is not mistaken for something ending in ".gz"
-    for ext, fmt in sorted(_EXTENSIONS, key=lambda e: -len(e[0])):
+    for ext, fmt in sorted(EXTENSIONS, key=lambda e: -len(e[0])):
         if name.endswith(ext):
             return fmt
     return None
 
 
-def _is_glob(pattern: str) -> bool:
-    return any(c in pattern for c in "*?[")
+def _too_large(doc_id: str, path: str, what: str, limit: int) -> ReadError:
+    return ReadError(doc_id, path, f"too-large: {what} over the {limit / 2**20:.0f} MiB limit")
 
 
-def _walk(directory: str, input_format: str | None) -> Iterator[InputFile]:
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = os.path.join(root, name)
-            fmt = input_format or format_of(path)
-            if fmt is None or (input_format is None and fmt not in _DIRECTORY_FORMATS):
-                continue
-            yield InputFile(path, fmt)
+# --- rows (JSONL, Parquet) -------------------------------------------------------------------
 
 
-def expand_inputs(inputs: Sequence[str], input_format: str | None = None) -> list[InputFile]:
-    """The files to read, in a deterministic order. Raises ``InputError`` for an input that does
-    not exist, a glob that matches nothing, or a file whose format cannot be told."""
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]  # type: ignore[list-item]
-    if input_format is not None and input_format not in INPUT_FORMATS:
-        raise InputError(None, f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
-    files: list[InputFile] = []
-    for item in inputs:
-        item = os.fspath(item)
-        if os.path.exists(item):
-            paths = [item]
-        elif _is_glob(item):
-            paths = sorted(glob.glob(item, recursive=True))
-            if not paths:
-                raise InputError(item, "the pattern matches no file")
-        else:
-            raise InputError(item, "no such file or directory")
-        for path in paths:
-            if os.path.isdir(path):
-                files.extend(_walk(path, input_format))
-                continue
-            fmt = input_format or format_of(path)
-            if fmt is None:
-                raise InputError(path, "cannot tell the format from the extension; use --input-format")
-            files.append(InputFile(path, fmt))
-    return files
-
-
-def iter_documents(
-    inputs: Sequence[str],
-    *,
-    input_format: str | None = None,
-    fields: FieldNames = FieldNames(),
-    max_bytes: int | None = None,
-) -> Iterator[RawDoc | ReadError]:
-    """Every document of ``inputs`` in a deterministic order (see the module doc)."""
-    for f in expand_inputs(inputs, input_format):
-        yield from read_file(f, fields, max_bytes=max_bytes)
-
-
-def read_file(f: InputFile, fields: FieldNames = FieldNames(), *, max_bytes: int | None = None) -> Iterator[RawDoc | ReadError]:
-    """The documents of one input file. Never raises for bad content."""
+def _row_entry(row: dict[str, Any], fields: FieldNames, default_id: str, path: str, keep: Any) -> Entry:
     try:
-        if f.format in ("html", "text"):
-            yield _read_single(f, max_bytes)
-        elif f.format == "jsonl":
-            yield from _read_jsonl(f.path, fields)
-        elif f.format == "parquet":
-            yield from _read_parquet(f.path, fields)
-        elif f.format == "warc":
-            yield from _read_warc(f.path)
-        else:  # pragma: no cover - expand_inputs refuses unknown formats
-            yield ReadError(f.path, f.path, f"unreadable: unknown input format {f.format!r}")
-    except OSError as exc:  # unreadable file (permissions, vanished, I/O error)
-        yield ReadError(f.path, f.path, f"unreadable: {exc}")
+        doc = RawDoc.from_record(row, fields, default_id=default_id, url_as_id=False)
+    except InputError as exc:
+        return ReadError(exc.source, path, f"no-content: {exc.reason}"), None
+    if keep is None:
+        return doc, None
+    content = {fields.html, fields.text, fields.content}
+    extra = {k: v for k, v in row.items() if k not in content and (keep is True or k in keep)}
+    return doc, extra or None
 
 
-# --- rows (JSONL, Parquet; also used by the Dask engine) -------------------------------------
+# --- compressed streams, bounded and noticing truncation ------------------------------------
 
 
-def _value(row: Mapping[str, Any], name: str | None) -> Any:
-    if not name:
-        return None
-    value = row.get(name)
-    if isinstance(value, float) and math.isnan(value):  # a missing value in a pandas frame
-        return None
-    return value
+class _Decoded(io.RawIOBase):
+    """A decompressing stream that reads at most ``len(buffer)`` bytes at a time; a truncated or
+    corrupt stream ends the data (instead of raising, which would lose the records already
+    decompressed) and sets ``truncated``."""
 
-
-def row_to_raw_doc(row: Mapping[str, Any], fields: FieldNames, default_id: str) -> RawDoc:
-    """One JSONL / Parquet row -> RawDoc. Raises ``InputError`` (naming the row) when the row
-    has no usable content."""
-    raw_id = _value(row, fields.id)
-    doc_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
-    url = _value(row, fields.url)
-    site = _value(row, fields.site)
-    for name, fmt in ((fields.html, "html"), (fields.text, "text")):
-        content = _value(row, name)
-        if content is None:
-            continue
-        if isinstance(content, (bytearray, memoryview)):
-            content = bytes(content)
-        if not isinstance(content, (str, bytes)):
-            raise InputError(doc_id, f"field {name!r} holds a {type(content).__name__}, not text")
-        return RawDoc(
-            id=doc_id,
-            content=content,
-            url=str(url) if url else None,
-            format=fmt,  # type: ignore[arg-type]
-            site=str(site) if site else None,
-        )
-    raise InputError(doc_id, f"record has no {fields.html!r} or {fields.text!r} field")
-
-
-# --- compressed streams that report truncation instead of losing what came before -------------
-
-
-class _TolerantReader(io.RawIOBase):
-    """Reads a decompressing stream; a truncated or corrupt stream ends the data (instead of
-    raising, which would lose the records already decompressed) and sets ``truncated``."""
-
-    def __init__(self, inner: BinaryIO, raw: BinaryIO) -> None:
-        self._inner = inner
-        self._raw = raw
-        self.truncated: str | None = None
+    truncated: str | None = None
 
     def readable(self) -> bool:
         return True
 
+    def _read(self, n: int) -> bytes:
+        raise NotImplementedError
+
     def readinto(self, buffer: Any) -> int:
         if self.truncated:
             return 0
-        try:
-            data = self._inner.read1(len(buffer))  # read() would drop what it had read before the error
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            self.truncated = f"truncated: gzip stream cut off or corrupt ({exc})"
-            return 0
+        data = self._read(len(buffer))
         n = len(data)
         buffer[:n] = data
         return n
 
-    def close(self) -> None:
-        self._inner.close()
-        self._raw.close()
-        super().close()
+
+class _TolerantReader(_Decoded):
+    """gzip (one or more members)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def _read(self, n: int) -> bytes:
+        try:
+            return self._inner.read1(n)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            self.truncated = f"truncated: gzip stream cut off or corrupt ({exc})"
+            return b""
 
 
-class _ZstdReader(io.RawIOBase):
-    """Multi-frame zstd decompression that notices a truncated last frame."""
+class _ZstdReader(_Decoded):
+    """Multi-frame zstd through zstandard's ``stream_reader`` (bounded output per read, linear in
+    the data: the old reader re-sliced a growing buffer, quadratic in the line length); a
+    truncated last frame is found by walking the frames' block headers."""
 
     def __init__(self, raw: BinaryIO) -> None:
         import zstandard
 
         self._raw = raw
-        self._dctx = zstandard.ZstdDecompressor()
-        self._obj = self._dctx.decompressobj()
-        self._in_frame = False
-        self._pending = b""
-        self.truncated: str | None = None
+        self._reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
+        self._checked = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
+    def _read(self, n: int) -> bytes:
         import zstandard
 
-        while not self._pending:
-            chunk = self._raw.read(_CHUNK)
-            if not chunk:
-                if self._in_frame:
-                    self.truncated = "truncated: zstd stream ends inside a frame"
-                return 0
-            try:
-                while chunk:
-                    self._in_frame = True
-                    self._pending += self._obj.decompress(chunk)
-                    chunk = b""
-                    if self._obj.eof:
-                        self._in_frame = False
-                        chunk = self._obj.unused_data
-                        self._obj = self._dctx.decompressobj()
-            except zstandard.ZstdError as exc:
-                self.truncated = f"truncated: corrupt zstd stream ({exc})"
-                return 0
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+        try:
+            data = self._reader.read(n)
+        except zstandard.ZstdError as exc:
+            self.truncated = f"truncated: corrupt zstd stream ({exc})"
+            return b""
+        if not data and not self._checked:
+            self._checked = True
+            self.truncated = _zstd_problem(self._raw)
+        return data
 
 
-def _open_stream(path: str) -> tuple[io.BufferedReader, Any]:
-    """A buffered binary stream of the decompressed content and the object that knows
-    whether it was truncated (``None`` for plain files)."""
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the returned reader
-    magic = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+def _zstd_problem(raw: BinaryIO) -> str | None:
+    """Why the zstd stream in ``raw`` is cut off (``None`` if every frame is whole): walks frame
+    and block headers (RFC 8878 sections 3.1.1) with seeks, without decompressing."""
+    raw.seek(0)
+    while True:
+        magic = raw.read(4)
+        if not magic:
+            return None
+        if len(magic) < 4:
+            return "truncated: zstd stream ends inside a frame header"
+        number = int.from_bytes(magic, "little")
+        if 0x184D2A50 <= number <= 0x184D2A5F:  # skippable frame
+            size = raw.read(4)
+            if len(size) < 4:
+                return "truncated: zstd stream ends inside a frame header"
+            raw.seek(int.from_bytes(size, "little"), io.SEEK_CUR)
+            continue
+        if number != 0xFD2FB528:
+            return "truncated: corrupt zstd stream (bad frame magic)"
+        fhd = raw.read(1)
+        if not fhd:
+            return "truncated: zstd stream ends inside a frame header"
+        d = fhd[0]
+        single = bool(d & 0x20)
+        fcs = (1 if single else 0, 2, 4, 8)[d >> 6]
+        header = (0 if single else 1) + (0, 1, 2, 4)[d & 3] + fcs
+        if len(raw.read(header)) < header:
+            return "truncated: zstd stream ends inside a frame header"
+        while True:
+            bh = raw.read(3)
+            if len(bh) < 3:
+                return "truncated: zstd stream ends inside a frame"
+            h = int.from_bytes(bh, "little")
+            kind, size = (h >> 1) & 3, h >> 3
+            skip = 1 if kind == 1 else size
+            here = raw.tell()
+            raw.seek(skip, io.SEEK_CUR)
+            if raw.tell() != here + skip or len(raw.read(1)) == 0 and not (h & 1):
+                return "truncated: zstd stream ends inside a frame"
+            if not (h & 1):
+                raw.seek(-1, io.SEEK_CUR)
+                continue
+            raw.seek(here + skip)
+            break
+        if d & 0x04 and len(raw.read(4)) < 4:
+            return "truncated: zstd stream ends inside a frame checksum"
+
+
+def _open_stream(raw: BinaryIO) -> tuple[BinaryIO, Any]:
+    """A buffered binary stream of the decompressed content and the object that knows whether it
+    was truncated (``None`` for plain files)."""
+    magic = raw.read(4)
+    raw.seek(0)
     if magic[:2] == b"\x1f\x8b":
-        inner: Any = _TolerantReader(gzip.GzipFile(fileobj=raw, mode="rb"), raw)  # type: ignore[arg-type]
+        inner: Any = _TolerantReader(gzip.GzipFile(fileobj=raw, mode="rb"))
     elif magic == b"\x28\xb5\x2f\xfd":
         inner = _ZstdReader(raw)
     else:
-        return raw, None  # type: ignore[return-value]
+        return raw, None
     return io.BufferedReader(inner, buffer_size=_CHUNK), inner
+
+
+def _open(location: str) -> BinaryIO:
+    if "://" in location:
+        import fsspec
+
+        return fsspec.open(location, "rb").open()
+    return open(location, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def _lines(stream: BinaryIO, max_line: int, end: int | None = None) -> Iterator[bytes | None]:
+    """Lines of at most ``max_line`` bytes; ``None`` for a longer line (its rest is skipped
+    without being held). With ``end``, stops at the first line starting at or after it."""
+    while end is None or stream.tell() < end:
+        line = stream.readline(max_line + 1)
+        if not line:
+            return
+        if len(line) > max_line and not line.endswith(b"\n"):
+            while True:
+                rest = stream.readline(_CHUNK)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield line
 
 
 # --- formats ---------------------------------------------------------------------------------
 
 
-def _read_single(f: InputFile, max_bytes: int | None) -> RawDoc | ReadError:
-    if max_bytes is not None:
-        size = os.path.getsize(f.path)
-        if size > max_bytes:
-            return ReadError(f.path, f.path, f"too-large: {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit")
-    with open(f.path, "rb") as fh:
-        content = fh.read()
-    return RawDoc(id=f.path, content=content, format=f.format)  # type: ignore[arg-type]
+def _read_single(path: str, location: str, fmt: str, limit: int, site: str | None) -> Entry:
+    with _open(location) as raw:
+        stream, inner = _open_stream(raw)
+        content = stream.read(limit + 1)
+    if inner is not None and inner.truncated:
+        return ReadError(path, path, inner.truncated), None
+    if len(content) > limit:
+        return _too_large(path, path, "file" if inner is None else "decompressed file", limit), None
+    return RawDoc(id=path, content=content, format=fmt, site=site), None  # type: ignore[arg-type]
 
 
-def _read_jsonl(path: str, fields: FieldNames) -> Iterator[RawDoc | ReadError]:
-    stream, inner = _open_stream(path)
-    lineno = 0
-    with stream:
-        for lineno, line in enumerate(stream, 1):
-            default_id = f"{path}:{lineno}"
-            if inner is not None and inner.truncated and not line.endswith(b"\n"):
-                yield ReadError(default_id, path, inner.truncated)
-                return
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-                yield ReadError(default_id, path, f"invalid-json: {exc}")
-                continue
-            if not isinstance(row, dict):
-                yield ReadError(default_id, path, f"invalid-json: a line must be an object, not {type(row).__name__}")
-                continue
-            try:
-                yield row_to_raw_doc(row, fields, default_id)
-            except InputError as exc:
-                yield ReadError(exc.source, path, f"no-content: {exc.reason}")
-        if inner is not None and inner.truncated:
-            yield ReadError(f"{path}:{lineno + 1}", path, inner.truncated)
+def _read_jsonl(
+    path: str, stream: BinaryIO, inner: Any, fields: FieldNames, limit: int, keep: Any,
+    first_line: int = 0, end: int | None = None,
+) -> Iterator[Entry]:
+    lineno = first_line
+    max_line = LINE_FACTOR * limit
+    for lineno, line in enumerate(_lines(stream, max_line, end), first_line + 1):
+        default_id = f"{path}:{lineno}"
+        if line is None:
+            yield _too_large(default_id, path, "line", max_line), None
+            continue
+        if inner is not None and inner.truncated and not line.endswith(b"\n"):
+            yield ReadError(default_id, path, inner.truncated), None
+            return
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            yield ReadError(default_id, path, f"invalid-json: {exc}"), None
+            continue
+        if not isinstance(row, dict):
+            yield ReadError(default_id, path, f"invalid-json: a line must be an object, not {type(row).__name__}"), None
+            continue
+        yield _row_entry(row, fields, default_id, path, keep)
+    if inner is not None and inner.truncated:
+        yield ReadError(f"{path}:{lineno + 1}", path, inner.truncated), None
 
 
-def _read_parquet(path: str, fields: FieldNames) -> Iterator[RawDoc | ReadError]:
+def _read_parquet(
+    path: str, location: str, fields: FieldNames, limit: int, keep: Any,
+    row_groups: Sequence[int] | None = None, first_row: int = 0,
+) -> Iterator[Entry]:
     import pyarrow.parquet as pq
 
-    row_no = 0
+    row_no = first_row
     try:
-        pf = pq.ParquetFile(path)
-        present = set(pf.schema_arrow.names)
-        wanted = [c for c in (fields.id, fields.url, fields.html, fields.text, fields.site) if c and c in present]
-        batches = pf.iter_batches(batch_size=_PARQUET_BATCH, columns=list(dict.fromkeys(wanted)))
-        for batch in batches:
-            for row in batch.to_pylist():
-                row_no += 1
-                default_id = f"{path}:{row_no}"
-                try:
-                    yield row_to_raw_doc(row, fields, default_id)
-                except InputError as exc:
-                    yield ReadError(exc.source, path, f"no-content: {exc.reason}")
+        with _open(location) as fh:
+            pf = pq.ParquetFile(fh)
+            names = pf.schema_arrow.names
+            content = [c for c in (fields.html, fields.text, fields.content) if c and c in names]
+            groups = list(range(pf.metadata.num_row_groups)) if row_groups is None else list(row_groups)
+            for g in groups:
+                meta = pf.metadata.row_group(g)
+                # rows per Arrow batch: about `limit` bytes of (uncompressed) row data at a time
+                per_row = meta.total_byte_size / max(meta.num_rows, 1)
+                batch_size = int(max(1, min(256, limit // max(per_row, 1))))
+                for batch in pf.iter_batches(batch_size=batch_size, row_groups=[g]):
+                    sizes = {c: batch.column(c) for c in content}
+                    for i in range(batch.num_rows):
+                        row_no += 1
+                        default_id = f"{path}:{row_no}"
+                        big = next((c for c, col in sizes.items() if _value_size(col[i]) > limit), None)
+                        if big is not None:
+                            yield _too_large(default_id, path, f"field {big!r}", limit), None
+                            continue
+                        yield _row_entry(batch.slice(i, 1).to_pylist()[0], fields, default_id, path, keep)
     except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
-        yield ReadError(f"{path}:{row_no + 1}", path, f"unreadable: Parquet: {exc}")
+        yield ReadError(f"{path}:{row_no + 1}", path, f"unreadable: Parquet: {exc}"), None
+
+
+def _value_size(scalar: Any) -> int:
+    try:
+        buf = scalar.as_buffer() if scalar.is_valid else None
+    except (AttributeError, NotImplementedError):
+        return 0
+    return buf.size if buf is not None else 0
 
 
 def _charset(name: str | None) -> str | None:
@@ -363,72 +335,206 @@ def _charset(name: str | None) -> str | None:
         return None
 
 
-def _gzip_problem(path: str) -> str | None:
-    """Why the gzip file at ``path`` is not intact (``None`` if it is). fastwarc skips a record
-    cut off inside its headers without a word, so a .warc.gz is checked on its own; inflating
-    again costs far less than extracting the documents."""
+def _gzip_problem(raw: BinaryIO) -> str | None:
+    """Why the gzip stream is not intact (``None`` if it is). fastwarc skips a record cut off
+    inside its headers without a word, so a .warc.gz is checked on its own; inflating again costs
+    far less than extracting the documents."""
+    raw.seek(0)
     d = zlib.decompressobj(wbits=31)
     in_member = False
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            try:
-                while chunk:
-                    in_member = True
-                    d.decompress(chunk)
-                    chunk = b""
-                    if d.eof:
-                        in_member = False
-                        chunk = d.unused_data
-                        d = zlib.decompressobj(wbits=31)
-            except zlib.error as exc:
-                return f"truncated: corrupt gzip stream ({exc})"
+    while chunk := raw.read(_CHUNK):
+        try:
+            while chunk:
+                in_member = True
+                d.decompress(chunk, _CHUNK)
+                while d.unconsumed_tail:
+                    d.decompress(d.unconsumed_tail, _CHUNK)
+                chunk = b""
+                if d.eof:
+                    in_member = False
+                    chunk = d.unused_data
+                    d = zlib.decompressobj(wbits=31)
+        except zlib.error as exc:
+            return f"truncated: corrupt gzip stream ({exc})"
     return "truncated: the gzip stream ends inside a record" if in_member else None
 
 
-def _read_warc(path: str) -> Iterator[RawDoc | ReadError]:
+def _find(raw: BinaryIO, marker: bytes, start: int) -> int | None:
+    """Offset of the first ``marker`` at or after ``start`` (scanned in chunks), or ``None``."""
+    raw.seek(start)
+    offset, tail = start, b""
+    while chunk := raw.read(_CHUNK):
+        data = tail + chunk
+        i = data.find(marker)
+        if i >= 0:
+            return offset - len(tail) + i
+        tail = data[-(len(marker) - 1):]
+        offset += len(chunk)
+    return None
+
+
+def _warc_entry(record: Any, path: str, n: int, limit: int) -> tuple[Entry, bool]:
+    """(the entry of one response record, whether it was cut off)."""
+    doc_id = f"{path}:{n}"
+    url = record.headers.get("WARC-Target-URI")
+    body = record.reader.read(limit + 1)
+    if len(body) > limit:
+        return (_too_large(doc_id, path, "WARC record", limit), None), False
+    http = record.http_headers
+    encoded = http is not None and any(http.get(h) for h in ("Transfer-Encoding", "Content-Encoding"))
+    if not url or (not encoded and len(body) < record.content_length):
+        why = f"{len(body)} of {record.content_length} bytes" if url else "no WARC-Target-URI"
+        return (ReadError(doc_id, path, f"truncated: WARC record ({why})"), None), True
+    status = http.status_code if http is not None else None
+    if status is not None and not 200 <= status < 300:
+        return (ReadError(doc_id, path, f"skipped: HTTP status {status} ({url})"), None), False
+    ctype = (record.http_content_type or "").lower() or None
+    if ctype is None or ctype in _HTML_TYPES:
+        fmt = "html" if ctype else None
+    elif ctype == "text/plain":
+        fmt = "text"
+    else:
+        return (ReadError(doc_id, path, f"skipped: content type {ctype} is not HTML or text ({url})"), None), False
+    doc = RawDoc(id=doc_id, content=body, url=url, format=fmt,  # type: ignore[arg-type]
+                 encoding=_charset(record.http_charset), content_type=ctype)
+    return (doc, None), False
+
+
+def _read_warc(path: str, raw: BinaryIO, limit: int) -> Iterator[Entry]:
+    """Response records through fastwarc (``auto_decode="all"``: chunked transfer coding and
+    gzip/deflate/brotli content coding are undone). Resync after a bad record: when the header
+    after record N cannot be parsed, the reader looks for the next record start (``WARC/1.`` or,
+    in a ``.warc.gz``, the next gzip member) after N's start; if a record parses there, N's
+    Content-Length lied (too short or negative) and N is an error; if not, that header is the bad
+    record (one error) and the search goes on. Every other record is read."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+    gzipped = raw.read(2) == b"\x1f\x8b"
+    marker = b"\x1f\x8b\x08" if gzipped else b"WARC/1."
     n = 0
+    pos = 0
+    pending: tuple[Entry, int] | None = None  # the last record read and its offset, held until the next parses
+    resync = False  # this round starts at a record start found by searching
     last_truncated = False
-    with open(path, "rb") as stream:
-        gzipped = stream.peek(2)[:2] == b"\x1f\x8b"
+    while True:
+        raw.seek(pos)
+        parsed = False
         try:
-            for record in ArchiveIterator(stream, record_types=WarcRecordType.response, parse_http=True):
+            for record in ArchiveIterator(raw, record_types=WarcRecordType.response, parse_http=True,
+                                          auto_decode="all", fsspec_args=False):
+                if pending is not None:
+                    entry = pending[0]
+                    if resync and not parsed:  # the record before lied about its length
+                        entry = (ReadError(entry[0].id, path, "truncated: WARC record (its Content-Length "
+                                                             "does not match the record)"), None)
+                    yield entry
+                parsed = True
                 n += 1
-                doc_id = f"{path}:{n}"
-                url = record.headers.get("WARC-Target-URI")
-                body = record.reader.read()
-                last_truncated = len(body) < record.content_length or not url
-                if last_truncated:
-                    why = f"{len(body)} of {record.content_length} bytes" if url else "no WARC-Target-URI"
-                    yield ReadError(doc_id, path, f"truncated: WARC record ({why})")
-                    continue
-                http = record.http_headers
-                status = http.status_code if http is not None else None
-                if status is not None and not 200 <= status < 300:
-                    yield ReadError(doc_id, path, f"skipped: HTTP status {status} ({url})")
-                    continue
-                ctype = (record.http_content_type or "").lower() or None
-                if ctype is None or ctype in _HTML_TYPES:
-                    fmt = "html" if ctype else None
-                elif ctype == "text/plain":
-                    fmt = "text"
-                else:
-                    yield ReadError(doc_id, path, f"skipped: content type {ctype} is not HTML or text ({url})")
-                    continue
-                yield RawDoc(
-                    id=doc_id,
-                    content=body,
-                    url=url,
-                    format=fmt,  # type: ignore[arg-type]
-                    encoding=_charset(record.http_charset),
-                    content_type=ctype,
-                )
+                entry, last_truncated = _warc_entry(record, path, n, limit)
+                pending = (entry, pos + record.stream_pos)
+            break
         except (GeneratorExit, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - fastwarc raises OSError, or a Rust panic (BaseException)
-            yield ReadError(f"{path}:{n + 1}", path, f"unreadable: WARC: {exc}")
+            failure = exc
+        if parsed:  # search from just after the last good record's start
+            nxt = _find(raw, marker, pending[1] + 1) if pending is not None else None
+        else:  # the header at `pos` itself is broken: it is the bad record
+            if pending is not None:
+                yield pending[0]
+                pending = None
+            n += 1
+            yield ReadError(f"{path}:{n}", path, f"unreadable: WARC: {failure}"), None
+            nxt = _find(raw, marker, pos + 1)
+        if nxt is None:
+            if parsed:
+                if pending is not None:
+                    yield pending[0]
+                    pending = None
+                yield ReadError(f"{path}:{n + 1}", path, f"unreadable: WARC: {failure}"), None
             return
-    problem = _gzip_problem(path) if gzipped else None
+        pos, resync = nxt, True
+    if pending is not None:
+        yield pending[0]
+    problem = _gzip_problem(raw) if gzipped else None
     if problem and not last_truncated:
-        yield ReadError(f"{path}:{n + 1}", path, problem)
+        yield ReadError(f"{path}:{n + 1}", path, problem), None
+
+
+def gunzip_bounded(data: bytes, limit: int, name: str) -> bytes:
+    """The gzip ``data`` decompressed, at most ``limit`` bytes (``score`` reads ``.html.gz``).
+    Raises ``InputError`` naming ``name`` when it is larger or corrupt."""
+    d = zlib.decompressobj(wbits=31)
+    try:
+        out = d.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise InputError(name, f"not a readable gzip file ({exc})") from None
+    if len(out) > limit:
+        raise InputError(name, f"decompressed input is larger than the {limit}-byte limit")
+    if not d.eof:
+        raise InputError(name, "truncated: the gzip stream is cut off")
+    return out
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def read_source(
+    path: str, location: str, fmt: str, *, fields: FieldNames = FieldNames(), limit: int,
+    keep: Any = None, site: str | None = None,
+) -> Iterator[Entry]:
+    """Every entry of one whole input file (``path`` names it in ids, ``location`` is where it is
+    opened: a local path or an fsspec URL). Never raises for bad content or an unreadable file."""
+    try:
+        if fmt in ("html", "text"):
+            yield _read_single(path, location, fmt, limit, site)
+        elif fmt == "parquet":
+            yield from _read_parquet(path, location, fields, limit, keep)
+        elif fmt == "jsonl":
+            with _open(location) as raw:
+                stream, inner = _open_stream(raw)
+                yield from _read_jsonl(path, stream, inner, fields, limit, keep)
+        elif fmt == "warc":
+            with _open(location) as raw:
+                yield from _read_warc(path, raw, limit)
+        else:  # pragma: no cover - sources refuse unknown formats
+            yield ReadError(path, path, f"unreadable: unknown input format {fmt!r}"), None
+    except OSError as exc:  # unreadable file (permissions, vanished, I/O error)
+        yield ReadError(path, path, f"unreadable: {exc.strerror or exc}"), None
+
+
+def read_range(
+    path: str, location: str, *, start: int, end: int, first_line: int, fields: FieldNames, limit: int,
+    keep: Any = None,
+) -> Iterator[Entry]:
+    """The lines of a plain JSONL file that start in ``[start, end)``; ``first_line`` lines come
+    before ``start``. Never raises for bad content."""
+    try:
+        with _open(location) as raw:
+            raw.seek(start)
+            yield from _read_jsonl(path, raw, None, fields, limit, keep, first_line, end)
+    except OSError as exc:
+        yield ReadError(f"{path}:{first_line + 1}", path, f"unreadable: {exc.strerror or exc}"), None
+
+
+def read_row_groups(
+    path: str, location: str, *, row_groups: Sequence[int], first_row: int, fields: FieldNames, limit: int,
+    keep: Any = None,
+) -> Iterator[Entry]:
+    """The rows of some row groups of a Parquet file (``first_row`` rows come before them)."""
+    return _read_parquet(path, location, fields, limit, keep, row_groups, first_row)
+
+
+def iter_documents(
+    inputs: Sequence[str] | str,
+    *,
+    input_format: str | None = None,
+    fields: FieldNames = FieldNames(),
+    max_bytes: int = 16 * 2**20,
+) -> Iterator[RawDoc | ReadError]:
+    """Every document of ``inputs`` in a deterministic order (files, directories, globs)."""
+    from detector.corpus.sources import expand_sources
+
+    for s in expand_sources([inputs] if isinstance(inputs, str) else list(inputs), input_format):
+        for item, _ in s.read(fields=fields, limit=max_bytes):
+            yield item

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from detector.corpus.options import OUTPUT_FORMATS
+from detector.document import scrub_text
+from detector.errors import InputError
 
 __all__ = [
     "atomic_write_bytes",
@@ -38,21 +40,28 @@ __all__ = [
 MARKER_SUFFIX = ".done"
 
 
+_OUTPUT_EXTENSIONS: tuple[tuple[str, str], ...] = (
+    (".parquet", "parquet"), (".pq", "parquet"),
+    (".jsonl.gz", "jsonl.gz"), (".ndjson.gz", "jsonl.gz"),
+    (".jsonl.zst", "jsonl.zst"), (".ndjson.zst", "jsonl.zst"),
+    (".jsonl", "jsonl"), (".ndjson", "jsonl"),
+)
+
+
 def output_format_of(path: str, forced: str | None = None) -> str:
-    """The output format: forced, else by extension (``.parquet``, ``.jsonl.gz``, ``.jsonl.zst``,
-    anything else is JSONL)."""
+    """The output format: forced, else by extension (``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst``,
+    ``.parquet``). Raises ``InputError`` naming ``path`` for any other extension (``.csv`` is
+    not silently JSONL)."""
     if forced is not None:
         if forced not in OUTPUT_FORMATS:
-            raise ValueError(f"unknown output format {forced!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+            raise InputError(path, f"unknown output format {forced!r}; use one of {', '.join(OUTPUT_FORMATS)}")
         return forced
     name = os.fspath(path).lower()
-    if name.endswith((".parquet", ".pq")):
-        return "parquet"
-    if name.endswith(".gz"):
-        return "jsonl.gz"
-    if name.endswith(".zst"):
-        return "jsonl.zst"
-    return "jsonl"
+    for ext, fmt in _OUTPUT_EXTENSIONS:
+        if name.endswith(ext):
+            return fmt
+    raise InputError(path, "cannot tell the output format from the extension; use .jsonl, .jsonl.gz, .jsonl.zst "
+                           "or .parquet (or --output-format)")
 
 
 def marker_path(path: str) -> str:
@@ -74,19 +83,32 @@ def _temp_beside(path: str) -> tuple[int, str]:
     return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
 
 
+def _named(exc: OSError, path: str) -> OSError:
+    """``exc`` with the path it is about (a full disk says which file could not be written)."""
+    if exc.filename is None:
+        return OSError(exc.errno, exc.strerror or str(exc), path)
+    return exc
+
+
 def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it: the one atomic write of
+    the batch side. An ``OSError`` names ``path``."""
     fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise _named(exc, path) from exc
     except BaseException:
         _remove(tmp)
         raise
 
 
 def atomic_write_json(path: str, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    """``obj`` as indented JSON, atomically (a lone surrogate is written as its ``\\udXXX`` escape)."""
+    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8", "backslashreplace"))
 
 
 def _remove(path: str) -> None:
@@ -100,7 +122,12 @@ def _jsonl_bytes(records: Iterable[dict[str, Any]]) -> tuple[bytes, int]:
     buf = io.BytesIO()
     n = 0
     for record in records:
-        buf.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        line = json.dumps(record, ensure_ascii=False)
+        try:
+            data = line.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate somewhere in a passed-through field
+            data = scrub_text(line).encode("utf-8")
+        buf.write(data)
         buf.write(b"\n")
         n += 1
     return buf.getvalue(), n
@@ -205,6 +232,9 @@ def concat_shards(paths: Sequence[str], output: str, fmt: str) -> None:
                 with open(p, "rb") as src:
                     shutil.copyfileobj(src, out, 1 << 20)
         os.replace(tmp, output)
+    except OSError as exc:
+        _remove(tmp)
+        raise _named(exc, output) from exc
     except BaseException:
         _remove(tmp)
         raise
