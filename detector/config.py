@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,5 +90,22 @@ class Config:
     language: str | None = None
     """Force a language (ISO 639-1); ``None`` detects it from the page and the text."""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.disabled_rules, frozenset):  # a list from JSON or the command line
+            object.__setattr__(self, "disabled_rules", frozenset(self.disabled_rules))
+
     def replace(self, **changes: Any) -> "Config":
         return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON values (paths as strings, rule sets as sorted lists):
+        ``Config(**config.to_dict()) == config``."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, frozenset):
+                value = sorted(value)
+            out[f.name] = value
+        return out

@@ -6,7 +6,6 @@ No feature may assume English: stop-word ratios use the document's own language.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 
 ISO_TO_JUSTEXT = {

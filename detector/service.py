@@ -595,11 +595,8 @@ def options_to_env(config: Config | None, settings: ServiceSettings) -> str:
     """Serialise ``create_app`` arguments for ``create_app_from_env`` (uvicorn workers)."""
     cfg: dict[str, Any] = {}
     if config is not None:
-        defaults = Config()
-        for f in fields(Config):
-            value = getattr(config, f.name)
-            if value != getattr(defaults, f.name):
-                cfg[f.name] = str(value) if isinstance(value, Path) else value
+        defaults = Config().to_dict()
+        cfg = {k: v for k, v in config.to_dict().items() if v != defaults[k]}
     return json.dumps({"config": cfg, "settings": asdict(settings)})
 
 

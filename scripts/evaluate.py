@@ -50,7 +50,6 @@ from detector.training.benchmark import (  # noqa: E402
     SystemScores,
     format_table,
     load_aeb,
-    page_counts,
     score_predictions,
 )
 from detector.training.wcxb import WcxbPage, WcxbScores, format_wcxb_table, load_wcxb, score_wcxb  # noqa: E402

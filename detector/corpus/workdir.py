@@ -84,7 +84,7 @@ def manifest_of(sources: list[Any], options: Any, config: Any, fmt: str, rejects
         "rejects_format": rejects_fmt,
         "inputs": [[*stat(s.location), s.path, s.format] for s in sources],
         "options": opts,
-        "config": {k: str(v) if isinstance(v, os.PathLike) else v for k, v in dataclasses.asdict(config).items()},
+        "config": config.to_dict(),
         "model": stat(str(model)),
     }
 
