@@ -161,17 +161,20 @@ def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argpars
     aeb_out, wcxb_out = texts(config)
     truth = {p.page.id: p.page.truth for p in prepared}
     plain = {k: words_kept(v, truth[k]) for k, v in cv.plain_text.items()}
-    ablations: dict[str, dict[str, float]] = {}
+    ablations: dict[str, dict[str, Any]] = {}
     if args.ablate:
         base_aeb = score_predictions("base", aeb_out, aeb).f1 if aeb else 0.0
-        base_wcxb = score_wcxb("base", wcxb_out, wcxb).f1 if wcxb else 0.0
+        base_wcxb = score_wcxb("base", wcxb_out, wcxb) if wcxb else None
         for name, _ in PAGE_RULES:
             a, w = texts(config.replace(disabled_rules=frozenset({name})))
+            without = score_wcxb(name, w, wcxb) if wcxb else None
             ablations[name] = {
                 "aeb_f1_without": round(score_predictions(name, a, aeb).f1, 4) if aeb else None,
                 "aeb_delta": round(base_aeb - score_predictions(name, a, aeb).f1, 4) if aeb else None,
-                "wcxb_f1_without": round(score_wcxb(name, w, wcxb).f1, 4) if wcxb else None,
-                "wcxb_delta": round(base_wcxb - score_wcxb(name, w, wcxb).f1, 4) if wcxb else None,
+                "wcxb_f1_without": round(without.f1, 4) if without else None,
+                "wcxb_delta": round(base_wcxb.f1 - without.f1, 4) if without else None,
+                "wcxb_delta_by_type": {t: round(base_wcxb.by_type[t].f1 - s.f1, 4) for t, s in without.by_type.items()}
+                if without else {},
             }
     return Detected(aeb_out, wcxb_out, plain, ablations, "detector (out-of-fold)")
 
@@ -290,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| page rule | AEB F1 without | AEB: rule adds | WCXB F1 without | WCXB: rule adds |\n|---|---|---|---|---|")
         for name, a in det.ablations.items():
             print(f"| {name} | {a['aeb_f1_without']} | {a['aeb_delta']:+.4f} | {a['wcxb_f1_without']} | {a['wcxb_delta']:+.4f} |")
+        types = sorted({t for a in det.ablations.values() for t in a["wcxb_delta_by_type"]})
+        if types:
+            print("\nWCXB F1 each rule adds, per page type:\n| page rule | " + " | ".join(types) + " |\n|---|" + "---|" * len(types))
+            for name, a in det.ablations.items():
+                print(f"| {name} | " + " | ".join(f"{a['wcxb_delta_by_type'].get(t, 0):+.4f}" for t in types) + " |")
 
     if args.json:
         data: dict[str, Any] = {key: s.to_dict(per_page=args.details) for key, s in aeb_rows.items()}
