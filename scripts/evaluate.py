@@ -140,6 +140,8 @@ def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argpars
         missing = {p.page.id for p in prepared} - set(cv.relevance)
         if missing:
             raise SystemExit(f"error: {args.load_oof} has no relevance for {len(missing)} of these pages")
+        if any(len(cv.relevance[p.page.id]) != len(p.html_doc.blocks) for p in prepared):
+            raise SystemExit(f"error: {args.load_oof} was made with another extraction (block counts differ)")
         log.info("out-of-fold relevance read from %s (no training)", args.load_oof)
     else:
         cv = training.cross_validate(
