@@ -206,3 +206,46 @@ def test_train_cli_reports_a_bad_labelled_file_in_one_line(tmp_path, capsys):
     assert main(["train", "--pages", str(bad), "--synthetic-n", "0", "-o", str(tmp_path / "m.joblib")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.jsonl:1" in err[0]
+
+
+def _decide(blocks, rel, config=CFG):
+    doc = Document("d", None, None, tuple(blocks), "html", "en")
+    return decide_blocks(doc, np.array(rel), score_redundancy(doc, config), config)
+
+
+LONG = [
+    "Rain fell across the valley for three days and the river rose above its banks near the old mill.",
+    "Farmers moved their sheep to higher ground while volunteers filled sandbags outside the village school.",
+    "The regional council opened two shelters and asked residents to avoid the old stone bridge for now.",
+    "By Friday the water had started to recede, leaving mud and broken fences along the valley road.",
+]
+
+
+def test_a_body_split_into_a_sibling_container_is_rescued():
+    """A chart or ad closes the body container; the rest of the body sits in a sibling one."""
+    wrap = "div.article.wrap"
+    blocks = [Block(LONG[0], path=f"{wrap}/div.article.body/p", extractor_overlap=1.0),
+              Block(LONG[1], path=f"{wrap}/div.article.body/p", extractor_overlap=1.0),
+              Block("Chart: river level by day", path=f"{wrap}/div.chart/div.credit", extractor_overlap=0.0),
+              Block(LONG[2], path=f"{wrap}/div.article.body.continued/p", extractor_overlap=0.0),
+              Block(LONG[3], path=f"{wrap}/div.article.body.continued/p", extractor_overlap=0.0)]
+    decisions = _decide(blocks, [0.95, 0.9, 0.05, 0.15, 0.15])
+    assert [d.keep for d in decisions] == [True, True, False, True, True]
+    off = CFG.replace(disabled_rules=frozenset({"container-rescue"}))
+    assert [d.keep for d in _decide(blocks, [0.95, 0.9, 0.05, 0.15, 0.15], off)] == [True, True, False, False, False]
+
+
+def test_consent_box_goes_however_well_it_reads():
+    blocks = [Block(LONG[0], path="div.consent.root/div.dialog/p"), Block(LONG[1], path="main/article/p"),
+              Block(LONG[2], path="main/article/p"), Block("Chocolate chip cookie recipe with oats and honey", path="div.cookie.recipe/p")]
+    decisions = _decide(blocks, [0.97, 0.95, 0.95, 0.9])
+    assert [(d.keep, d.reason) for d in decisions] == [(False, "consent"), (True, None), (True, None), (True, None)]
+
+
+def test_a_list_between_body_paragraphs_stays():
+    body = "div.guide/div.text"
+    items = [Block(t, kind="list", tag="li", path=f"{body}/ul/li") for t in ("Six hours of sun.", "A pot with holes.")]
+    links = [Block(t, kind="list", tag="li", path=f"{body}/ul/li", link_density=1.0) for t in ("Roses", "Tulips")]
+    blocks = [Block(LONG[0], path=f"{body}/p"), *items, Block(LONG[1], path=f"{body}/p"), *links, Block(LONG[2], path=f"{body}/p")]
+    decisions = _decide(blocks, [0.95, 0.05, 0.1, 0.95, 0.05, 0.05, 0.95])
+    assert [d.keep for d in decisions] == [True, True, True, True, False, False, True]
