@@ -33,6 +33,11 @@ class Config:
     """Word-shingle Jaccard at or above which two paragraphs count as the same text."""
     restate_threshold: float = 0.2
     """Similarity at or above which a paragraph is said to restate an earlier one."""
+    lexical_veto_below: float = 0.1
+    """A kept line whose lexical score (what its words say) is below this goes, unless its
+    relevance reaches ``lexical_veto_max_relevance`` (``decide`` rule ``words-say-boilerplate``;
+    0 turns it off)."""
+    lexical_veto_max_relevance: float = 0.9
     extractor_fallback_share: float = 0.5
     """Where the model keeps less than this share of the tokens trafilatura kept, trafilatura's
     blocks that the model dropped for low relevance come back (``decide`` rule

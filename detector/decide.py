@@ -53,6 +53,8 @@ def _consent_markup(words: frozenset[str]) -> bool:
 
 
 _COMMENT = frozenset(PATH_HINTS["comment"]) | {"replies", "commentlist"}
+_META_BOX = frozenset({"byline", "author", "editor", "editors", "dateline", "posted", "timestamp", "credit",
+                       "credits", "redaktion"})  # fmt: skip
 _CAPTION = frozenset({"caption", "figcaption", "credit", "credits", "photocredit", "copyright-photo"})
 _LEGAL = frozenset({"copyright", "legal", "license", "licensing", "disclaimer", "rights", "reprint", "reprints",
                     "permissions", "terms", "imprint", "impressum", "colophon"})  # fmt: skip
@@ -115,6 +117,7 @@ def decide_blocks(
     *,
     template_fingerprints: Collection[str] = (),
     text_reasons: Sequence[str | None] | None = None,
+    lexical: np.ndarray | None = None,
 ) -> list[ParagraphScore]:
     """Keep or drop every block of ``doc``, with a reason for each drop.
 
@@ -122,6 +125,8 @@ def decide_blocks(
     redundancy : one ``Redundancy`` per block
     text_reasons : optional, one reason per block read from its words (the lexical stage's
         reason model), used where the markup says nothing
+    lexical : optional array of shape (n_blocks,), the lexical stage's score (what the words
+        say); without it the rules that read it do nothing
 
     1. Per block, the first that applies: the title stays; ``template`` (a paragraph known as
        boilerplate of the site); ``repeated-title``; ``duplicate``; relevance below
@@ -156,7 +161,7 @@ def decide_blocks(
         keep.append(reason is None)
         reasons.append(reason)
     # 2. the page's structure, rule by rule
-    page = PageState(blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config)
+    page = PageState(blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical)
     for name, rule in PAGE_RULES:
         if name not in config.disabled_rules:
             rule(page)
@@ -186,6 +191,7 @@ class PageState:
     reasons: list[str | None]
     hints: list[str | None]
     config: Config
+    lexical: np.ndarray | None = None
 
     def drop(self, i: int, reason: str | None = None) -> None:
         self.keep[i] = False
@@ -263,6 +269,24 @@ def _rescue_in_body_container(page: PageState) -> None:
             page.restore(i)
 
 
+def _drop_what_the_words_call_boilerplate(page: PageState) -> None:
+    """A line whose words the lexical stage reads as boilerplate (score below
+    ``Config.lexical_veto_below``: "Join our free morning email", "Thanks for reading!") goes
+    unless the model is sure of it (``Config.lexical_veto_max_relevance``): shape and position
+    make a sign-up pitch in the middle of an article look like body."""
+    lexical, config = page.lexical, page.config
+    if lexical is None or config.lexical_veto_below <= 0:
+        return
+    for i, block in enumerate(page.blocks):
+        if (
+            page.keep[i]
+            and block.kind not in ("title", "heading")
+            and lexical[i] < config.lexical_veto_below
+            and page.relevance[i] < config.lexical_veto_max_relevance
+        ):
+            page.drop(i)
+
+
 def _drop_consent_boxes(page: PageState) -> None:
     """A cookie or privacy consent box is boilerplate however well its prose reads: every block
     in consent markup goes (``_consent_markup``)."""
@@ -303,8 +327,9 @@ def _keep_lists_inside_the_body(page: PageState) -> None:
 
 
 def _drop_weak_box_lines(page: PageState) -> None:
-    """Lines the model half believes, inside markup named as a menu (links), a sign-up box, a
-    consent box or a footer/licensing notice, go: the markup says what they are."""
+    """Lines the model half believes, inside markup named as a menu (links), a consent box, a
+    sign-up or promo box, a footer/licensing notice, reader comments, or (short lines) a byline /
+    editor / dateline box, go: the markup says what they are."""
     for i, block in enumerate(page.blocks):
         if not page.keep[i] or block.kind == "title" or page.relevance[i] >= page.config.box_min_relevance:
             continue
@@ -317,6 +342,10 @@ def _drop_weak_box_lines(page: PageState) -> None:
             page.drop(i, "promo")
         elif words & _NOTICE_BOX:
             page.drop(i, "legal" if words & _LEGAL or "©" in block.text else "page-meta")
+        elif words & _COMMENT:
+            page.drop(i, "comment")
+        elif words & _META_BOX and len(cached_tokens(block.text)) <= 12:
+            page.drop(i, "page-meta")
 
 
 def article_region(blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int) -> str:
@@ -477,6 +506,7 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
 PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("container-rescue", _rescue_in_body_container),
     ("consent-boxes", _drop_consent_boxes),
+    ("words-say-boilerplate", _drop_what_the_words_call_boilerplate),
     ("box-lines", _drop_weak_box_lines),
     ("outside-region", _drop_weak_lines_outside_article_region),
     ("ruled-sections", _drop_weak_ruled_off_sections),

@@ -251,6 +251,17 @@ def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0, lexic
     return Pipeline(steps)
 
 
+@dataclass(frozen=True)
+class BlockScores:
+    """What the model says of a document's blocks: ``relevance`` of shape (n_blocks,), and from
+    the lexical stage (None without one) the drop reason each block's words point to and the
+    lexical score of shape (n_blocks,)."""
+
+    relevance: np.ndarray
+    reasons: list[str | None] | None = None
+    lexical: np.ndarray | None = None
+
+
 @dataclass
 class ParagraphModel:
     """A fitted pipeline plus what the card says about it."""
@@ -278,22 +289,24 @@ class ParagraphModel:
         with self._threads.limit(limits=1, user_api="openmp"):
             return self.pipeline.predict_proba(features)[:, 1]
 
-    def predict(self, features: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
-        """(relevance of shape (n_blocks,), the drop reason each block's words point to or None).
-
-        One pass of the lexical stage serves both (a model without one gives no reasons)."""
+    def predict(self, features: pd.DataFrame) -> "BlockScores":
+        """Relevance, and what the lexical stage read in each block's words (its score and the
+        drop reason it points to), from one pass of the lexical stage. A model without a lexical
+        stage gives relevance only."""
         steps = getattr(self.pipeline, "named_steps", {})
         if "lexical" not in steps or len(features) == 0:
-            return self.predict_relevance(features), [None] * len(features)
+            return BlockScores(self.predict_relevance(features))
         X, reasons = steps["lexical"].transform_with_reasons(features)
+        lexical = X["lexical"].to_numpy()
         if self.compiled is not None:
             for _, step in self.pipeline.steps[1:-1]:
                 X = step.transform(X)
-            return self.pipeline.steps[-1][1].predict_proba(X, compiled=self.compiled)[:, 1], reasons
+            relevance = self.pipeline.steps[-1][1].predict_proba(X, compiled=self.compiled)[:, 1]
+            return BlockScores(relevance, reasons, lexical)
         if self._threads is None:
             self._threads = ThreadpoolController()
         with self._threads.limit(limits=1, user_api="openmp"):
-            return self.pipeline[1:].predict_proba(X)[:, 1], reasons
+            return BlockScores(self.pipeline[1:].predict_proba(X)[:, 1], reasons, lexical)
 
     def save(self, path: Path, card: dict[str, Any]) -> dict[str, Any]:
         """Write the model atomically and its machine-readable card beside it."""

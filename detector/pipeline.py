@@ -11,7 +11,7 @@ from detector.document import Decision, Document, FieldNames, RawDoc, Result
 from detector.errors import InputError
 from detector.extract import extract
 from detector.features import featurize
-from detector.model import ParagraphModel, load_model
+from detector.model import BlockScores, ParagraphModel, load_model
 from detector.redundancy import score_redundancy
 
 
@@ -40,13 +40,14 @@ class Detector:
         blocks = doc.blocks
         features = featurize(doc)
         if hasattr(self.model, "predict"):
-            relevance, text_reasons = self.model.predict(features)
-        else:  # a stand-in that only knows relevance (training.FixedRelevance)
-            relevance, text_reasons = self.model.predict_relevance(features), None
+            scores = self.model.predict(features)
+        else:  # any stand-in that only knows relevance
+            scores = BlockScores(self.model.predict_relevance(features))
+        relevance = scores.relevance
         redundancy = score_redundancy(doc, self.config)
         decisions = decide.decide_blocks(
-            doc, relevance, redundancy, self.config,
-            template_fingerprints=template_fingerprints, text_reasons=text_reasons,
+            doc, relevance, redundancy, self.config, template_fingerprints=template_fingerprints,
+            text_reasons=scores.reasons, lexical=scores.lexical,
         )  # fmt: skip
         q = quality.score_document(doc, decisions, self.config)
         kept_text = "\n\n".join(p.text for p in decisions if p.keep and p.kind != "title")

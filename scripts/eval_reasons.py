@@ -36,7 +36,7 @@ def named_reasons(texts: list[str], model_path: Path | None = None) -> list[str]
     out = []
     for text in texts:
         doc = extract(RawDoc(id="line", content=text, format="text"), config)
-        _, hints = model.predict(featurize(doc))
+        hints = model.predict(featurize(doc)).reasons or [None] * len(doc.blocks)
         out.append(drop_reason(doc.blocks[0], hints[0]) if doc.blocks else "low-relevance")
     return out
 

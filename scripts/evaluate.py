@@ -156,7 +156,7 @@ def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argpars
                 pickle.dump(cv, fh, protocol=5)
 
     def texts(cfg: Config) -> tuple[dict[str, str], dict[str, str]]:
-        out = training.texts_from_relevance(prepared, cv.relevance, cfg)
+        out = training.texts_from_relevance(prepared, cv.relevance, cfg, getattr(cv, "lexical", None))
         return ({k[4:]: v for k, v in out.items() if k.startswith("aeb:")},
                 {k[5:]: v for k, v in out.items() if k.startswith("wcxb:")})  # fmt: skip
 

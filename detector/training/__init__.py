@@ -29,7 +29,7 @@ from detector.extract import extract
 from detector.extract.textutil import token_shingles, tokens
 from detector.features import FEATURE_COLUMNS, featurize
 from detector.context import CONTEXT_COLUMNS
-from detector.model import DEFAULT_PARAMS, KEY_COLUMNS, ParagraphModel, TwoStageClassifier, build_pipeline
+from detector.model import DEFAULT_PARAMS, BlockScores, KEY_COLUMNS, ParagraphModel, TwoStageClassifier, build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +291,8 @@ class CrossValidation:
 
     relevance: dict[str, np.ndarray]
     plain_text: dict[str, str]
+    lexical: dict[str, np.ndarray] = field(default_factory=dict)
+    """The lexical stage's score of every block of the same pages (out-of-fold too)."""
 
 
 def cross_validate(
@@ -317,6 +319,7 @@ def cross_validate(
     sites = np.array([p.page.site for p in prepared])
     folds = min(folds, len(set(sites.tolist())))
     relevance: dict[str, np.ndarray] = {}
+    lexical: dict[str, np.ndarray] = {}
     texts: dict[str, str] = {}
     for fold, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(sites, groups=sites)):
         train = pd.concat([tables[i] for i in train_idx] + ([extra_table] if len(extra_table) else []), ignore_index=True)
@@ -324,32 +327,44 @@ def cross_validate(
         detector = Detector(config, model=model)
         for i in test_idx:
             page = prepared[i].page
-            relevance[page.id] = model.predict_relevance(featurize(prepared[i].html_doc))
+            scores = model.predict(featurize(prepared[i].html_doc))
+            relevance[page.id] = scores.relevance
+            if scores.lexical is not None:
+                lexical[page.id] = scores.lexical
             if plain_text is not None and plain_text(page):
                 texts[page.id] = detector.score_text(page.truth, id=page.id + "#truth").text
         log.info("fold %d/%d done (%d training rows, %d pages scored)", fold + 1, folds, len(train), len(test_idx))
-    return CrossValidation(relevance, texts)
+    return CrossValidation(relevance, texts, lexical)
 
 
 @dataclass
 class FixedRelevance:
-    """Stands in for a ParagraphModel when the relevance is already known (out-of-fold)."""
+    """Stands in for a ParagraphModel when the scores are already known (out-of-fold)."""
 
     relevance: np.ndarray
     info: dict[str, Any] = field(default_factory=dict)
+    lexical: np.ndarray | None = None
 
     def predict_relevance(self, features: pd.DataFrame) -> np.ndarray:
         return self.relevance
 
+    def predict(self, features: pd.DataFrame) -> BlockScores:
+        return BlockScores(self.relevance, None, self.lexical)
+
 
 def texts_from_relevance(
-    prepared: Sequence[PreparedPage], relevance: dict[str, np.ndarray], config: Config | None = None
+    prepared: Sequence[PreparedPage],
+    relevance: dict[str, np.ndarray],
+    config: Config | None = None,
+    lexical: dict[str, np.ndarray] | None = None,
 ) -> dict[str, str]:
     from detector.pipeline import Detector
 
     out = {}
+    lexical = lexical or {}
     for p in prepared:
-        detector = Detector(config, model=FixedRelevance(relevance[p.page.id]))  # type: ignore[arg-type]
+        fixed = FixedRelevance(relevance[p.page.id], lexical=lexical.get(p.page.id))
+        detector = Detector(config, model=fixed)  # type: ignore[arg-type]
         out[p.page.id] = detector.score_document(p.html_doc).text
     return out
 
@@ -537,7 +552,7 @@ def out_of_fold_figures(
     from detector.training.benchmark import aggregate, page_counts
     from detector.training.wcxb import WcxbPage, page_score
 
-    texts = texts_from_relevance(prepared, cv.relevance, config)
+    texts = texts_from_relevance(prepared, cv.relevance, config, cv.lexical)
     out: dict[str, dict[str, float]] = {}
     for source in sorted({p.page.source for p in prepared}):
         group = [p.page for p in prepared if p.page.source == source]
