@@ -638,7 +638,9 @@ def train_and_save(
     model = fit_model(table, params)
     if progress:
         progress("fitting the model", 1)(1)
-    sources = table.groupby("source")["group"].nunique().to_dict() if "source" in table.columns else {}
+    sources: dict[str, int] = {}
+    for p in (*prepared, *extra_prepared):
+        sources[p.page.source] = sources.get(p.page.source, 0) + 1
     card = {
         "version": output.stem,
         "trained_on": {
