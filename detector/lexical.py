@@ -102,6 +102,13 @@ class LexicalScorer(BaseEstimator, TransformerMixin):
             loss="log_loss", alpha=self.alpha, max_iter=15, tol=None, random_state=self.seed + k
         )
 
+    def _new_reason_model(self) -> SGDClassifier:
+        # balanced: menus and link lists outnumber every other kind of boilerplate ten to one
+        return SGDClassifier(
+            loss="log_loss", alpha=self.alpha * 5, max_iter=15, tol=None, random_state=self.seed,
+            class_weight="balanced",
+        )
+
     def fit(
         self, X: pd.DataFrame, y: Any, sample_weight: np.ndarray | None = None, reasons: Any = None
     ) -> "LexicalScorer":
@@ -131,9 +138,7 @@ class LexicalScorer(BaseEstimator, TransformerMixin):
             reasons = np.asarray(reasons, dtype=object)
             named = np.flatnonzero(np.isin(reasons, TEXT_REASONS) & (y == 0))
             if len(np.unique(reasons[named])) >= 2:
-                self.reason_model_ = SGDClassifier(
-                    loss="log_loss", alpha=self.alpha * 5, max_iter=15, tol=None, random_state=self.seed
-                ).fit(terms[named], reasons[named].astype(str))
+                self.reason_model_ = self._new_reason_model().fit(terms[named], reasons[named].astype(str))
         groups = X["group"].to_numpy() if "group" in X.columns else np.arange(len(y))
         folds = min(self.inner_folds, len(np.unique(groups)))
         scores = np.full(len(y), 0.5)
