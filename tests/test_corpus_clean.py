@@ -348,7 +348,11 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "detector", "clean", *args]
 
 
-def test_kill_and_resume_from_the_command_line(tmp_path):
+@pytest.mark.parametrize("engine_args", [["--workers", "2"], ["--engine", "dask", "--workers", "2"]],
+                         ids=["local", "dask"])
+def test_kill_and_resume_from_the_command_line(tmp_path, engine_args):
+    if "dask" in engine_args:
+        pytest.importorskip("distributed")
     pages = make_pages(24, site="k.example", footer_promo=FOOTER_PROMO, seed=4) + make_pages(12, site="j.example")
     corpus = write_jsonl(pages, tmp_path / "pages.jsonl")
     ref = tmp_path / "ref.jsonl"
@@ -357,7 +361,7 @@ def test_kill_and_resume_from_the_command_line(tmp_path):
     out = tmp_path / "out.jsonl"
     markers = tmp_path / "out.jsonl.shards" / "out"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(_cli(str(corpus), "-o", str(out), "--workers", "2", "--shard-size", "2", "-q"),
+    proc = subprocess.Popen(_cli(str(corpus), "-o", str(out), *engine_args, "--shard-size", "2", "-q"),
                             cwd=tmp_path, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -375,7 +379,7 @@ def test_kill_and_resume_from_the_command_line(tmp_path):
         proc.stderr.close()
     assert not out.exists()
 
-    done = subprocess.run(_cli(str(corpus), "-o", str(out), "--workers", "1", "--shard-size", "2", "-q"),
+    done = subprocess.run(_cli(str(corpus), "-o", str(out), *engine_args, "--shard-size", "2", "-q"),
                           cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == ref.read_bytes()

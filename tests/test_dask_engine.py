@@ -1,8 +1,8 @@
 """The Dask engine (issue 5): the same output as the local engine, on a cluster.
 
 - a LocalCluster of two worker processes cleans JSONL, JSONL.gz and Parquet shards (several
-  partitions per Parquet file) and writes exactly what the local engine writes;
-- broken documents in one partition land in the errors output and the job finishes;
+  shards per Parquet file) and writes exactly what the local engine writes;
+- broken documents in one shard land in the errors output and the job finishes;
 - a real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 run
   ``detector clean --engine dask --scheduler tcp://...`` end to end.
 
@@ -31,7 +31,7 @@ from detector.corpus.options import CleanOptions  # noqa: E402
 from detector.corpus.writers import read_records  # noqa: E402
 
 GUARD = 180  # seconds: only a guard against a hung cluster, never a performance bound
-SHARD = 4  # small partitions, so that a small corpus still spreads over both workers
+SHARD = 4  # small shards, so that a small corpus still spreads over both workers
 CONFIG = Config()
 CLI = [sys.executable, "-m", "detector"]
 
@@ -178,7 +178,7 @@ def test_workers_that_cannot_see_the_output_fail_early(tmp_path, cluster):
 
 
 def make_broken_corpus(root: Path) -> tuple[list[str], set[str]]:
-    """Good shards plus a partition full of broken documents; returns inputs and every id."""
+    """Good shards plus a shard full of broken documents; returns inputs and every id."""
     root.mkdir(parents=True, exist_ok=True)
     good = make_pages(6, site="valley-news.example", seed=4)
     write_jsonl(good, root / "good.jsonl")
@@ -322,6 +322,9 @@ def test_cli_against_external_scheduler_and_workers(tmp_path, external_cluster):
     clean_corpus(inputs, tmp_path / "local.jsonl", config=CONFIG,
                  options=CleanOptions(workers=1, shard_size=SHARD, min_quality=0.5))
     assert outputs(out) == outputs(tmp_path / "local.jsonl")
+    for suffix in ("", ".rejects.jsonl", ".errors.jsonl"):  # byte for byte
+        assert Path(f"{out}{suffix}").read_bytes() == Path(f"{tmp_path / 'local.jsonl'}{suffix}").read_bytes()
+    assert _stats(out) == _stats(tmp_path / "local.jsonl")
 
     # the documents were scored in the worker processes, each with one Detector of its own
     from detector.corpus.tasks import context
