@@ -1,0 +1,306 @@
+#!/usr/bin/env python
+"""Peak RSS and time of the worst hostile inputs, door by door (issue 16).
+
+    python scripts/hostile.py [--out docs/hostile.md]
+
+Every input is generated here (no third-party content). Each case runs the real command in
+its own process (``python -m detector ...``), so its peak RSS (``wait4``'s ``ru_maxrss``) and
+CPU time are its own; servers listen on 127.0.0.1 only. Each row says what the door did
+(exit code or HTTP status, first line of stderr) and what it cost. Nothing here is asserted:
+the behaviour is asserted in tests/test_hostile_*.py, the cost is measured here. The model's
+own load (one ``score`` of a tiny page) is measured first as the floor to compare against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from hostile_helpers import DripServer  # noqa: E402
+
+
+@dataclass
+class Row:
+    case: str
+    door: str
+    outcome: str
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+def run(argv: list[str], *, stdin: bytes | None = None, timeout: float = 600) -> tuple[int, bytes, bytes, float, float, float]:
+    """Run ``python -m detector argv``; (exit code, stdout, stderr, wall s, CPU s, peak RSS MiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
+        if stdin is not None:
+            inp.write(stdin)
+            inp.seek(0)
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "detector", *argv], stdin=inp, stdout=out, stderr=err, cwd=ROOT)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+            time.sleep(0.02)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (proc.returncode, out.read(), err.read(), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def first_line(data: bytes) -> str:
+    lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+    return (lines[0] if lines else "")[:110]
+
+
+# --- generated inputs ------------------------------------------------------------------
+def long_words_page() -> bytes:
+    """Finding 13: 2 MB of 20,000-character words, each followed by " @"."""
+    word = "a" * 20_000
+    return ("<html><body>" + "".join(f"<p>{word} @</p>" for _ in range(100)) + "</body></html>").encode()
+
+
+def forum_page(levels: int) -> bytes:
+    """Finding 8: one unclosed <div> per post."""
+    post = "<div class=post><p>Post {i}: the update fixed the crash we saw last week, thanks to all of you.</p>"
+    return ("<html><body>" + "".join(post.format(i=i) for i in range(levels)) + "</body></html>").encode()
+
+
+def after_html_page() -> bytes:
+    body = "".join(f"<p>Paragraph {i} of the article, with enough words to count as prose.</p>" for i in range(20))
+    return f"<html><body>{body}</body></html><p>Comments after the end of the document.</p>".encode()
+
+
+def big_article(mib: int) -> bytes:
+    para = ("The council met on Tuesday to discuss the budget for the coming year, and members agreed "
+            "that the library and the swimming pool should stay open through the winter months. ")
+    n = mib * 2**20 // (len(para) * 3 + 7)
+    return ("<html><body>" + "".join(f"<p>{para * 3}</p>" for _ in range(n)) + "</body></html>").encode()
+
+
+class BombHandler(BaseHTTPRequestHandler):
+    """Finding 10: ~30 KB of zstd that decodes to 1 GiB, sent although identity was asked."""
+
+    bomb = b""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Encoding", "zstd")
+        self.send_header("Content-Length", str(len(self.bomb)))
+        self.end_headers()
+        self.wfile.write(self.bomb)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- the cases --------------------------------------------------------------------------
+def cases(tmp: Path) -> list[Row]:
+    rows: list[Row] = []
+
+    def case(name: str, door: str, argv: list[str], stdin: bytes | None = None) -> None:
+        code, out, err, wall, cpu, rss = run(argv, stdin=stdin)
+        outcome = f"exit {code}" + (f": {first_line(err)}" if code else "")
+        rows.append(Row(name, door, outcome, wall, cpu, rss))
+        print(f"{name:32s} {door:8s} {wall:7.1f}s {cpu:7.1f}s {rss:7.0f} MiB  {outcome}", flush=True)
+
+    tiny = tmp / "tiny.html"
+    tiny.write_bytes(b"<html><body><p>One short paragraph of text.</p></body></html>")
+    case("floor: tiny page", "score", ["score", "--json", str(tiny)])
+
+    page = tmp / "long-words.html"
+    page.write_bytes(long_words_page())
+    case("2 MB of 20,000-char words + ' @'", "score", ["score", "--json", str(page)])
+    line = json.dumps({"id": "w", "html": page.read_text()}).encode() + b"\n"
+    case("same page as a JSONL line", "filter", ["filter", "-q"], stdin=line)
+
+    for levels in (400, 3000):
+        forum = tmp / f"forum-{levels}.html"
+        forum.write_bytes(forum_page(levels))
+        case(f"{levels} nested unclosed <div> posts", "score", ["score", "--json", str(forum)])
+    after = tmp / "after-html.html"
+    after.write_bytes(after_html_page())
+    case("content after </html>", "score", ["score", "--json", str(after)])
+
+    big = tmp / "big.html"
+    big.write_bytes(big_article(15))
+    case("15 MiB article page (near the cap)", "score", ["score", "--json", str(big)])
+    case("15 MiB page, --doc-timeout 5", "score", ["score", "--json", "--doc-timeout", "5", str(big)])
+
+    surrogates = b"".join(b'{"id": "s%d", "text": "x\\ud800y"}\n' % i for i in range(1000))
+    case("1,000 lines with lone surrogates", "filter", ["filter", "-q"], stdin=surrogates)
+    huge_line = b'{"text": "' + b"z" * (80 * 2**20) + b'"}\n'
+    case("one 80 MiB line (cap 64 MiB)", "filter", ["filter", "-q"], stdin=huge_line)
+
+    drip = DripServer()
+    try:
+        case("headers dripped, --timeout 3", "score", ["score", "--timeout", "3", drip.url])
+    finally:
+        drip.close()
+    import zstandard
+
+    BombHandler.bomb = zstandard.ZstdCompressor(level=19).compress(b"\0" * 2**30)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), BombHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        case(f"zstd bomb ({len(BombHandler.bomb) // 1024} KB -> 1 GiB)", "score",
+             ["score", f"http://127.0.0.1:{httpd.server_port}/"])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+    bad = tmp / "bad.jsonl"
+    bad.write_text("{not json\n")
+    case("train on a malformed JSONL", "train", ["train", "--synthetic", str(bad), "--synthetic-n", "0", "-o",
+                                                 str(tmp / "m.joblib")])
+    case("train -o into a missing folder", "train", ["train", "--synthetic-n", "300", "-o", str(tmp / "no" / "m.joblib")])
+    rows.extend(serve_cases(big))
+    return rows
+
+
+def serve_cases(big: Path) -> list[Row]:
+    """The service: four heavy requests past their budget, then light ones; slow clients; a
+    body over the cap from urllib. Time is wall time to the answer; RSS the server's peak."""
+    import urllib.error
+    import urllib.request
+
+    import httpx
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "detector", "serve", "--port", str(port), "--threads", "4", "--request-timeout", "3",
+             "--header-timeout", "2", "--body-timeout", "2", "--max-body-bytes", "20M", "--log-level", "warning"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+        rows: list[Row] = []
+        client = httpx.Client(base_url=base, timeout=60, trust_env=False)
+        try:
+            for _ in range(1200):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            html = big.read_text()
+
+            def heavy(results: list) -> None:
+                with httpx.Client(base_url=base, timeout=60, trust_env=False) as c:
+                    t = time.perf_counter()
+                    results.append((c.post("/v1/score", json={"html": html}).status_code, time.perf_counter() - t))
+
+            results: list = []
+            threads = [threading.Thread(target=heavy, args=(results,)) for _ in range(4)]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            statuses = sorted(s for s, _ in results)
+            rows.append(Row("4 heavy /v1/score, budget 3 s", "serve", f"HTTP {statuses}", time.perf_counter() - start,
+                            float("nan"), float("nan")))
+            t = time.perf_counter()
+            light = client.post("/v1/score", json={"text": "A short light document that scores at once."})
+            rows.append(Row("light /v1/score right after", "serve", f"HTTP {light.status_code}",
+                            time.perf_counter() - t, float("nan"), float("nan")))
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                sock.sendall(b"POST /v1/score HTTP/1.1\r\nHost: x\r\n")
+                t = time.perf_counter()
+                sock.settimeout(1)
+                closed = False
+                for i in range(60):
+                    try:
+                        sock.sendall(f"X-Slow-{i}: y\r\n".encode())
+                        if sock.recv(100) == b"":
+                            closed = True
+                            break
+                    except TimeoutError:
+                        continue
+                    except OSError:
+                        closed = True
+                        break
+                rows.append(Row("headers dripped (1/s)", "serve", "closed" if closed else "still open",
+                                time.perf_counter() - t, float("nan"), float("nan")))
+            request = urllib.request.Request(base + "/v1/score", data=b"x" * 50 * 2**20,
+                                             headers={"Content-Type": "application/json"})
+            t = time.perf_counter()
+            try:
+                urllib.request.urlopen(request, timeout=60)
+                outcome = "accepted?"
+            except urllib.error.HTTPError as exc:
+                outcome = f"HTTP {exc.code}"
+            except OSError as exc:
+                outcome = f"{type(exc).__name__}: {exc}"[:80]
+            rows.append(Row("50 MiB body via urllib (cap 20M)", "serve", outcome, time.perf_counter() - t,
+                            float("nan"), float("nan")))
+        finally:
+            client.close()
+            proc.terminate()
+            _, status, usage = os.wait4(proc.pid, 0)
+        for row in rows:
+            row.rss_mib = usage.ru_maxrss / 1024  # the server's peak over all of them
+            row.cpu = float("nan")
+            print(f"{row.case:32s} {row.door:8s} {row.wall:7.1f}s {'':8s} {row.rss_mib:7.0f} MiB  {row.outcome}",
+                  flush=True)
+    return rows
+
+
+def write(rows: list[Row], out: Path, command: str) -> None:
+    def num(x: float, fmt: str) -> str:
+        return "-" if x != x else format(x, fmt)
+
+    table = ["| case | door | outcome | wall s | CPU s | peak RSS MiB |", "|---|---|---|---:|---:|---:|"]
+    for r in rows:
+        table.append(f"| {r.case} | {r.door} | {r.outcome.replace('|', '/')} | {num(r.wall, '.1f')} | "
+                     f"{num(r.cpu, '.1f')} | {num(r.rss_mib, '.0f')} |")
+    text = out.read_text("utf-8") if out.exists() else ""
+    marker = "<!-- hostile.py results -->"
+    block = (f"{marker}\nMade with `{command}` on {time.strftime('%Y-%m-%d')} (2 shared cores, loaded machine: "
+             "wall times are noisy, compare CPU and RSS with the floor row).\n\n" + "\n".join(table) + f"\n{marker}")
+    if text.count(marker) == 2:
+        head, _, rest = text.partition(marker)
+        _, _, tail = rest.partition(marker)
+        text = head + block + tail
+    else:
+        text = text + ("\n" if text else "") + block + "\n"
+    out.write_text(text, "utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "hostile.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = cases(Path(tmp))
+    write(rows, args.out, "python scripts/hostile.py")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
