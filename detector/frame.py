@@ -1,23 +1,31 @@
-"""``score_frame``: score every row of a pandas DataFrame.
+"""``score_frame``: score every row of a pandas, Polars or Dask DataFrame.
 
     import pandas as pd, detector
     df = pd.read_parquet("crawl.parquet")
     scored = detector.score_frame(df, html_col="html", url_col="url")
     kept = scored[scored.quality_keep]
 
+    import polars as pl
+    scored = detector.score_frame(pl.read_parquet("crawl.parquet"), html_col="html")
+
+    import dask.dataframe as dd
+    scored = detector.score_frame(dd.read_parquet("crawl/*.parquet"), html_col="html").compute()
+
 Each row is one document (HTML in ``html_col`` or text in ``text_col``). The model is
 called once per document over all its paragraphs; a row that cannot be scored gets its
-message in ``error`` and empty scores, it never raises.
+message in ``error`` and empty scores, it never raises. Without ``detector=``, one Detector
+per process and Config is loaded on first use and reused (``shared_detector``): a Dask worker,
+a ``datasets`` map process or a notebook loads the model once, not once per partition or call.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+import threading
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-import pandas as pd
-
+from detector.config import Config
 from detector.document import FieldNames, RawDoc
 
 COLUMNS = (
@@ -33,6 +41,28 @@ COLUMNS = (
     "error",
 )
 
+_DETECTORS: dict[Config, Any] = {}
+_DETECTORS_LOCK = threading.Lock()
+
+
+def shared_detector(config: Config | None = None) -> Any:
+    """The Detector for ``config`` in this process, created (model loaded) on first use.
+
+    One per process and Config: what lets Dask's ``map_partitions``, ``Dataset.map(num_proc=N)``
+    and repeated calls load the model once per worker instead of once per partition or batch
+    (a Detector object is not sent to the workers: it is large and Dask cannot tokenize it).
+    Thread-safe; raises ModelError like ``Detector(config)``."""
+    config = config or Config()
+    detector = _DETECTORS.get(config)
+    if detector is None:
+        with _DETECTORS_LOCK:
+            detector = _DETECTORS.get(config)
+            if detector is None:
+                from detector.pipeline import Detector
+
+                detector = _DETECTORS[config] = Detector(config)
+    return detector
+
 
 def _row_doc(row: dict[str, Any], key: Hashable, html_col: str | None, text_col: str | None,
              url_col: str | None, id_col: str | None) -> RawDoc:
@@ -40,8 +70,81 @@ def _row_doc(row: dict[str, Any], key: Hashable, html_col: str | None, text_col:
     return RawDoc.from_record(row, fields, default_id=f"row {key}")
 
 
+def score_rows(
+    rows: Iterable[tuple[Hashable, dict[str, Any]]],
+    *,
+    html_col: str | None,
+    text_col: str | None,
+    url_col: str | None = None,
+    id_col: str | None = None,
+    detector: Any,
+    details: bool = False,
+    min_quality: float | None = None,
+) -> dict[str, list[Any]]:
+    """The score columns (``COLUMNS``, plus ``paragraphs`` with ``details``) for ``(key, row)``
+    pairs, one list entry per row in order: the body shared by ``score_frame`` and the adapters
+    (Hugging Face ``datasets``, datatrove). A row that fails gets its message in ``error``."""
+    out: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    if details:
+        out["paragraphs"] = []
+    for key, row in rows:
+        try:
+            decision = detector.filter(_row_doc(row, key, html_col, text_col, url_col, id_col), min_quality=min_quality)
+        except Exception as exc:  # noqa: BLE001 - a bad row is reported, never raised
+            message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
+            for name, empty in (
+                ("quality_score", math.nan), ("quality_keep", False), ("quality_flags", []), ("drop_reasons", []),
+                ("clean_text", None), ("title", None), ("language", None), ("n_paragraphs", 0), ("n_dropped", 0),
+                ("error", message),
+            ):
+                out[name].append(empty)
+            if details:
+                out["paragraphs"].append([])
+            continue
+        result = decision.result
+        out["quality_score"].append(float(decision.score))
+        out["quality_keep"].append(bool(decision.keep))
+        out["quality_flags"].append(list(result.quality.flags))
+        out["drop_reasons"].append(list(decision.reasons))
+        out["clean_text"].append(decision.text)
+        out["title"].append(result.title)
+        out["language"].append(result.language)
+        out["n_paragraphs"].append(len(result.paragraphs))
+        out["n_dropped"].append(sum(1 for p in result.paragraphs if not p.keep))
+        out["error"].append(None)
+        if details:
+            out["paragraphs"].append([p.to_dict() for p in result.paragraphs])
+    return out
+
+
+def _kind(df: Any) -> str:
+    module = type(df).__module__.split(".")[0]
+    if module == "pandas" and type(df).__name__ == "DataFrame":
+        return "pandas"
+    if module == "polars" and type(df).__name__ == "DataFrame":
+        return "polars"
+    if module in ("dask", "dask_expr") and hasattr(df, "map_partitions") and hasattr(df, "columns"):
+        return "dask"
+    raise TypeError(
+        f"score_frame needs a pandas, Polars or Dask DataFrame, not {type(df).__module__}.{type(df).__name__}"
+    )
+
+
+def _content_columns(columns: Sequence[str], html_col: str | None, text_col: str | None,
+                     url_col: str | None, id_col: str | None) -> tuple[str | None, str | None]:
+    if html_col is None and text_col is None:
+        html_col = "html" if "html" in columns else None
+        text_col = "text" if "text" in columns else None
+        if html_col is None and text_col is None:
+            raise ValueError("score_frame: name the content column with html_col= or text_col=")
+    for name, col in (("html_col", html_col), ("text_col", text_col), ("url_col", url_col), ("id_col", id_col)):
+        if col is not None and col not in columns:
+            raise KeyError(f"score_frame: {name}={col!r} is not a column (columns: {list(columns)})")
+    return html_col, text_col
+
+
 def score_frame(
-    df: pd.DataFrame,
+    df: Any,
     *,
     html_col: str | None = None,
     text_col: str | None = None,
@@ -50,71 +153,56 @@ def score_frame(
     detector: Any = None,
     details: bool = False,
     min_quality: float | None = None,
-) -> pd.DataFrame:
-    """A copy of ``df`` with score columns added (same index, same row order).
+    config: Config | None = None,
+) -> Any:
+    """A copy of ``df`` with score columns added (same index, same row order), of the same kind:
+    a pandas, Polars or Dask DataFrame (Dask: lazily, by ``map_partitions``).
 
     Columns: ``quality_score`` (float, NaN on error), ``quality_keep`` (the
-    ``Detector.filter`` verdict), ``quality_flags`` and ``drop_reasons`` (lists),
+    ``Detector.filter`` verdict), ``quality_flags`` and ``drop_reasons`` (lists of str),
     ``clean_text``, ``title``, ``language``, ``n_paragraphs``, ``n_dropped``, ``error``
     (None, or why the row could not be scored); ``details=True`` adds ``paragraphs``
     (list of dicts as in the JSON contract).
 
     When a row has both, ``html_col`` wins over ``text_col``. With neither given, columns
-    named ``html`` or ``text`` are used. ``detector`` reuses an existing Detector (creating
-    one loads the model).
+    named ``html`` or ``text`` are used. ``detector`` reuses an existing Detector; without it
+    the process's ``shared_detector(config)`` is used (the model loads once per process). For
+    Dask, ``detector`` must be left out: each worker loads its own (one per worker process).
+
+    Raises TypeError for anything but a pandas/Polars/Dask DataFrame, KeyError for a column
+    that does not exist, ValueError when no content column can be found.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"score_frame needs a pandas DataFrame, not {type(df).__name__}")
-    if html_col is None and text_col is None:
-        html_col = "html" if "html" in df.columns else None
-        text_col = "text" if "text" in df.columns else None
-        if html_col is None and text_col is None:
-            raise ValueError("score_frame: name the content column with html_col= or text_col=")
-    for name, col in (("html_col", html_col), ("text_col", text_col), ("url_col", url_col), ("id_col", id_col)):
-        if col is not None and col not in df.columns:
-            raise KeyError(f"score_frame: {name}={col!r} is not a column (columns: {list(df.columns)})")
+    kind = _kind(df)
+    html_col, text_col = _content_columns(list(df.columns), html_col, text_col, url_col, id_col)
+    if kind == "dask":
+        if detector is not None:
+            raise ValueError("score_frame on a Dask DataFrame loads one Detector per worker: pass config=, not detector=")
+        from detector.adapters.dask_frame import score_dask_frame
+
+        return score_dask_frame(df, html_col=html_col, text_col=text_col, url_col=url_col, id_col=id_col,
+                                details=details, min_quality=min_quality, config=config)
     if detector is None:
-        from detector.pipeline import Detector
-
-        detector = Detector()
-
+        detector = shared_detector(config)
     used = [c for c in (html_col, text_col, url_col, id_col) if c is not None]
-    rows: dict[str, list[Any]] = {name: [] for name in COLUMNS}
-    if details:
-        rows["paragraphs"] = []
-    for key, values in zip(df.index, df[used].itertuples(index=False, name=None)):
-        row = dict(zip(used, values))
-        try:
-            decision = detector.filter(
-                _row_doc(row, key, html_col, text_col, url_col, id_col), min_quality=min_quality
-            )
-        except Exception as exc:  # noqa: BLE001 - a bad row is reported, never raised
-            message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
-            for name, empty in (
-                ("quality_score", math.nan), ("quality_keep", False), ("quality_flags", []), ("drop_reasons", []),
-                ("clean_text", None), ("title", None), ("language", None), ("n_paragraphs", 0), ("n_dropped", 0),
-                ("error", message),
-            ):
-                rows[name].append(empty)
-            if details:
-                rows["paragraphs"].append([])
-            continue
-        result = decision.result
-        rows["quality_score"].append(float(decision.score))
-        rows["quality_keep"].append(bool(decision.keep))
-        rows["quality_flags"].append(list(result.quality.flags))
-        rows["drop_reasons"].append(list(decision.reasons))
-        rows["clean_text"].append(decision.text)
-        rows["title"].append(result.title)
-        rows["language"].append(result.language)
-        rows["n_paragraphs"].append(len(result.paragraphs))
-        rows["n_dropped"].append(sum(1 for p in result.paragraphs if not p.keep))
-        rows["error"].append(None)
-        if details:
-            rows["paragraphs"].append([p.to_dict() for p in result.paragraphs])
+    kwargs = dict(html_col=html_col, text_col=text_col, url_col=url_col, id_col=id_col, detector=detector,
+                  details=details, min_quality=min_quality)
+    if kind == "polars":
+        import polars as pl
 
+        rows = ((i, dict(zip(used, values))) for i, values in enumerate(df.select(used).iter_rows()))
+        cols = score_rows(rows, **kwargs)
+        types = {"quality_score": pl.Float64, "quality_keep": pl.Boolean, "quality_flags": pl.List(pl.String),
+                 "drop_reasons": pl.List(pl.String), "n_paragraphs": pl.Int64, "n_dropped": pl.Int64}
+        return df.with_columns(
+            pl.Series(name, values, dtype=types.get(name, pl.String if name != "paragraphs" else None))
+            for name, values in cols.items()
+        )
+    import pandas as pd
+
+    rows = ((key, dict(zip(used, values))) for key, values in zip(df.index, df[used].itertuples(index=False, name=None)))
+    cols = score_rows(rows, **kwargs)
     out = df.copy()
     dtypes = {"quality_score": "float64", "quality_keep": "bool", "n_paragraphs": "int64", "n_dropped": "int64"}
-    for name, values in rows.items():
+    for name, values in cols.items():
         out[name] = pd.Series(values, index=df.index, dtype=dtypes.get(name, "object"))
     return out

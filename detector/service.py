@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -461,7 +462,8 @@ def create_app(
         finally:
             app.state.runner.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc from assets in the fastapi-offline wheel, not a CDN: they work offline
+    app = FastAPIOffline(
         title="detector",
         version=__version__,
         description="Content-quality and boilerplate detection for scraped web articles. "
