@@ -18,7 +18,7 @@ def test_shipped_model_matches_its_card():
     model = load_model()
     card = json.loads(card_path_for(shipped_model_path()).read_text("utf-8"))
     assert model.info["sha256"] == card["sha256"] == sha256_of(shipped_model_path())
-    assert hasattr(model.pipeline, "named_steps") and list(model.pipeline.named_steps) == ["features", "classifier"]
+    assert hasattr(model.pipeline, "named_steps") and list(model.pipeline.named_steps) == ["lexical", "features", "classifier"]
 
 
 def test_tampered_model_is_refused(tmp_path):
@@ -60,7 +60,7 @@ def test_version_mismatch_warns(tmp_path):
     assert any("scikit-learn 0.0.1" in str(w.message) for w in caught)
 
 
-def test_probabilities_are_in_unit_interval_and_batch_equals_single(detector, seeds_dir):
+def test_probabilities_are_in_unit_interval_and_depend_on_the_document(detector, seeds_dir):
     doc = detector.extract(
         __import__("detector").RawDoc(id="s", content=(seeds_dir / "migrant-crisis-page.html").read_bytes())
     )
@@ -68,5 +68,8 @@ def test_probabilities_are_in_unit_interval_and_batch_equals_single(detector, se
     batch = detector.model.predict_relevance(table)
     assert batch.shape == (len(doc.blocks),)
     assert np.all((batch >= 0) & (batch <= 1))
+    assert np.array_equal(detector.model.predict_relevance(table), batch)  # deterministic
+    # a block is scored in its document: its neighbours' lexical scores and the context of stage 1
+    # are features, so the same row alone scores differently
     single = np.array([detector.model.predict_relevance(table.iloc[[i]])[0] for i in range(0, len(table), 7)])
-    assert np.allclose(batch[::7], single)
+    assert not np.allclose(batch[::7], single)
