@@ -33,6 +33,10 @@ class Config:
     """Word-shingle Jaccard at or above which two paragraphs count as the same text."""
     restate_threshold: float = 0.2
     """Similarity at or above which a paragraph is said to restate an earlier one."""
+    comment_min_relevance: float = 0.9
+    """On a page whose confident body stands outside reader-comment markup (an article), a block
+    inside comment markup needs this relevance to stay (``decide`` rule ``comments-under-article``;
+    a forum thread, whose posts are in such markup, is not touched)."""
     lexical_veto_below: float = 0.1
     """A kept line whose lexical score (what its words say) is below this goes, unless its
     relevance reaches ``lexical_veto_max_relevance`` (``decide`` rule ``words-say-boilerplate``;

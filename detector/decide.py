@@ -287,6 +287,24 @@ def _drop_what_the_words_call_boilerplate(page: PageState) -> None:
             page.drop(i)
 
 
+def _drop_comments_under_an_article(page: PageState) -> None:
+    """Where the page's confident body stands outside reader-comment markup (an article, not a
+    forum thread, whose posts are the content), what stands inside comment markup is reader
+    comments: it goes unless the model is sure of it."""
+    blocks, config = page.blocks, page.config
+    in_comments = [bool(_class_words(b.path) & _COMMENT) for b in blocks]
+    body_words = sum(
+        len(cached_tokens(b.text))
+        for i, b in enumerate(blocks)
+        if page.keep[i] and page.relevance[i] >= 0.8 and not in_comments[i] and b.path
+    )
+    if body_words < config.container_rescue_min_words * 2:
+        return
+    for i, block in enumerate(blocks):
+        if page.keep[i] and in_comments[i] and block.kind != "title" and page.relevance[i] < config.comment_min_relevance:
+            page.drop(i, "comment")
+
+
 def _drop_consent_boxes(page: PageState) -> None:
     """A cookie or privacy consent box is boilerplate however well its prose reads: every block
     in consent markup goes (``_consent_markup``)."""
@@ -350,22 +368,27 @@ def _drop_weak_box_lines(page: PageState) -> None:
 
 def article_region(blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int) -> str:
     """The element path of the page's article region: the parent of the deepest element that holds
-    every confidently kept body paragraph (one level up, so a summary or claim box beside the text
-    stays in). Empty when there are fewer than two such paragraphs, or for plain text."""
-    paths = [
-        b.path.split("/")[:-1]
+    most (``REGION_SHARE`` of the words) of the confidently kept body paragraphs (one level up, so
+    a summary or claim box beside the text stays in; "most", so that one confident teaser in a
+    ticker does not stretch the region over the whole page). Empty when there are fewer than two
+    such paragraphs, or for plain text."""
+    confident = [
+        (b.path.split("/")[:-1], len(cached_tokens(b.text)))
         for i, b in enumerate(blocks)
         if keep[i] and relevance[i] >= 0.8 and b.path and len(cached_tokens(b.text)) >= min_words
     ]
-    if len(paths) < 2:
+    if len(confident) < 2:
         return ""
-    common = paths[0]
-    for segments in paths[1:]:
-        n = 0
-        while n < min(len(common), len(segments)) and common[n] == segments[n]:
-            n += 1
-        common = common[:n]
-    return "/".join(common[:-1])
+    total = sum(n for _, n in confident)
+    words_under: Counter[tuple[str, ...]] = Counter()
+    for segments, n in confident:
+        for depth in range(len(segments) + 1):
+            words_under[tuple(segments[:depth])] += n
+    deepest = max((p for p, n in words_under.items() if n >= REGION_SHARE * total), key=len)
+    return "/".join(deepest[:-1])
+
+
+REGION_SHARE = 0.8
 
 
 def _drop_weak_lines_outside_article_region(page: PageState) -> None:
@@ -506,6 +529,7 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
 PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("container-rescue", _rescue_in_body_container),
     ("consent-boxes", _drop_consent_boxes),
+    ("comments-under-article", _drop_comments_under_an_article),
     ("words-say-boilerplate", _drop_what_the_words_call_boilerplate),
     ("box-lines", _drop_weak_box_lines),
     ("outside-region", _drop_weak_lines_outside_article_region),

@@ -249,3 +249,23 @@ def test_a_list_between_body_paragraphs_stays():
     blocks = [Block(LONG[0], path=f"{body}/p"), *items, Block(LONG[1], path=f"{body}/p"), *links, Block(LONG[2], path=f"{body}/p")]
     decisions = _decide(blocks, [0.95, 0.05, 0.1, 0.95, 0.05, 0.05, 0.95])
     assert [d.keep for d in decisions] == [True, True, True, True, False, False, True]
+
+
+def test_comments_under_an_article_go_but_a_forum_thread_stays():
+    article = [Block(LONG[0], path="div.post/div.entry/p"), Block(LONG[1], path="div.post/div.entry/p"),
+               Block(LONG[2], path="ol.commentlist/li.comment/div.comment.body/p"),
+               Block(LONG[3], path="ol.commentlist/li.comment/div.comment.body/p")]
+    decisions = _decide(article, [0.95, 0.95, 0.7, 0.8])
+    assert [(d.keep, d.reason) for d in decisions] == [(True, None), (True, None), (False, "comment"), (False, "comment")]
+    thread = [Block(text, path="div.thread/div.comment.body/p") for text in LONG]  # the posts are the content
+    assert all(d.keep for d in _decide(thread, [0.95, 0.9, 0.7, 0.8]))
+
+
+def test_one_confident_teaser_does_not_stretch_the_article_region():
+    ticker = "div.page/div.ticker/ul/li"
+    body = "div.page/div.main/div.story/div.text/p"
+    teaser = "Ministers meet in the capital to agree a new budget for the schools of the northern region this year."
+    blocks = [Block(teaser, path=ticker, kind="list"), Block(teaser + " Again.", path=ticker, kind="list"),
+              *[Block(text, path=body) for text in LONG]]
+    decisions = _decide(blocks, [0.85, 0.6, 0.95, 0.95, 0.95, 0.95])
+    assert [d.keep for d in decisions] == [True, False, True, True, True, True]
