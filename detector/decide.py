@@ -298,7 +298,7 @@ def _drop_comments_under_an_article(page: PageState) -> None:
         for i, b in enumerate(blocks)
         if page.keep[i] and page.relevance[i] >= 0.8 and not in_comments[i] and b.path
     )
-    if body_words < config.container_rescue_min_words * 2:
+    if body_words < config.comment_article_min_words:
         return
     for i, block in enumerate(blocks):
         if page.keep[i] and in_comments[i] and block.kind != "title" and page.relevance[i] < config.comment_min_relevance:

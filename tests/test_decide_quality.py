@@ -70,7 +70,7 @@ def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
               Block("Town services, a plain line", path="div.top/ul.dropdown.menu/li", kind="list"),
               Block("TOWN HALL", path="div.top/nav.menumobile/ul/li", kind="list")]
     doc = doc_of(blocks)
-    relevance = np.array([0.95, 0.45, 0.45, 0.45, 0.9, 0.35, 0.35, 0.35])
+    relevance = np.array([0.95, 0.45, 0.45, 0.45, 0.9, 0.45, 0.45, 0.45])
     decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
     assert [(d.keep, d.reason) for d in decisions] == [
         (True, None), (False, "promo"), (False, "legal"), (True, None), (True, None),
