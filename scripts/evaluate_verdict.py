@@ -284,6 +284,7 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
         traf = [trafilatura_default(p.html, p.url) or "" for p in group]
         dt = [datatrove_keeps(t) for t in traf]
         dt_det = [datatrove_keeps(real[p.id].text) for p in group]
+        dt_truth = [datatrove_keeps(p.truth) for p in group]
         row = {
             "set": name, "n": len(group),
             "detector_keep": _share([v.keep for v in verdicts]),
@@ -293,6 +294,8 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
             "trafilatura_words": statistics.mean(len(quality.words(t)) for t in traf),
             "trafilatura_per_filter_keep": {k: _share([d[k] for d in dt]) for k in dt[0]},
             "detector_per_filter_keep": {k: _share([d[k] for d in dt_det]) for k in dt_det[0]},
+            "truth_datatrove_keep": _share([all(d.values()) for d in dt_truth]),
+            "truth_per_filter_keep": {k: _share([d[k] for d in dt_truth]) for k in dt_truth[0]},
         }
         rows.append(row)
         dropped_real += [
@@ -375,6 +378,8 @@ def format_report(out: dict[str, Any]) -> str:
         lines.append(f"{'':<22}   trafilatura per filter: {per}")
         per = ", ".join(f"{k} {_pct(v)}" for k, v in r["detector_per_filter_keep"].items())
         lines.append(f"{'':<22}   detector per filter:    {per}")
+        per = ", ".join(f"{k} {_pct(v)}" for k, v in r["truth_per_filter_keep"].items())
+        lines.append(f"{'':<22}   true body per filter:   {per} (all four {_pct(r['truth_datatrove_keep'])})")
     lines.append(f"all real articles: detector keep {_pct(out['real_keep_all'])}")
     for d in out["real_dropped"]:
         lines.append(f"  dropped {d['id']}: {d['why']}")
