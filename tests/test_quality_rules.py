@@ -125,3 +125,18 @@ def test_measure_matches_gopher_definitions_on_a_small_text():
     assert s["gopher_ellipsis_lines"] == 2 / 5  # splitlines() counts the blank lines too
     assert s["gopher_hash_ratio"] == 3 / len(words(text))
     assert s["c4_sentences"] == 0 and s["prose_words"] == 0
+
+
+def test_reports_show_the_fired_rules_and_why_a_kept_text_is_dropped():
+    from detector.report import render_html, render_terminal
+
+    spam = scored([("# # # ... ... ... " + s, True) for s in SENTENCES])
+    assert spam.text and not verdict(spam, CFG).keep
+    term = render_terminal(spam, color=False, width=200)
+    drop_lines = [line for line in term.splitlines() if "DROP: " in line and "gopher-hashes" in line]
+    assert len(drop_lines) == 1 and "> 0.1" in drop_lines[0]
+    assert "rule gopher-hashes: gopher_hash_ratio" in term and "gopher_quality_filter.py:92" in term
+    page = render_html(spam)
+    assert 'class="why"' in page and "gopher_hash_ratio" in page
+    good = scored([(s, True) for s in SENTENCES])
+    assert "DROP: " not in render_terminal(good, color=False, width=200)
