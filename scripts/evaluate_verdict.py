@@ -202,7 +202,8 @@ def score_shipped(pages: list[Page], shells: list[Shell]) -> tuple[dict[str, Any
 def score_out_of_fold(pages: list[Page], shells: list[Shell], folds: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Results where no page, and no shell made from a page, is scored by a model that saw it.
 
-    Real pages: ``training.out_of_fold_relevance`` (grouped k-fold). Shells made from pages: the
+    Real pages: ``training.out_of_fold_relevance`` (grouped k-fold; the seed pages join every
+    fold's training set, as in scripts/evaluate.py). Shells made from pages: the
     pages are split in two halves by their position; the shells of one half are scored out-of-fold
     with the other half's real pages as extra training pages (so a shell's own page is never in
     training; shells carry an empty truth: every block is boilerplate). Hand-written shells are
@@ -213,8 +214,10 @@ def score_out_of_fold(pages: list[Page], shells: list[Shell], folds: int) -> tup
     config = Config()
     labeled = [training.LabeledPage(p.id, p.html, p.truth, p.url, p.source) for p in pages]
     prepared = training.prepare_pages(labeled, config)
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    extra = training.prepare_pages(training.seed_pages(seeds), config) if seeds.is_dir() else []
     start = time.process_time()
-    relevance = training.out_of_fold_relevance(prepared, folds=folds)
+    relevance = training.out_of_fold_relevance(prepared, extra, folds=folds)
     log.info("out-of-fold relevance of %d pages: %.0f s CPU", len(pages), time.process_time() - start)
     real = {}
     for p, prep in zip(pages, prepared):
@@ -232,7 +235,7 @@ def score_out_of_fold(pages: list[Page], shells: list[Shell], folds: int) -> tup
         shell_prepared = training.prepare_pages(
             [training.LabeledPage(s.id, s.html, "", s.url, "shell") for s in mine], config
         )
-        others = [by_id[p.id] for p in pages if half[p.id] != h]
+        others = [by_id[p.id] for p in pages if half[p.id] != h] + list(extra)
         rel = training.out_of_fold_relevance(shell_prepared, others, folds=2)
         for s, prep in zip(mine, shell_prepared):
             det = Detector(config, model=training.FixedRelevance(rel[s.id]))  # type: ignore[arg-type]
