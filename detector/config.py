@@ -80,20 +80,68 @@ class Config:
     paragraphs) a block needs this much relevance: sidebars, tickers and teaser lists around the
     article are what the model half believes (0.3-0.6). 0 turns the rule off."""
 
-    # --- document quality ----------------------------------------------------------
+    # --- document quality (detector/quality.py; every rule reads the KEPT text) ----------
     min_quality: float = 0.5
-    """``quality.keep`` is ``quality.score >= min_quality``."""
-    min_words: int = 50
-    max_words: int = 100_000
-    min_mean_word_length: float = 3.0
-    max_mean_word_length: float = 10.0
-    max_symbol_ratio: float = 0.1
-    min_stopword_ratio: float = 0.06
-    max_duplicate_paragraph_fraction: float = 0.3
-    max_duplicate_line_char_fraction: float = 0.2
-    max_top_ngram_fraction: float = 0.2
-    max_boilerplate_fraction: float = 0.6
-    max_redundancy_fraction: float = 0.5
+    """``quality.keep`` is ``quality.score >= min_quality`` (and some text kept)."""
+    min_content_words: int = 50
+    """Fewer prose words kept than this (words of kept lines that read as sentences, see
+    ``quality.prose_line_words``) fires ``no-main-content``: the page has no main content (a
+    consent or paywall shell, a removed article, an unrendered JavaScript app, a tag page)."""
+    # Gopher quality, datatrove GopherQualityFilter defaults (gopher_quality_filter.py:18-26)
+    gopher_min_words: int = 50
+    gopher_max_words: int = 100_000
+    gopher_min_mean_word_length: float = 3.0
+    gopher_max_mean_word_length: float = 10.0
+    gopher_max_symbol_word_ratio: float = 0.1
+    gopher_max_bullet_lines_ratio: float = 0.9
+    gopher_max_ellipsis_lines_ratio: float = 0.3
+    gopher_min_alpha_words_ratio: float = 0.8
+    gopher_min_stop_words: int = 2
+    # Gopher repetition, datatrove GopherRepetitionFilter defaults (gopher_repetition_filter.py:78-83)
+    gopher_max_dup_para_frac: float = 0.3
+    gopher_max_dup_para_char_frac: float = 0.2
+    gopher_max_dup_line_frac: float = 0.3
+    gopher_max_dup_line_char_frac: float = 0.2
+    gopher_top_ngram_limits: tuple[tuple[int, float], ...] = ((2, 0.20), (3, 0.18), (4, 0.16))
+    gopher_dup_ngram_limits: tuple[tuple[int, float], ...] = (
+        (5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10),
+    )
+    # C4, datatrove C4QualityFilter defaults (c4_filters.py:66-72)
+    c4_min_sentences: int = 5
+    c4_min_words_per_line: int = 3
+    c4_max_word_length: int = 1000
+    c4_max_lorem_ipsum: float = 0.0
+    c4_max_curly_bracket: float = 0.0
+    # FineWeb, datatrove FineWebQualityFilter defaults (fineweb_quality_filter.py:14-20)
+    fineweb_min_line_punct_ratio: float = 0.12
+    fineweb_max_short_line_ratio: float = 0.67
+    fineweb_short_line_length: int = 30
+    fineweb_max_char_dup_ratio: float = 0.01
+    fineweb_max_newline_ratio: float = 0.3
+    quality_penalties: tuple[tuple[str, float], ...] = (
+        ("empty", 0.0),
+        ("no-main-content", 0.0),
+        ("gopher-short-doc", 0.0),
+        ("gopher-long-doc", 0.6),
+        ("gopher-short-words", 0.6),
+        ("gopher-long-words", 0.6),
+        ("gopher-hashes", 0.6),
+        ("gopher-ellipses", 0.6),
+        ("gopher-bullet-lines", 0.7),
+        ("gopher-ellipsis-lines", 0.7),
+        ("gopher-stop-words", 0.6),
+        ("gopher-duplicate-paragraphs", 0.7),
+        ("gopher-duplicate-paragraph-chars", 0.7),
+        ("gopher-duplicate-lines", 0.7),
+        ("gopher-duplicate-line-chars", 0.7),
+        ("gopher-top-ngram", 0.7),
+        ("gopher-duplicate-ngrams", 0.7),
+    )
+    """What a fired flag multiplies ``quality.score`` by; 0 makes it a hard drop. A flag not
+    listed is informational: reported, never a reason to drop. Informational by default:
+    ``gopher-alpha-words`` (datatrove counts punctuation marks as words, so it fires on ~10% of
+    real articles), the ``c4-*`` and ``fineweb-*`` flags (C4 and FineWeb drop 5-15% of the
+    benchmark's real articles; see docs/quality.md)."""
 
     # --- model ---------------------------------------------------------------------
     model_path: Path | None = None

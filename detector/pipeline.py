@@ -103,19 +103,15 @@ class Detector:
     def filter(
         self, doc: RawDoc | Mapping[str, Any] | str | bytes, *, min_quality: float | None = None
     ) -> Decision:
-        """The pre-ingest verdict: keep or drop, the cleaned text and the reasons.
+        """The pre-ingest verdict (``quality.verdict``): keep or drop, the cleaned text and the reasons.
 
         ``doc`` is a RawDoc, raw content, or a mapping with ``html`` or ``text``
         (and optionally ``url``, ``id``).
         """
         raw = to_raw_doc(doc)
         result = self.score(raw)
-        threshold = self.config.min_quality if min_quality is None else min_quality
-        keep = result.quality.score >= threshold and bool(result.text.strip())
-        reasons = tuple(result.quality.flags) if not keep else ()
-        if not keep and not reasons:
-            reasons = ("low-quality",)
-        return Decision(keep=keep, text=result.text, score=result.quality.score, reasons=reasons, result=result)
+        v = quality.verdict(result, self.config, min_quality)
+        return Decision(keep=v.keep, text=result.text, score=v.score, reasons=v.reasons, result=result)
 
 
 _MAPPING_FIELDS = FieldNames(content="content")

@@ -1,191 +1,525 @@
-"""Document quality: Gopher repetition and quality rules, C4/FineWeb-style line rules, and the
-detector's own boilerplate and redundancy shares. Every rule that fires becomes a flag."""
+"""The document verdict: quality rules on the text the detector keeps, and one verdict for every door.
+
+Every document rule is computed on ``Result.text`` -- the kept paragraphs joined by a blank line,
+exactly what a downstream filter would read. The rules that bear a known filter's name implement
+that filter's definition (datatrove 0.10.1, ``src/datatrove/pipeline/filters/``):
+
+- ``gopher-*`` quality rules: ``GopherQualityFilter.filter`` (gopher_quality_filter.py:61-125),
+  Rae et al. 2021, "Scaling Language Models: Methods, Analysis & Insights from Training Gopher",
+  appendix A.1.1;
+- ``gopher-*`` repetition rules: ``GopherRepetitionFilter.filter`` (gopher_repetition_filter.py:110-144),
+  the same paper's table A1;
+- ``c4-*``: ``C4QualityFilter.filter`` (c4_filters.py:88-136), Raffel et al. 2020, section 2.2;
+- ``fineweb-*``: ``FineWebQualityFilter.filter`` (fineweb_quality_filter.py:33-56), Penedo et al. 2024.
+
+Deliberate differences (tests/test_quality_datatrove.py measures the agreement):
+
+- words are split by :func:`words`, a regular expression that mimics spaCy's blank English
+  tokenizer (datatrove's ``split_into_words`` for English) without loading spaCy;
+- sentences (C4) are counted by :func:`count_sentences`, which mimics spaCy's ``sentencizer``;
+- terminal punctuation (FineWeb) is Unicode's ``Sentence_Terminal`` property, which differs from
+  datatrove's hand-written set in 19 rare characters;
+- ``gopher-stop-words`` counts Gopher's 8 English stop words in English (and undetected-language)
+  documents, and the document language's stop list (jusText's) elsewhere, as FineWeb-2 does with
+  per-language lists; ``gopher-mean-word-length`` is not applied to languages written without
+  spaces (ja, zh, th), whose "words" are whole phrases.
+
+Besides the named rules there are the detector's own: ``empty`` (nothing kept) and
+``no-main-content`` (fewer than ``Config.min_content_words`` words kept: the page's main content
+is missing -- a consent or paywall shell, a removed article, an unrendered JavaScript app, a tag
+or search page). Signals that describe the raw page rather than the kept text
+(``page_boilerplate_share``, ``page_redundancy_share``, ``page_dropped_share``) are reported under
+their own names and never fire a rule.
+
+:func:`verdict` is the one verdict used by ``Detector.filter``, ``clean --keep-only`` (corpus
+``reject_reasons``), ``detector filter``, ``/v1/filter`` and ``score_frame``.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
 
 from detector.config import Config
-from detector.document import Document, ParagraphScore, QualityScore
-from detector.extract.textutil import cached_folded_tokens, cached_tokens
+from detector.document import Document, ParagraphScore, QualityScore, Result
 from detector.language import stopwords
 
-# How much each fired rule multiplies the score by. Informational flags cost nothing.
-PENALTIES: dict[str, float] = {
-    "empty": 0.0,
-    "too-short": 0.35,
-    "too-long": 0.8,
-    "mean-word-length": 0.6,
-    "symbol-ratio": 0.6,
-    "low-stopword-ratio": 0.55,
-    "bullet-lines": 0.7,
-    "ellipsis-lines": 0.7,
-    "duplicate-paragraphs": 0.6,
-    "duplicate-lines": 0.7,
-    "top-ngram-repetition": 0.7,
-    "duplicate-ngrams": 0.7,
-    "boilerplate-heavy": 0.8,
-    "redundant": 0.75,
-    "low-relevance": 0.7,
-}
+# --- tokenisation (datatrove's English split_into_words is spaCy's blank "en" tokenizer) ----
+
+GOPHER_STOP_WORDS = frozenset({"the", "be", "to", "of", "and", "that", "have", "with"})
+"""Gopher's stop words (gopher_quality_filter.py:10), matched case-sensitively as datatrove does."""
+
 _NO_SPACES = frozenset({"ja", "zh", "th"})
-_TOP_NGRAM_LIMITS = {2: 0.20, 3: 0.18, 4: 0.16}
-_DUP_NGRAM_LIMITS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
+# spaCy's English tokenizer, in brief (spacy/lang/punctuation.py, spacy/lang/en/tokenizer_exceptions.py):
+# split on whitespace; peel prefixes and suffixes off each chunk; split the rest at infixes.
+_ABBREVIATIONS = frozenset(
+    "Adm. Ak. Ala. Apr. Ariz. Ark. Aug. Bros. Calif. Co. Colo. Conn. Corp. D.C. Dec. Del. Dr. E.G. E.g. Feb. "
+    "Fla. Ga. Gen. Gov. I.E. I.e. Ia. Id. Ill. Inc. Ind. Jan. Jr. Jul. Jun. Kan. Kans. Ky. La. Ltd. Mar. Mass. "
+    "Md. Messrs. Mich. Minn. Miss. Mo. Mont. Mr. Mrs. Ms. Mt. N.C. N.D. N.H. N.J. N.M. N.Y. Neb. Nebr. Nev. "
+    "Nov. Oct. Okla. Ore. Pa. Ph.D. Prof. Rep. Rev. S.C. Sen. Sep. Sept. St. Tenn. Va. Wash. Wis. a.m. co. "
+    "e.g. i.e. p.m. v.s. vs. ä. ö. ü.".split()
+) | {c + "." for c in "abcdefghijklmnopqrstuvwxyz"}
+_QUOTES = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉⟦⟧"
+_PUNCT_LIST = "…,:;!?¿؟¡()\\[\\]{}<>_#*&。？！，、；：～·।،۔؛٪"
+_URL = regex.compile(r"^(?:https?://|www\.)\S+?(?=[.,;:!?)\]'\"]*$)")
+_PREFIX = regex.compile(rf"^(?:\.\.+|[§%=—–]|\+(?![0-9])|[{_PUNCT_LIST}{regex.escape(_QUOTES)}$£€¥฿₽₹\p{{So}}])")
+_SUFFIX = regex.compile(
+    rf"(?:\.\.+|['’][sS]|[—–{_PUNCT_LIST}{regex.escape(_QUOTES)}\p{{So}}]|(?<=[0-9])[+%$£€¥]"
+    rf"|(?<=[0-9\p{{Ll}}%²\-+…{regex.escape(_QUOTES)}])\.|(?<=\p{{Lu}}\p{{Lu}})\.)$"
+)
+_INFIX = regex.compile(
+    r"\.\.+|…|(?<=[0-9])[+\-*^](?=[0-9-])|(?<=[\p{Ll}'\"”’])\.(?=[\p{Lu}'\"”’])|(?<=\p{L}),(?=\p{L})"
+    r"|(?<=[\p{L}0-9])(?:---|--|——|-|–|—|~)(?=\p{L})|(?<=[\p{L}0-9])[:<>=/](?=\p{L})"
+)
+_CONTRACTION = regex.compile(r"^(\p{L}+)(n['’]t)$", regex.IGNORECASE)
+_SENTENCE_TERMINAL = regex.compile(r"\p{Sentence_Terminal}")
+_PUNCT = regex.compile(r"[\p{P}\p{S}\p{Cc}\p{Cf}]")
+_CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")  # c4_filters.py:14
+_C4_END = (".", "?", "!", '"', "'")  # c4_filters.py:15
+_C4_POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
 
 
-def _ngrams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
-    return list(zip(*(words[k:] for k in range(n))))
+def words(text: str) -> list[str]:
+    """The text's words as datatrove counts them for English (``split_into_words``: spaCy's blank
+    "en" tokenizer): whitespace-separated chunks with leading and trailing punctuation split off
+    as tokens of their own ("end." -> "end", "."). Shape: list of str."""
+    out: list[str] = []
+    for chunk in text.split():
+        suffixes: list[str] = []
+        while chunk:
+            if chunk in _ABBREVIATIONS or _URL.match(chunk) and not suffixes:
+                break
+            m = _PREFIX.match(chunk)
+            if m and len(m.group()) < len(chunk) or m and not suffixes and len(chunk) == len(m.group()):
+                out.append(m.group())
+                chunk = chunk[m.end():]
+                continue
+            m = _SUFFIX.search(chunk)
+            if m and m.start() > 0:
+                suffixes.append(m.group())
+                chunk = chunk[: m.start()]
+                continue
+            break
+        if chunk:
+            url = _URL.match(chunk)
+            if url and url.end() < len(chunk):
+                suffixes.extend(reversed(list(chunk[url.end():])))
+                chunk = chunk[: url.end()]
+            contraction = _CONTRACTION.match(chunk)
+            if chunk in _ABBREVIATIONS or url:
+                out.append(chunk)
+            elif contraction:
+                out.extend(contraction.groups())
+            else:
+                start = 0
+                for m in _INFIX.finditer(chunk):
+                    if m.start() > start:
+                        out.append(chunk[start : m.start()])
+                    out.append(m.group())
+                    start = m.end()
+                if start < len(chunk):
+                    out.append(chunk[start:])
+        out.extend(reversed(suffixes))
+    return out
 
 
-def _top_ngram_share(words: Sequence[str], n: int, total_chars: int) -> float:
-    """Share of characters (of ``total_chars``) in the most frequent n-gram's occurrences."""
-    if len(words) < n + 1:
-        return 0.0
-    counts = Counter(_ngrams(words, n))
-    gram, count = counts.most_common(1)[0]
-    if count < 2:
-        return 0.0
-    return count * sum(len(w) for w in gram) / (total_chars or 1)
+def _is_symbol(word: str) -> bool:
+    """True when every character is punctuation (datatrove's ``PUNCTUATION_SET``, text.py:181)."""
+    return all(_PUNCT.match(ch) or ch.isspace() for ch in word)
 
 
-def _duplicate_ngram_shares(words: Sequence[str], sizes: Sequence[int]) -> dict[int, float]:
-    """For each n in ``sizes`` (consecutive, ascending), the share of characters inside n-grams
-    that occur more than once (Gopher).
+def count_sentences(line: str) -> int:
+    """Sentences in ``line`` as spaCy's sentencizer splits them: a sentence ends at a token made
+    of sentence-terminal marks (closing quotes and brackets after it stay with it)."""
+    toks = words(line)
+    n, open_sentence = 0, False
+    for i, tok in enumerate(toks):
+        if _SENTENCE_TERMINAL.fullmatch(tok[0]) and not tok[0].isalnum() and all(
+            _SENTENCE_TERMINAL.match(c) for c in tok
+        ):
+            if open_sentence:
+                n += 1
+                open_sentence = False
+        elif not (_PUNCT.fullmatch(tok) and not open_sentence and n):
+            open_sentence = True
+    return n + (1 if open_sentence else 0)
 
-    An n-gram occurring twice has its (n-1)-gram prefix and suffix occurring twice, so each
-    size only counts the n-grams starting where both (n-1)-grams were repeated: every
-    occurrence of a repeated n-gram is among them, and far fewer grams get hashed.
-    """
-    char_end = [0]
-    for w in words:
-        char_end.append(char_end[-1] + len(w))
-    total = char_end[-1] or 1
-    shares: dict[int, float] = {}
-    starts: list[int] | None = None
-    for n in sizes:
-        if len(words) < n:
-            shares[n] = 0.0
-            continue
-        if starts is None:
-            grams = _ngrams(words, n)
-            candidates: Sequence[int] = range(len(grams))
+
+# --- the rules ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One document rule: it fires when ``signals[signal] op limit`` (``op`` is "<" or ">").
+
+    ``limit`` names the ``Config`` field holding the threshold; ``source`` is where the
+    definition comes from."""
+
+    flag: str
+    signal: str
+    op: str
+    limit: str
+    source: str
+
+    def limit_value(self, config: Config) -> float:
+        if self.limit.startswith("@"):  # an n-gram limit: "@gopher_top_ngram_limits:2"
+            field_name, n = self.limit[1:].split(":")
+            return dict(getattr(config, field_name))[int(n)]
+        return float(getattr(config, self.limit))
+
+    def fires(self, value: float, config: Config) -> bool:
+        limit = self.limit_value(config)
+        return value < limit if self.op == "<" else value > limit
+
+
+_GQ = "datatrove GopherQualityFilter (gopher_quality_filter.py:{})"
+_GR = "datatrove GopherRepetitionFilter (gopher_repetition_filter.py:{})"
+_C4 = "datatrove C4QualityFilter (c4_filters.py:{})"
+_FW = "datatrove FineWebQualityFilter (fineweb_quality_filter.py:{})"
+
+RULES: tuple[Rule, ...] = (
+    Rule("no-main-content", "prose_words", "<", "min_content_words", "detector: (almost) no prose kept"),
+    Rule("gopher-short-doc", "gopher_words", "<", "gopher_min_words", _GQ.format("79")),
+    Rule("gopher-long-doc", "gopher_words", ">", "gopher_max_words", _GQ.format("81")),
+    Rule("gopher-short-words", "gopher_mean_word_length", "<", "gopher_min_mean_word_length", _GQ.format("86")),
+    Rule("gopher-long-words", "gopher_mean_word_length", ">", "gopher_max_mean_word_length", _GQ.format("88")),
+    Rule("gopher-hashes", "gopher_hash_ratio", ">", "gopher_max_symbol_word_ratio", _GQ.format("92")),
+    Rule("gopher-ellipses", "gopher_ellipsis_ratio", ">", "gopher_max_symbol_word_ratio", _GQ.format("94")),
+    Rule("gopher-bullet-lines", "gopher_bullet_lines", ">", "gopher_max_bullet_lines_ratio", _GQ.format("100")),
+    Rule("gopher-ellipsis-lines", "gopher_ellipsis_lines", ">", "gopher_max_ellipsis_lines_ratio", _GQ.format("106")),
+    Rule("gopher-alpha-words", "gopher_alpha_words", "<", "gopher_min_alpha_words_ratio", _GQ.format("114")),
+    Rule("gopher-stop-words", "gopher_stop_words", "<", "gopher_min_stop_words", _GQ.format("122")),
+    Rule("gopher-duplicate-paragraphs", "dup_para_frac", ">", "gopher_max_dup_para_frac", _GR.format("117")),
+    Rule("gopher-duplicate-paragraph-chars", "dup_para_char_frac", ">", "gopher_max_dup_para_char_frac", _GR.format("119")),
+    Rule("gopher-duplicate-lines", "dup_line_frac", ">", "gopher_max_dup_line_frac", _GR.format("124")),
+    Rule("gopher-duplicate-line-chars", "dup_line_char_frac", ">", "gopher_max_dup_line_char_frac", _GR.format("126")),
+    *(
+        Rule("gopher-top-ngram", f"top_{n}_gram_frac", ">", f"@gopher_top_ngram_limits:{n}", _GR.format("131-137"))
+        for n, _ in Config().gopher_top_ngram_limits
+    ),
+    *(
+        Rule("gopher-duplicate-ngrams", f"dup_{n}_gram_frac", ">", f"@gopher_dup_ngram_limits:{n}", _GR.format("139-142"))
+        for n, _ in Config().gopher_dup_ngram_limits
+    ),
+    Rule("c4-lorem-ipsum", "c4_lorem_ipsum", ">", "c4_max_lorem_ipsum", _C4.format("115")),
+    Rule("c4-curly-bracket", "c4_curly_bracket", ">", "c4_max_curly_bracket", _C4.format("122")),
+    Rule("c4-few-sentences", "c4_sentences", "<", "c4_min_sentences", _C4.format("132")),
+    Rule("fineweb-line-punct", "fineweb_line_punct_ratio", "<", "fineweb_min_line_punct_ratio", _FW.format("38-40")),
+    Rule("fineweb-short-lines", "fineweb_short_line_ratio", ">", "fineweb_max_short_line_ratio", _FW.format("42-44")),
+    Rule("fineweb-duplicate-lines", "fineweb_char_dup_ratio", ">", "fineweb_max_char_dup_ratio", _FW.format("46-49")),
+    Rule("fineweb-list-like", "fineweb_newline_ratio", ">", "fineweb_max_newline_ratio", _FW.format("51-54")),
+)
+RULES_BY_FLAG: dict[str, tuple[Rule, ...]] = {}
+for _rule in RULES:
+    RULES_BY_FLAG[_rule.flag] = (*RULES_BY_FLAG.get(_rule.flag, ()), _rule)
+
+FILTERS: dict[str, tuple[str, ...]] = {
+    "GopherQualityFilter": tuple(r.flag for r in RULES if "GopherQuality" in r.source),
+    "GopherRepetitionFilter": tuple(dict.fromkeys(r.flag for r in RULES if "GopherRepetition" in r.source)),
+    "C4QualityFilter": tuple(r.flag for r in RULES if "C4Quality" in r.source),
+    "FineWebQualityFilter": tuple(r.flag for r in RULES if "FineWeb" in r.source),
+}
+"""The flags of each datatrove filter: the filter drops a document when any of them fires."""
+
+
+# --- measuring the kept text --------------------------------------------------------------
+
+
+def _duplicates(items: Sequence[str]) -> tuple[int, int]:
+    """(repeated elements, their characters), counting every occurrence after the first
+    (gopher_repetition_filter.py:35-46)."""
+    seen: set[str] = set()
+    n = chars = 0
+    for item in items:
+        if item in seen:
+            n += 1
+            chars += len(item)
         else:
-            repeated = set(starts)
-            candidates = [i for i in starts if i + 1 in repeated]
-            grams = [tuple(words[i : i + n]) for i in candidates]
-        counts = Counter(grams)
-        starts = [i for i, gram in zip(candidates, grams) if counts[gram] > 1]
-        shares[n] = _covered_chars(starts, n, char_end) / total
-    return shares
+            seen.add(item)
+    return n, chars
 
 
-def _covered_chars(starts: Sequence[int], n: int, char_end: Sequence[int]) -> int:
-    """Characters of the words covered by the n-grams at ``starts`` (ascending)."""
-    covered, reach = 0, 0
-    for i in starts:
-        lo = max(i, reach)
-        reach = i + n
-        covered += char_end[reach] - char_end[lo]
-    return covered
+def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
+    """Characters of the most frequent n-gram (space-joined) times its count
+    (gopher_repetition_filter.py:49-54); 0 when the text has fewer than n words."""
+    grams = Counter(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    if not grams:
+        return 0
+    gram, count = grams.most_common(1)[0]
+    return len(gram) * count
+
+
+def _duplicate_ngram_chars(toks: Sequence[str], n: int) -> int:
+    """Characters inside repeated n-grams, scanning left to right and jumping over each repeat
+    (gopher_repetition_filter.py:57-70)."""
+    seen: set[str] = set()
+    repeated = i = 0
+    while i < len(toks) - n + 1:
+        gram = "".join(toks[i : i + n])
+        if gram in seen:
+            repeated += len(gram)
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return repeated
+
+
+def measure(text: str, language: str | None, config: Config) -> dict[str, float]:
+    """Every signal the document rules read, measured on ``text`` (the kept text).
+
+    Returns ``{signal: value}`` (ratios in [0, 1], counts as floats). An empty text gives only
+    ``words = 0``."""
+    toks = words(text)
+    content = [w for w in toks if not _is_symbol(w)]
+    n_words = len(content)
+    if language in _NO_SPACES:  # no spaces between words: about two letters a word
+        n_words = sum(1 for c in text if c.isalnum()) // 2
+    signals: dict[str, float] = {"words": float(n_words), "gopher_words": float(n_words)}
+    if not toks or not text.strip():
+        return {"words": 0.0, "prose_words": 0.0}
+    n_toks = len(toks)
+    # Gopher quality (gopher_quality_filter.py:71-123)
+    if language not in _NO_SPACES and content:
+        signals["gopher_mean_word_length"] = sum(map(len, content)) / len(content)
+    signals["gopher_hash_ratio"] = text.count("#") / n_toks
+    signals["gopher_ellipsis_ratio"] = (text.count("...") + text.count("…")) / n_toks
+    lines = text.splitlines() or [""]
+    signals["gopher_bullet_lines"] = sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines)
+    signals["gopher_ellipsis_lines"] = sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines)
+    signals["gopher_alpha_words"] = sum(any(c.isalpha() for c in w) for w in toks) / n_toks
+    lang = (language or "en").lower()[:2]
+    stops = GOPHER_STOP_WORDS if lang == "en" else stopwords(lang)
+    if stops:
+        found = GOPHER_STOP_WORDS.intersection(toks) if lang == "en" else {w.casefold() for w in toks} & stops
+        signals["gopher_stop_words"] = float(len(found))
+    # Gopher repetition (gopher_repetition_filter.py:111-142)
+    paragraphs = re.split(r"\n{2,}", text.strip())
+    n_dup, dup_chars = _duplicates(paragraphs)
+    signals["dup_para_frac"] = n_dup / len(paragraphs)
+    signals["dup_para_char_frac"] = dup_chars / len(text)
+    text_lines = re.split(r"\n+", text)
+    n_dup, dup_chars = _duplicates(text_lines)
+    signals["dup_line_frac"] = n_dup / len(text_lines)
+    signals["dup_line_char_frac"] = dup_chars / len(text)
+    for n, _ in config.gopher_top_ngram_limits:
+        signals[f"top_{n}_gram_frac"] = _top_ngram_chars(toks, n) / len(text)
+    for n, _ in config.gopher_dup_ngram_limits:
+        signals[f"dup_{n}_gram_frac"] = _duplicate_ngram_chars(toks, n) / len(text)
+    # C4 (c4_filters.py:89-133): the lines C4 keeps, and what ends the document
+    lorem = curly = 0.0
+    sentences = 0
+    for line in lines:
+        line = line.strip()
+        line_words = line.split()
+        if any(len(w) > config.c4_max_word_length for w in line_words):
+            continue
+        line = _CITATION.sub("", line)
+        if not line.endswith(_C4_END) or line.endswith("..."):
+            continue
+        if len(line_words) < config.c4_min_words_per_line:
+            continue
+        lowered = line.lower()
+        lorem = max(lorem, float("lorem ipsum" in lowered))
+        if "javascript" in lowered:
+            continue
+        curly = max(curly, float("{" in line))
+        if any(p in lowered for p in _C4_POLICY):
+            continue
+        sentences += count_sentences(line)
+    signals["prose_words"] = float(sum(prose_line_words(line, language) for line in lines))
+    signals["c4_lorem_ipsum"] = lorem
+    signals["c4_curly_bracket"] = curly
+    signals["c4_sentences"] = float(sentences)
+    # FineWeb (fineweb_quality_filter.py:34-54)
+    fw_lines = [line for line in text.split("\n") if line.strip()]
+    signals["fineweb_line_punct_ratio"] = sum(
+        1 for line in fw_lines if line and _SENTENCE_TERMINAL.fullmatch(line[-1])
+    ) / len(fw_lines)
+    signals["fineweb_short_line_ratio"] = sum(
+        1 for line in fw_lines if len(line) <= config.fineweb_short_line_length
+    ) / len(fw_lines)
+    signals["fineweb_char_dup_ratio"] = _duplicates(fw_lines)[1] / max(1, len(text.replace("\n", "")))
+    signals["fineweb_newline_ratio"] = text.count("\n") / n_toks
+    return signals
+
+
+_CLOSERS = "\"'”’»)]」』）"
+
+
+def prose_line_words(line: str, language: str | None) -> int:
+    """Words of ``line`` when it reads as prose, else 0: it ends in sentence-terminal punctuation
+    (closing quotes and brackets may follow), has at least 3 words (10 characters in languages
+    written without spaces) and mentions neither JavaScript nor cookies, privacy policy or terms
+    of use -- C4's line rules (c4_filters.py:94-127), with Unicode's sentence terminals."""
+    line = line.strip().rstrip(_CLOSERS)
+    if not line or not _SENTENCE_TERMINAL.fullmatch(line[-1]) or line.endswith("..."):
+        return 0
+    if language in _NO_SPACES:
+        n = sum(1 for c in line if c.isalnum()) // 2 if len(line) >= 10 else 0
+    else:
+        n = sum(1 for w in words(line) if not _is_symbol(w))
+    if n < 3:
+        return 0
+    lowered = line.lower()
+    if "javascript" in lowered or any(p in lowered for p in _C4_POLICY):
+        return 0
+    return n
+
+
+def fired_rules(signals: dict[str, float], config: Config) -> list[Rule]:
+    """The rules whose signal passes its limit, in ``RULES`` order (one entry per rule)."""
+    out = []
+    for rule in RULES:
+        value = signals.get(rule.signal)
+        if value is not None and rule.fires(value, config):
+            out.append(rule)
+    if not signals.get("words"):
+        out = [r for r in out if r.flag == "no-main-content"]
+        if not out:
+            out = [RULES[0]]
+    return out
+
+
+def page_signals(doc: Document, decisions: Sequence[ParagraphScore]) -> dict[str, float]:
+    """What the page looked like before cleaning (never a rule): ``page_boilerplate_share``
+    (dropped characters inside the article's span, HTML), ``page_dropped_share`` (dropped
+    characters of all blocks), ``page_redundancy_share`` (kept characters restating earlier
+    text) and ``mean_relevance`` (kept paragraphs, weighted by characters)."""
+    signals: dict[str, float] = {}
+    body = [d for d in decisions if d.kind != "title"]
+    total = sum(len(d.text) for d in body)
+    kept = [d for d in body if d.keep]
+    kept_chars = sum(len(d.text) for d in kept)
+    signals["page_dropped_share"] = (total - kept_chars) / total if total else 0.0
+    if kept:
+        lo, hi = kept[0].index, kept[-1].index
+        span = [d for d in body if lo <= d.index <= hi] if doc.format == "html" else body
+        span_chars = sum(len(d.text) for d in span) or 1
+        signals["page_boilerplate_share"] = sum(len(d.text) for d in span if not d.keep) / span_chars
+        signals["page_redundancy_share"] = sum(len(d.text) for d in kept if d.redundancy >= 0.5) / (kept_chars or 1)
+        signals["mean_relevance"] = sum(d.relevance * len(d.text) for d in kept) / (kept_chars or 1)
+    else:
+        signals["mean_relevance"] = 0.0
+    return signals
+
+
+def penalty(flag: str, config: Config) -> float:
+    """How much a fired flag multiplies the quality score by (1.0: informational)."""
+    return dict(config.quality_penalties).get(flag, 1.0)
+
+
+def is_reason(flag: str, config: Config) -> bool:
+    """Whether a fired ``flag`` is a reason to drop: a rule with a penalty, or a flag this module
+    does not know (set by another scorer). Extraction notes and informational rules are not."""
+    if flag.startswith("note:"):
+        return False
+    if flag in RULES_BY_FLAG or flag == "empty":
+        return penalty(flag, config) < 1.0
+    return True
 
 
 def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: Config) -> QualityScore:
-    flags: list[str] = [f"note:{n}" for n in doc.notes]
-    signals: dict[str, float] = {}
-    if not doc.blocks:
-        return QualityScore(0.0, False, ("empty", *flags), {"words": 0.0})
-    kept = [d for d in decisions if d.keep and d.kind != "title"]
-    words = [w for d in kept for w in cached_tokens(d.text)]
-    lowered = [w for d in kept for w in cached_folded_tokens(d.text)]
-    n_words = len(words)
-    signals["words"] = float(n_words)
-    fired: list[str] = []
-    if n_words == 0:
-        fired.append("empty")
-    elif n_words < config.min_words:
-        fired.append("too-short")
-    if n_words > config.max_words:
-        fired.append("too-long")
-    lang = doc.language
-    if n_words and lang not in _NO_SPACES:
-        mean_len = sum(map(len, words)) / n_words
-        signals["mean_word_length"] = mean_len
-        if not config.min_mean_word_length <= mean_len <= config.max_mean_word_length:
-            fired.append("mean-word-length")
-    text = "\n".join(d.text for d in kept)
-    if n_words:
-        symbols = text.count("#") + text.count("...") + text.count("…")
-        signals["symbol_ratio"] = symbols / n_words
-        if symbols / n_words > config.max_symbol_ratio:
-            fired.append("symbol-ratio")
-        stops = stopwords(lang)
-        if stops and n_words >= 20:
-            ratio = sum(map(stops.__contains__, lowered)) / n_words
-            signals["stopword_ratio"] = ratio
-            if ratio < config.min_stopword_ratio:
-                fired.append("low-stopword-ratio")
-        lines = [d.text for d in kept]
-        bullets = sum(1 for line in lines if line.lstrip().startswith(("•", "-", "*", "·", "▪")))
-        ellipsis = sum(1 for line in lines if line.rstrip().endswith(("...", "…")))
-        if lines and bullets / len(lines) > 0.9:
-            fired.append("bullet-lines")
-        if lines and ellipsis / len(lines) > 0.3:
-            fired.append("ellipsis-lines")
+    """The quality of one scored document, judged on its kept text.
 
-    # Gopher repetition, measured on the whole document as scraped
-    all_texts = [b.text for b in doc.blocks]
-    para_counts = Counter(all_texts)
-    dup_paras = sum(c - 1 for c in para_counts.values() if c > 1)
-    signals["duplicate_paragraph_fraction"] = dup_paras / len(all_texts)
-    if dup_paras / len(all_texts) > config.max_duplicate_paragraph_fraction:
-        fired.append("duplicate-paragraphs")
-    total_chars = sum(len(t) for t in all_texts) or 1
-    dup_chars = sum(len(t) * (c - 1) for t, c in para_counts.items() if c > 1)
-    signals["duplicate_line_char_fraction"] = dup_chars / total_chars
-    if dup_chars / total_chars > config.max_duplicate_line_char_fraction:
-        fired.append("duplicate-lines")
-    lowered_chars = sum(map(len, lowered))
-    top = max(
-        (_top_ngram_share(lowered, n, lowered_chars) / limit for n, limit in _TOP_NGRAM_LIMITS.items()), default=0.0
-    )
-    signals["top_ngram_ratio_to_limit"] = top
-    if top > 1.0:
-        fired.append("top-ngram-repetition")
-    if len(lowered) >= 10:
-        shares = _duplicate_ngram_shares(lowered, tuple(_DUP_NGRAM_LIMITS))
-        dup = max(shares[n] / limit for n, limit in _DUP_NGRAM_LIMITS.items())
-        signals["duplicate_ngram_ratio_to_limit"] = dup
-        if dup > 1.0:
-            fired.append("duplicate-ngrams")
+    ``decisions``: the paragraph decisions of ``doc`` (decide.py). The kept text is the kept
+    non-title paragraphs joined by a blank line (``Result.text``). Returns a QualityScore whose
+    ``score`` is ``0.5 + 0.5 * mean relevance of the kept text`` times the penalty
+    (``Config.quality_penalties``) of every fired rule, ``keep = score >= Config.min_quality``,
+    ``flags`` the fired rules (then ``empty`` when nothing is kept, then extraction notes as
+    ``note:...``) and ``signals`` every measured value (see :func:`measure`, :func:`page_signals`)."""
+    notes = tuple(f"note:{n}" for n in doc.notes)
+    text = "\n\n".join(d.text for d in decisions if d.keep and d.kind != "title")
+    signals = measure(text, doc.language, config)
+    signals.update(page_signals(doc, decisions))
+    flags = list(dict.fromkeys(r.flag for r in fired_rules(signals, config)))
+    if not signals["words"]:
+        flags.append("empty")
+    score = 0.5 + 0.5 * signals["mean_relevance"]
+    for flag in flags:
+        score *= penalty(flag, config)
+    score = 0.0 if math.isnan(score) else max(0.0, min(1.0, score))
+    return QualityScore(score, score >= config.min_quality, (*flags, *notes), signals)
 
-    # the detector's own shares: junk inside the article's span, and restated text
-    kept_idx = [d.index for d in decisions if d.keep]
-    if kept_idx:
-        span = [d for d in decisions if kept_idx[0] <= d.index <= kept_idx[-1]] if doc.format == "html" else list(decisions)
-        span_chars = sum(len(d.text) for d in span) or 1
-        share = sum(len(d.text) for d in span if not d.keep) / span_chars
-        signals["boilerplate_share"] = share
-        if share > config.max_boilerplate_fraction:
-            fired.append("boilerplate-heavy")
-    kept_chars = sum(len(d.text) for d in kept) or 1
-    redundant = sum(len(d.text) for d in kept if d.redundancy >= 0.5) / kept_chars
-    signals["redundancy_share"] = redundant if kept else 0.0
-    if kept and redundant > config.max_redundancy_fraction:
-        fired.append("redundant")
-    if kept:
-        mean_rel = sum(d.relevance * len(d.text) for d in kept) / kept_chars
-    else:
-        mean_rel = 0.0
-    signals["mean_relevance"] = mean_rel
-    if kept and mean_rel < 0.5:
-        fired.append("low-relevance")
 
-    score = 0.5 + 0.5 * mean_rel
-    for flag in fired:
-        score *= PENALTIES.get(flag, 1.0)
-    score = max(0.0, min(1.0, score))
-    if math.isnan(score):
-        score = 0.0
-    return QualityScore(score, score >= config.min_quality, (*fired, *flags), signals)
+# --- the verdict --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Keep or drop one scored document: ``score`` in [0, 1]; ``reasons`` are the flags that
+    lowered the score (empty when kept), or ``low-quality`` / ``empty`` when no flag says why."""
+
+    keep: bool
+    score: float
+    reasons: tuple[str, ...]
+
+
+def verdict(result: Result, config: Config | None = None, min_quality: float | None = None) -> Verdict:
+    """THE verdict on a scored document, for every door (Python, CLI, batch, HTTP).
+
+    Keep when ``result.quality.score >= min_quality`` (default ``config.min_quality``) and some
+    text is kept. Reasons of a drop: the document's flags that carry a penalty
+    (``Config.quality_penalties``; flags unknown to the config count too), in the order they
+    fired; ``empty`` when no text is kept; ``low-quality`` when the score alone is too low."""
+    config = config or Config()
+    threshold = config.min_quality if min_quality is None else min_quality
+    score = float(result.quality.score)
+    has_text = bool(result.text.strip())
+    keep = score >= threshold and has_text
+    if keep:
+        return Verdict(True, score, ())
+    reasons = [f for f in result.quality.flags if is_reason(f, config)]
+    if not has_text and "empty" not in reasons:
+        reasons.append("empty")
+    if not reasons:
+        reasons.append("low-quality")
+    return Verdict(False, score, tuple(reasons))
+
+
+def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
+    """One line per fired rule: ``flag: value op limit (source) [x penalty]``, with the limits
+    of ``config`` (default: ``Config()``)."""
+    config = config or Config()
+    lines = []
+    for flag in quality.flags:
+        rules = [r for r in RULES_BY_FLAG.get(flag, ()) if r.signal in quality.signals]
+        fired = [r for r in rules if r.fires(quality.signals[r.signal], config)] or rules
+        cost = penalty(flag, config)
+        effect = "drops" if cost == 0 else (f"x{cost:g}" if cost < 1 else "informational")
+        if not fired:
+            lines.append(f"{flag} ({effect})")
+            continue
+        for r in fired:
+            value = quality.signals[r.signal]
+            lines.append(f"{flag}: {r.signal} {_fmt(value)} {r.op} {_fmt(r.limit_value(config))} ({effect}; {r.source})")
+    return lines
+
+
+def why_dropped(result: Result, config: Config | None = None, min_quality: float | None = None) -> str | None:
+    """One line saying why a document is dropped (None when it is kept)."""
+    config = config or Config()
+    v = verdict(result, config, min_quality)
+    if v.keep:
+        return None
+    threshold = config.min_quality if min_quality is None else min_quality
+    words = int(result.quality.signals.get("words", 0))
+    parts = []
+    for reason in v.reasons:
+        rules = [r for r in RULES_BY_FLAG.get(reason, ()) if r.signal in result.quality.signals]
+        fired = [r for r in rules if r.fires(result.quality.signals[r.signal], config)]
+        if fired:
+            r = fired[0]
+            parts.append(f"{reason} ({r.signal} {_fmt(result.quality.signals[r.signal])} {r.op} {_fmt(r.limit_value(config))})")
+        else:
+            parts.append(reason)
+    return f"DROP: {', '.join(parts)}; score {v.score:.2f} vs {threshold:.2f}, {words} words kept"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"

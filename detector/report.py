@@ -4,7 +4,8 @@
     print(render_terminal(result))              # colour when stdout is a terminal
     write_html_report(result, "report.html")    # atomic write
 
-Both reports show the same things: the verdict (quality score, keep/drop, flags) and every
+Both reports show the same things: the verdict (quality score, keep/drop, flags, each fired
+rule with its measured value and limit, and one line saying why a kept text is dropped) and every
 paragraph with its decision, reason, relevance, redundancy and the paragraphs it restates.
 """
 
@@ -20,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from detector import quality
 from detector.document import REASONS, ParagraphScore, Result
 
 # --- terminal ------------------------------------------------------------------------
@@ -103,6 +105,11 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
     )
     flags = _safe(", ".join(q.flags)) if q.flags else "none"
     out.extend(_wrap(f"flags: {flags}", width, "       "))
+    why = quality.why_dropped(result) if result.text.strip() else None
+    if why:
+        out.extend(style(line, _RED) for line in _wrap(_safe(why), width, "       "))
+    for line in quality.explain(q):
+        out.extend(_wrap(_safe(f"  rule {line}"), width, "         "))
     if q.signals:
         sig = _safe("  ".join(f"{k}={_num(v)}" for k, v in q.signals.items()))
         out.extend(style(line, _DIM) for line in _wrap(f"signals: {sig}", width, "         "))
@@ -322,10 +329,14 @@ def render_html(result: Result) -> str:
         if q.flags
         else '<span class="flag none">no flags</span>'
     )
-    signals = ""
+    rules = "".join(f"<li>{_esc(line)}</li>" for line in quality.explain(q))
+    why = quality.why_dropped(result) if result.text.strip() else None
+    signals = f'<p class="why"><strong>{_esc(why)}</strong></p>' if why else ""
+    if rules:
+        signals += f'<ul class="rules">{rules}</ul>'
     if q.signals:
         rows = "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(_num(v))}</td></tr>" for k, v in q.signals.items())
-        signals = f'<details class="signals"><summary>signals</summary><table>{rows}</table></details>'
+        signals += f'<details class="signals"><summary>signals</summary><table>{rows}</table></details>'
 
     counts = dict(_reason_counts(result.paragraphs))
     legend_items = [

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from detector.corpus.options import CleanOptions
 from detector.corpus.readers import ReadError
 from detector.document import Document, RawDoc, Result
+from detector.quality import verdict
 
 if TYPE_CHECKING:
     from detector.config import Config
@@ -132,19 +133,10 @@ def error_outcome(doc_id: str, source: str, error: str) -> Outcome:
     return Outcome("error", {"id": doc_id, "source": source, "error": error})
 
 
-def reject_reasons(result: Result, threshold: float) -> list[str]:
-    """Why a document is not written to the output (empty when it is)."""
-    reasons: list[str] = []
-    low = result.quality.score < threshold
-    empty = not result.text.strip()
-    if not (low or empty):
-        return reasons
-    reasons.extend(result.quality.flags)
-    if low and not reasons:
-        reasons.append("low-quality")
-    if empty:
-        reasons.append("no-text")
-    return reasons
+def reject_reasons(result: Result, threshold: float, config: Config | None = None) -> list[str]:
+    """Why a document is not written to the output (empty when it is): ``quality.verdict``."""
+    v = verdict(result, config, threshold)
+    return [] if v.keep else list(v.reasons)
 
 
 def result_outcome(
@@ -161,7 +153,7 @@ def result_outcome(
     if not options.filtering:
         return Outcome("output", record)
     threshold = options.min_quality if options.min_quality is not None else config.min_quality
-    reasons = reject_reasons(result, threshold)
+    reasons = reject_reasons(result, threshold, config)
     if not reasons:
         return Outcome("output", record)
     record["reasons"] = reasons

@@ -1,0 +1,437 @@
+#!/usr/bin/env python
+"""Document-level figures: does the verdict keep real articles and drop content-less shells?
+
+    python scripts/evaluate_verdict.py [--relevance oof|shipped] [--limit N] [--types article,...]
+                                       [--folds K] [--json OUT] [--no-agreement]
+
+On the same pages, in one run:
+- real articles (AEB, and WCXB-dev pages of the chosen types, default ``article``): the share with
+  ``quality.keep = true`` and the words kept;
+- content-less shells (scripts/make_shells.py: each page with the smallest element holding most
+  of its true body deleted, plus the hand-written consent wall, paywall, 404, empty JavaScript
+  app and tag/search pages): the share with ``quality.keep = false``, the words kept and the
+  share with at most 20 words kept;
+- trafilatura 2.x (default settings) on the same pages, its output run through the four datatrove
+  filters (GopherQuality, GopherRepetition, C4Quality, FineWebQuality) -- a document "kept" by a
+  filter chain passes all four -- and the detector's own kept text through the same filters;
+- the agreement of each Gopher/C4/FineWeb-named flag with datatrove's filter on the detector's
+  kept texts (needs datatrove and spaCy: ``pip install -e '.[bench]'``).
+
+``--relevance oof`` (default): the paragraph model is out-of-fold -- every real page AND the
+shell made from it are scored by a model trained without that page
+(``detector.training.out_of_fold_relevance``, grouped k-fold; the hand-written shells use the
+shipped model, they were never training data). ``--relevance shipped`` scores everything with
+the shipped model: quick, but in-sample on the pages it was trained on (AEB; WCXB-dev for a
+model trained on it), and said so in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_shells import DEFAULT_SHARED, Page, Shell, hand_written_shells, load_pages, make_shell  # noqa: E402
+
+log = logging.getLogger("evaluate_verdict")
+SHORT_SHELL_WORDS = 20
+
+
+# --- datatrove, the reference --------------------------------------------------------------
+
+
+def _datatrove_filters() -> dict[str, Any]:
+    """One datatrove filter per detector flag, configured so that only that rule can fire."""
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+    )
+
+    off = dict(
+        min_doc_words=None, max_doc_words=None, min_avg_word_length=None, max_avg_word_length=None,
+        max_symbol_word_ratio=None, max_bullet_lines_ratio=None, max_ellipsis_lines_ratio=None,
+        max_non_alpha_words_ratio=None, min_stop_words=None,
+    )
+    gq = lambda **on: GopherQualityFilter(**{**off, **on})  # noqa: E731
+    roff = dict(dup_line_frac=None, dup_para_frac=None, dup_line_char_frac=None, dup_para_char_frac=None,
+                top_n_grams=(), dup_n_grams=())
+    gr = lambda **on: GopherRepetitionFilter(**{**roff, **on})  # noqa: E731
+    c4off = dict(filter_lorem_ipsum=False, filter_curly_bracket=False, min_num_sentences=-1)
+    c4 = lambda **on: C4QualityFilter(**{**c4off, **on})  # noqa: E731
+    fwoff = dict(line_punct_thr=-1.0, short_line_thr=2.0, char_duplicates_ratio=2.0, new_line_ratio=1e12)
+    fw = lambda **on: FineWebQualityFilter(**{**fwoff, **on})  # noqa: E731
+    return {
+        "gopher-short-doc": gq(min_doc_words=50),
+        "gopher-long-doc": gq(max_doc_words=100000),
+        "gopher-short-words": gq(min_avg_word_length=3),
+        "gopher-long-words": gq(max_avg_word_length=10),
+        "gopher-hashes": gq(max_symbol_word_ratio=0.1),
+        "gopher-ellipses": gq(max_symbol_word_ratio=0.1),
+        "gopher-bullet-lines": gq(max_bullet_lines_ratio=0.9),
+        "gopher-ellipsis-lines": gq(max_ellipsis_lines_ratio=0.3),
+        "gopher-alpha-words": gq(max_non_alpha_words_ratio=0.8),
+        "gopher-stop-words": gq(min_stop_words=2),
+        "gopher-duplicate-paragraphs": gr(dup_para_frac=0.3),
+        "gopher-duplicate-paragraph-chars": gr(dup_para_char_frac=0.2),
+        "gopher-duplicate-lines": gr(dup_line_frac=0.3),
+        "gopher-duplicate-line-chars": gr(dup_line_char_frac=0.2),
+        "gopher-top-ngram": gr(top_n_grams=((2, 0.2), (3, 0.18), (4, 0.16))),
+        "gopher-duplicate-ngrams": gr(dup_n_grams=((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))),
+        "c4-lorem-ipsum": c4(filter_lorem_ipsum=True),
+        "c4-curly-bracket": c4(filter_curly_bracket=True),
+        "c4-few-sentences": c4(min_num_sentences=5),
+        "fineweb-line-punct": fw(line_punct_thr=0.12),
+        "fineweb-short-lines": fw(short_line_thr=0.67),
+        "fineweb-duplicate-lines": fw(char_duplicates_ratio=0.01),
+        "fineweb-list-like": fw(new_line_ratio=0.3),
+    }
+
+
+_FILTERS: dict[str, Any] | None = None
+
+
+def datatrove_flags(text: str, language: str | None) -> dict[str, bool | None]:
+    """For each Gopher/C4/FineWeb flag of the detector: does datatrove's filter (configured with
+    that rule alone, default threshold) drop ``text``? ``None`` where datatrove cannot say (it
+    divides by zero on a text without words, or an earlier rule of the same check hides it).
+
+    Non-English documents get the document language's stop list for ``gopher-stop-words``, as
+    the detector does (a deliberate difference from Gopher's English-only list)."""
+    global _FILTERS
+    from datatrove.data import Document as DtDocument
+    from datatrove.pipeline.filters import GopherQualityFilter
+
+    from detector.language import stopwords
+
+    if _FILTERS is None:
+        _FILTERS = _datatrove_filters()
+    out: dict[str, bool | None] = {}
+    lang = (language or "en").lower()[:2]
+    for flag, filt in _FILTERS.items():
+        if flag == "gopher-stop-words" and lang != "en":
+            stops = stopwords(lang)
+            if not stops:
+                out[flag] = None
+                continue
+            filt = GopherQualityFilter(
+                min_doc_words=None, max_doc_words=None, min_avg_word_length=None, max_avg_word_length=None,
+                max_symbol_word_ratio=None, max_bullet_lines_ratio=None, max_ellipsis_lines_ratio=None,
+                max_non_alpha_words_ratio=None, min_stop_words=2, stop_words=sorted(stops),
+            )
+        if flag in ("gopher-short-words", "gopher-long-words") and lang in ("ja", "zh", "th"):
+            out[flag] = None  # deliberate: not applied to languages written without spaces
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = filt.filter(DtDocument(text=text, id="d"))
+        except ZeroDivisionError:
+            out[flag] = None
+            continue
+        if res is True:
+            out[flag] = False
+        elif flag == "gopher-hashes":
+            out[flag] = res[1] == "gopher_too_many_hashes"
+        elif flag == "gopher-ellipses":
+            out[flag] = None if res[1] == "gopher_too_many_hashes" else res[1] == "gopher_too_many_ellipsis"
+        else:
+            out[flag] = True
+    return out
+
+
+def datatrove_keeps(text: str) -> dict[str, bool]:
+    """Does each of datatrove's four filters (defaults) keep ``text``? An empty text is dropped."""
+    from datatrove.data import Document as DtDocument
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+    )
+
+    out = {}
+    for name, filt in (
+        ("gopher_quality", GopherQualityFilter()),
+        ("gopher_repetition", GopherRepetitionFilter()),
+        ("c4", C4QualityFilter()),
+        ("fineweb", FineWebQualityFilter()),
+    ):
+        if not text.strip():
+            out[name] = False
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[name] = filt.filter(DtDocument(text=text, id="d")) is True
+        except ZeroDivisionError:
+            out[name] = False
+    return out
+
+
+# --- scoring the pages --------------------------------------------------------------------
+
+
+def _doc_of(html: bytes, doc_id: str, url: str | None, config):
+    from detector.document import RawDoc
+    from detector.extract import extract
+
+    return extract(RawDoc(id=doc_id, content=html, url=url, format="html"), config)
+
+
+def score_shipped(pages: list[Page], shells: list[Shell]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Results of every page and shell with the shipped model: ``({page id: Result}, {shell id: Result})``."""
+    from detector import Detector
+
+    det = Detector()
+    real = {p.id: det.score_html(p.html, url=p.url, id=p.id) for p in pages}
+    shell = {s.id: det.score_html(s.html, url=s.url, id=s.id) for s in shells}
+    return real, shell
+
+
+def score_out_of_fold(pages: list[Page], shells: list[Shell], folds: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Results where no page, and no shell made from a page, is scored by a model that saw it.
+
+    Real pages: ``training.out_of_fold_relevance`` (grouped k-fold; the seed pages join every
+    fold's training set, as in scripts/evaluate.py). Shells made from pages: the
+    pages are split in two halves by their position; the shells of one half are scored out-of-fold
+    with the other half's real pages as extra training pages (so a shell's own page is never in
+    training; shells carry an empty truth: every block is boilerplate). Hand-written shells are
+    scored with the shipped model (they were never training data)."""
+    from detector import Detector, training
+    from detector.config import Config
+
+    config = Config()
+    labeled = [training.LabeledPage(p.id, p.html, p.truth, p.url, p.source) for p in pages]
+    prepared = training.prepare_pages(labeled, config)
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    extra = training.prepare_pages(training.seed_pages(seeds), config) if seeds.is_dir() else []
+    start = time.process_time()
+    relevance = training.out_of_fold_relevance(prepared, extra, folds=folds)
+    log.info("out-of-fold relevance of %d pages: %.0f s CPU", len(pages), time.process_time() - start)
+    real = {}
+    for p, prep in zip(pages, prepared):
+        det = Detector(config, model=training.FixedRelevance(relevance[p.id]))  # type: ignore[arg-type]
+        real[p.id] = det.score_document(prep.html_doc)
+
+    shell_results: dict[str, Any] = {}
+    made = [s for s in shells if s.origin is not None]
+    half = {p.id: i % 2 for i, p in enumerate(pages)}
+    by_id = dict(zip((p.id for p in pages), prepared))
+    for h in (0, 1):
+        mine = [s for s in made if half.get(s.origin) == h]
+        if not mine:
+            continue
+        shell_prepared = training.prepare_pages(
+            [training.LabeledPage(s.id, s.html, "", s.url, "shell") for s in mine], config
+        )
+        others = [by_id[p.id] for p in pages if half[p.id] != h] + list(extra)
+        rel = training.out_of_fold_relevance(shell_prepared, others, folds=2)
+        for s, prep in zip(mine, shell_prepared):
+            det = Detector(config, model=training.FixedRelevance(rel[s.id]))  # type: ignore[arg-type]
+            shell_results[s.id] = det.score_document(prep.html_doc)
+    det = Detector(config)
+    for s in shells:
+        if s.origin is None:
+            shell_results[s.id] = det.score_html(s.html, url=s.url, id=s.id)
+    return real, shell_results
+
+
+# --- figures ----------------------------------------------------------------------------
+
+
+def _share(xs: list[bool]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def figures(args: argparse.Namespace) -> dict[str, Any]:
+    from detector import quality
+    from detector.config import Config
+    from detector.training.benchmark import trafilatura_default
+
+    config = Config()
+    pages = load_pages(args.shared, sources=tuple(args.sources.split(",")), types=tuple(args.types.split(",")),
+                       limit=args.limit)
+    made = [s for s in map(make_shell, pages) if s is not None]
+    shells = made + hand_written_shells()
+    log.info("%d pages, %d shells (%d made from pages)", len(pages), len(shells), len(made))
+    if args.relevance == "oof":
+        real, shell_res = score_out_of_fold(pages, shells, args.folds)
+    else:
+        real, shell_res = score_shipped(pages, shells)
+
+    out: dict[str, Any] = {"relevance": args.relevance, "pages": len(pages), "shells": len(shells)}
+    groups = {"aeb": [p for p in pages if p.source == "aeb"]}
+    for t in args.types.split(","):
+        groups[f"wcxb-{t}"] = [p for p in pages if p.source == "wcxb" and p.page_type == t]
+    rows = []
+    dropped_real = []
+    for name, group in groups.items():
+        if not group:
+            continue
+        verdicts = [quality.verdict(real[p.id], config) for p in group]
+        traf = [trafilatura_default(p.html, p.url) or "" for p in group]
+        dt = [datatrove_keeps(t) for t in traf]
+        dt_det = [datatrove_keeps(real[p.id].text) for p in group]
+        dt_truth = [datatrove_keeps(p.truth) for p in group]
+        row = {
+            "set": name, "n": len(group),
+            "detector_keep": _share([v.keep for v in verdicts]),
+            "detector_words": statistics.mean(real[p.id].quality.signals.get("words", 0) for p in group),
+            "detector_text_datatrove_keep": _share([all(d.values()) for d in dt_det]),
+            "trafilatura_datatrove_keep": _share([all(d.values()) for d in dt]),
+            "trafilatura_words": statistics.mean(len(quality.words(t)) for t in traf),
+            "trafilatura_per_filter_keep": {k: _share([d[k] for d in dt]) for k in dt[0]},
+            "detector_per_filter_keep": {k: _share([d[k] for d in dt_det]) for k in dt_det[0]},
+            "truth_datatrove_keep": _share([all(d.values()) for d in dt_truth]),
+            "truth_per_filter_keep": {k: _share([d[k] for d in dt_truth]) for k in dt_truth[0]},
+        }
+        rows.append(row)
+        dropped_real += [
+            {"id": p.id, "reasons": list(v.reasons), "why": quality.why_dropped(real[p.id], config)}
+            for p, v in zip(group, verdicts) if not v.keep
+        ]
+    all_real = [quality.verdict(real[p.id], config).keep for p in pages]
+    out["real"] = rows
+    out["real_keep_all"] = _share(all_real)
+    out["real_dropped"] = dropped_real
+
+    shell_rows = []
+    kinds: dict[str, list[Shell]] = {"removed (AEB)": [s for s in made if s.origin.startswith("aeb:")],
+                                     "removed (WCXB-dev)": [s for s in made if s.origin.startswith("wcxb:")],
+                                     "hand-written": [s for s in shells if s.origin is None]}
+    for name, group in kinds.items():
+        if not group:
+            continue
+        res = [shell_res[s.id] for s in group]
+        words = [r.quality.signals.get("words", 0.0) for r in res]
+        traf = [trafilatura_default(s.html, s.url) or "" for s in group]
+        tw = [len(quality.words(t)) for t in traf]
+        shell_rows.append({
+            "set": name, "n": len(group),
+            "detector_drop": _share([not quality.verdict(r, config).keep for r in res]),
+            "detector_words_mean": statistics.mean(words),
+            "detector_at_most_20_words": _share([w <= SHORT_SHELL_WORDS for w in words]),
+            "trafilatura_datatrove_drop": _share([not all(datatrove_keeps(t).values()) for t in traf]),
+            "trafilatura_words_mean": statistics.mean(tw),
+            "trafilatura_at_most_20_words": _share([w <= SHORT_SHELL_WORDS for w in tw]),
+            "body_left_mean": statistics.mean(s.left for s in group),
+        })
+    all_res = [shell_res[s.id] for s in shells]
+    out["shells"] = shell_rows
+    out["shells_drop_all"] = _share([not quality.verdict(r, config).keep for r in all_res])
+    out["shells_at_most_20_words_all"] = _share([r.quality.signals.get("words", 0) <= SHORT_SHELL_WORDS for r in all_res])
+    out["shells_words_mean_all"] = statistics.mean(r.quality.signals.get("words", 0) for r in all_res)
+    out["shells_kept"] = [
+        {"id": s.id, "words": shell_res[s.id].quality.signals.get("words", 0), "flags": list(shell_res[s.id].quality.flags)}
+        for s in shells if quality.verdict(shell_res[s.id], config).keep
+    ]
+    if args.agreement:
+        out["agreement"] = agreement([(real[p.id].text, real[p.id].language) for p in pages], config)
+    return out
+
+
+def agreement(texts: list[tuple[str, str | None]], config) -> dict[str, dict[str, Any]]:
+    """Per flag: on how many non-empty texts datatrove could say, how many disagree, and the share."""
+    from detector import quality
+
+    n: Counter = Counter()
+    bad: Counter = Counter()
+    for text, lang in texts:
+        if not text.strip():
+            continue
+        ours = {r.flag for r in quality.fired_rules(quality.measure(text, lang, config), config)}
+        for flag, fires in datatrove_flags(text, lang).items():
+            if fires is None or (flag in ("gopher-short-doc", "fineweb-list-like") and lang in ("ja", "zh", "th")):
+                continue  # deliberate: words of languages without spaces are counted as two letters
+            n[flag] += 1
+            bad[flag] += fires != (flag in ours)
+    return {f: {"documents": n[f], "disagree": bad[f], "agreement": 1 - bad[f] / n[f]} for f in n}
+
+
+def format_report(out: dict[str, Any]) -> str:
+    lines = []
+    if out["relevance"] == "shipped":
+        lines.append("relevance: SHIPPED model -- in-sample on the pages it was trained on (AEB, and WCXB-dev for a "
+                     "model trained on it); use --relevance oof for out-of-fold figures")
+    else:
+        lines.append("relevance: out-of-fold (no page, and no shell made from a page, scored by a model that saw it)")
+    lines.append("")
+    lines.append("real articles                n   detector keep  words   detector text->datatrove keep   "
+                 "trafilatura->datatrove keep  words")
+    for r in out["real"]:
+        lines.append(f"{r['set']:<22} {r['n']:>7}   {_pct(r['detector_keep']):>12}  {r['detector_words']:>6.0f}   "
+                     f"{_pct(r['detector_text_datatrove_keep']):>29}   {_pct(r['trafilatura_datatrove_keep']):>26}  "
+                     f"{r['trafilatura_words']:>5.0f}")
+        per = ", ".join(f"{k} {_pct(v)}" for k, v in r["trafilatura_per_filter_keep"].items())
+        lines.append(f"{'':<22}   trafilatura per filter: {per}")
+        per = ", ".join(f"{k} {_pct(v)}" for k, v in r["detector_per_filter_keep"].items())
+        lines.append(f"{'':<22}   detector per filter:    {per}")
+        per = ", ".join(f"{k} {_pct(v)}" for k, v in r["truth_per_filter_keep"].items())
+        lines.append(f"{'':<22}   true body per filter:   {per} (all four {_pct(r['truth_datatrove_keep'])})")
+    lines.append(f"all real articles: detector keep {_pct(out['real_keep_all'])}")
+    for d in out["real_dropped"]:
+        lines.append(f"  dropped {d['id']}: {d['why']}")
+    lines.append("")
+    lines.append("shells                       n   detector drop  words  <=20 words   trafilatura->datatrove drop  "
+                 "words  <=20 words  body left")
+    for r in out["shells"]:
+        lines.append(f"{r['set']:<22} {r['n']:>7}   {_pct(r['detector_drop']):>12}  {r['detector_words_mean']:>5.1f}  "
+                     f"{_pct(r['detector_at_most_20_words']):>10}   {_pct(r['trafilatura_datatrove_drop']):>27}  "
+                     f"{r['trafilatura_words_mean']:>5.1f}  {_pct(r['trafilatura_at_most_20_words']):>10}  "
+                     f"{_pct(r['body_left_mean']):>9}")
+    lines.append(f"all shells: detector drop {_pct(out['shells_drop_all'])}, mean words kept "
+                 f"{out['shells_words_mean_all']:.1f}, <=20 words kept {_pct(out['shells_at_most_20_words_all'])}")
+    for k in out["shells_kept"][:30]:
+        lines.append(f"  kept shell {k['id']}: {k['words']:.0f} words, flags {', '.join(k['flags']) or '-'}")
+    if "agreement" in out:
+        lines.append("")
+        lines.append("flag agreement with datatrove on the detector's kept texts")
+        for f, a in sorted(out["agreement"].items()):
+            lines.append(f"  {f:<34} {a['documents']:>5} docs  {a['disagree']:>3} differ  {100 * a['agreement']:.1f}%")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the ../shared folder")
+    ap.add_argument("--relevance", "--model", choices=("oof", "shipped"), default="oof",
+                    help="oof: out-of-fold paragraph model (slow); shipped: the shipped model (in-sample on AEB)")
+    ap.add_argument("--folds", type=int, default=5, help="folds for --relevance oof")
+    ap.add_argument("--limit", type=int, default=None, help="pages per source, evenly spread (default: all)")
+    ap.add_argument("--sources", default="aeb,wcxb", help="aeb, wcxb or both")
+    ap.add_argument("--types", default="article", help="WCXB-dev page types, comma-separated")
+    ap.add_argument("--no-agreement", dest="agreement", action="store_false",
+                    help="skip the datatrove flag agreement")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    if not (args.shared / "data").is_dir():
+        print(f"evaluate_verdict: {args.shared / 'data'} not found (pass --shared)", file=sys.stderr)
+        return 2
+    start = time.process_time()
+    out = figures(args)
+    out["cpu_seconds"] = round(time.process_time() - start, 1)
+    print(format_report(out))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

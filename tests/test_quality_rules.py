@@ -1,0 +1,142 @@
+"""Document rules on the kept text, the one verdict and its explanation (no model involved:
+decisions are built directly)."""
+
+from __future__ import annotations
+
+from detector import Config
+from detector.document import Block, Document, ParagraphScore, QualityScore, Result
+from detector.quality import explain, measure, score_document, verdict, why_dropped, words
+
+CFG = Config()
+SENTENCES = [
+    "The committee published its report on water quality in the region on Monday morning.",
+    "It found that nitrate levels had fallen in most rivers since the new rules came into force.",
+    "Farmers said the change had cost them money, but most of them supported the goal of the rules.",
+    "The report also named three lakes where algae blooms still return every summer.",
+    "Officials will meet the farmers' union next month to discuss what should happen next.",
+    "A second report, on groundwater, is expected to be published before the end of the year.",
+    "Anglers welcomed the findings and asked for more inspections along the upper valley.",
+    "The regional government has promised to publish the monitoring data every quarter.",
+    "Scientists warned that warmer summers could undo some of the progress made so far.",
+    "Two villages will receive new treatment plants, paid for by a national fund.",
+    "Local schools plan lessons on river life, using samples collected by pupils themselves.",
+    "The full report, with maps for every district, is available at the town library.",
+]
+MENU = ["Home", "News", "Sport", "Weather", "Contact us", "Subscribe"]
+
+
+def scored(texts_keep: list[tuple[str, bool]], relevance: float = 0.9, language: str = "en"):
+    """A document whose paragraphs are kept or dropped as given (the model is not involved)."""
+    blocks = tuple(Block(t) for t, _ in texts_keep)
+    doc = Document("d", "https://example.com/a", "Water quality report", blocks, "html", language)
+    decisions = [
+        ParagraphScore(i, t, "paragraph", relevance if keep else 0.05, 0.0, keep, None if keep else "navigation")
+        for i, (t, keep) in enumerate(texts_keep)
+    ]
+    q = score_document(doc, decisions, CFG)
+    text = "\n\n".join(t for t, keep in texts_keep if keep)
+    return Result("d", doc.url, doc.title, text, q, tuple(decisions), {}, language, "html")
+
+
+def test_words_split_punctuation_like_spacy():
+    assert words('He said: "don\'t go." It\'s 45-17 in St. Louis...') == [
+        "He", "said", ":", '"', "do", "n't", "go", ".", '"', "It", "'s", "45", "-", "17", "in", "St.", "Louis", "...",
+    ]
+    assert words("well-known COVID-19, see www.example.com/a?b=1.") == [
+        "well", "-", "known", "COVID-19", ",", "see", "www.example.com/a?b=1", ".",
+    ]
+
+
+def test_repetition_is_judged_on_the_kept_text_not_the_page():
+    # the page repeats its menu five times; the kept text is the article alone
+    page = [(m, False) for m in MENU * 5] + [(s, True) for s in SENTENCES]
+    r = scored(page)
+    assert r.quality.keep and verdict(r, CFG).keep
+    assert not any(f.startswith("gopher-duplicate") for f in r.quality.flags)
+    assert r.quality.signals["page_dropped_share"] > 0.1  # the page-level signal keeps its own name
+    # the same menu lines kept: now the kept text repeats itself
+    junk = scored([(m, True) for m in MENU * 5] + [(s, True) for s in SENTENCES])
+    assert "gopher-duplicate-paragraphs" in junk.quality.flags
+    assert junk.quality.signals["dup_para_frac"] > CFG.gopher_max_dup_para_frac
+
+
+def test_nothing_kept_or_no_prose_is_no_main_content():
+    empty = scored([(m, False) for m in MENU])
+    assert empty.text == "" and {"no-main-content", "empty"} <= set(empty.quality.flags)
+    v = verdict(empty, CFG)
+    assert not v.keep and v.reasons[:2] == ("no-main-content", "empty") and not empty.quality.keep
+    # a consent notice and a menu kept as "content": words, but no prose
+    shell = scored([("We use cookies to improve your experience. Read our cookie policy.", True)]
+                   + [(m, True) for m in MENU])
+    assert shell.quality.signals["prose_words"] == 0
+    assert "no-main-content" in shell.quality.flags and not verdict(shell, CFG).keep
+
+
+def test_informational_flags_never_drop_and_penalties_do():
+    # every line of a real article ends in a full stop, but five sentences in one line: C4 sees 1 line
+    r = scored([(" ".join(SENTENCES[:4]), True), (SENTENCES[4], True)])
+    assert "c4-few-sentences" not in r.quality.flags or verdict(r, CFG).keep
+    # the same real article with many numbers and brackets: gopher-alpha-words fires, and is only reported
+    table = "Results (2019-2024): 12.5 / 13.1 / 14.2 / 15.0 ( + 3 % ) [ 4 ] { 5 } 6 , 7 , 8 , 9 ."
+    r = scored([(s, True) for s in SENTENCES] + [(table, True)] * 1)
+    if "gopher-alpha-words" in r.quality.flags:
+        assert verdict(r, CFG).keep
+    # a penalised flag lowers the score; two of them drop the document
+    tagged = scored([("# # # " + s, True) for s in SENTENCES])
+    assert tagged.quality.signals["gopher_hash_ratio"] > CFG.gopher_max_symbol_word_ratio
+    assert "gopher-hashes" in tagged.quality.flags and verdict(tagged, CFG).keep
+    assert tagged.quality.score < scored([(s, True) for s in SENTENCES]).quality.score
+    spam = scored([("# # # ... ... ... " + s, True) for s in SENTENCES])
+    assert {"gopher-hashes", "gopher-ellipses"} <= set(spam.quality.flags)
+    v = verdict(spam, CFG)
+    assert not v.keep and v.reasons[:2] == ("gopher-hashes", "gopher-ellipses")
+
+
+def test_verdict_reasons_threshold_and_unknown_flags():
+    good = scored([(s, True) for s in SENTENCES])
+    assert verdict(good, CFG) .reasons == () and verdict(good, CFG).keep
+    # a stricter threshold drops it with a reason that says so
+    strict = verdict(good, CFG, min_quality=0.999)
+    assert not strict.keep and strict.reasons == ("low-quality",)
+    # a flag set by another scorer counts as a reason; notes and informational flags do not
+    q = QualityScore(0.2, False, ("too-short", "note:charset-fixed", "fineweb-short-lines"), {})
+    r = Result("x", None, None, "some text", q, (), {})
+    assert verdict(r, CFG).reasons == ("too-short",)
+    q = QualityScore(0.9, True, (), {})
+    assert verdict(Result("y", None, None, "  ", q, (), {}), CFG).reasons == ("empty",)
+
+
+def test_explain_and_why_dropped_name_value_and_limit():
+    junk = scored([(m, True) for m in MENU * 5] + [(s, True) for s in SENTENCES])
+    lines = explain(junk.quality, CFG)
+    dup = [line for line in lines if line.startswith("gopher-duplicate-paragraphs:")]
+    assert dup and "> 0.3" in dup[0] and "gopher_repetition_filter.py" in dup[0]
+    why = why_dropped(junk, CFG)
+    if not verdict(junk, CFG).keep:
+        assert why.startswith("DROP: ") and "\n" not in why and "words kept" in why
+    good = scored([(s, True) for s in SENTENCES])
+    assert why_dropped(good, CFG) is None
+
+
+def test_measure_matches_gopher_definitions_on_a_small_text():
+    text = "Top story ...\n\nTop story ...\n\n# tag # tag # tag"
+    s = measure(text, "en", CFG)
+    assert s["dup_para_frac"] == 1 / 3  # one of three paragraphs is a repeat
+    assert s["gopher_ellipsis_lines"] == 2 / 5  # splitlines() counts the blank lines too
+    assert s["gopher_hash_ratio"] == 3 / len(words(text))
+    assert s["c4_sentences"] == 0 and s["prose_words"] == 0
+
+
+def test_reports_show_the_fired_rules_and_why_a_kept_text_is_dropped():
+    from detector.report import render_html, render_terminal
+
+    spam = scored([("# # # ... ... ... " + s, True) for s in SENTENCES])
+    assert spam.text and not verdict(spam, CFG).keep
+    term = render_terminal(spam, color=False, width=200)
+    drop_lines = [line for line in term.splitlines() if "DROP: " in line and "gopher-hashes" in line]
+    assert len(drop_lines) == 1 and "> 0.1" in drop_lines[0]
+    assert "rule gopher-hashes: gopher_hash_ratio" in term and "gopher_quality_filter.py:92" in term
+    page = render_html(spam)
+    assert 'class="why"' in page and "gopher_hash_ratio" in page
+    good = scored([(s, True) for s in SENTENCES])
+    assert "DROP: " not in render_terminal(good, color=False, width=200)
