@@ -1,7 +1,13 @@
 #!/usr/bin/env python
 """Peak RSS and time of the worst hostile inputs, door by door (issue 16).
 
-    python scripts/hostile.py [--out docs/hostile.md]
+    python scripts/hostile.py [cases] [--out docs/hostile.md]
+    python scripts/hostile.py parse [--data ../shared/data/aeb]
+        parse CPU per AEB page: libxml2's default vs ours (huge_tree, after-</html> kept),
+        and html5lib when it is installed; interleaved page by page, process_time
+    python scripts/hostile.py dump OUT.json [--data ../shared/data/aeb]
+        Detector().score_html(page).to_dict() for every AEB page (diff two of them to check
+        that a change leaves normal pages alone)
 
 Every input is generated here (no third-party content). Each case runs the real command in
 its own process (``python -m detector ...``), so its peak RSS (``wait4``'s ``ru_maxrss``) and
@@ -291,10 +297,76 @@ def write(rows: list[Row], out: Path, command: str) -> None:
     out.write_text(text, "utf-8")
 
 
+def aeb_pages(data: Path) -> list[tuple[str, bytes]]:
+    import gzip
+
+    return [(p.name, gzip.decompress(p.read_bytes())) for p in sorted((data / "html").glob("*.html.gz"))]
+
+
+def parse_cost(data: Path, repeat: int = 5) -> None:
+    import statistics
+
+    import lxml.etree as etree
+
+    from detector.extract.encoding import decode
+    from detector.extract.html import parse_html_noting
+
+    try:
+        import html5lib
+    except ImportError:
+        html5lib = None
+    default = etree.HTMLParser()
+    texts = [decode(raw).text for _, raw in aeb_pages(data)]
+    totals = {"default": 0.0, "ours": 0.0, "html5lib": 0.0}
+    ratios: list[float] = []
+    for text in texts:
+        spent = {"default": 0.0, "ours": 0.0}
+        for _ in range(repeat):
+            t = time.process_time()
+            etree.fromstring(text, default)
+            spent["default"] += time.process_time() - t
+            t = time.process_time()
+            parse_html_noting(text)
+            spent["ours"] += time.process_time() - t
+        if html5lib is not None:
+            t = time.process_time()
+            html5lib.parse(text, treebuilder="lxml", namespaceHTMLElements=False)
+            totals["html5lib"] += (time.process_time() - t) * repeat
+        totals["default"] += spent["default"]
+        totals["ours"] += spent["ours"]
+        ratios.append(spent["ours"] / spent["default"] if spent["default"] else 1.0)
+    n = len(texts) * repeat
+    q = statistics.quantiles(ratios, n=10)
+    print(f"{len(texts)} pages x {repeat}: default {totals['default'] / n * 1e3:.2f} ms/page, ours "
+          f"{totals['ours'] / n * 1e3:.2f} ms/page, ratio {totals['ours'] / totals['default']:.3f} (per page median "
+          f"{statistics.median(ratios):.3f}, p10 {q[0]:.3f}, p90 {q[-1]:.3f})"
+          + (f"; html5lib {totals['html5lib'] / n * 1e3:.1f} ms/page" if html5lib is not None else ""))
+
+
+def dump(data: Path, out: Path) -> None:
+    from detector import Detector
+
+    det = Detector()
+    results = {name: det.score_html(raw).to_dict() for name, raw in aeb_pages(data)}
+    out.write_text(json.dumps(results, sort_keys=True), "utf-8")
+    print(f"{len(results)} pages -> {out}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", nargs="?", choices=("cases", "parse", "dump"), default="cases")
+    parser.add_argument("dump_to", nargs="?", type=Path, help="dump: the JSON file to write")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "hostile.md")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "aeb")
     args = parser.parse_args()
+    if args.what == "parse":
+        parse_cost(args.data)
+        return 0
+    if args.what == "dump":
+        if args.dump_to is None:
+            parser.error("dump needs the JSON file to write")
+        dump(args.data, args.dump_to)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         rows = cases(Path(tmp))
     write(rows, args.out, "python scripts/hostile.py")
