@@ -31,18 +31,18 @@ class TimeLimitExceeded(BaseException):
     """Raised inside the limited block when its time is up (never escapes ``time_limit``)."""
 
 
-_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
-_set_async_exc.restype = ctypes.c_int
+# private prototypes of the one C function: setting argtypes on ctypes.pythonapi's shared
+# function object would change it for every other user in the process
+_set_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.py_object)(
+    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
+)
+_clear_async_exc_c = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
+    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
+)
 
 
 def _clear_async_exc(thread_id: int) -> None:
-    clear = ctypes.pythonapi.PyThreadState_SetAsyncExc
-    clear.argtypes = (ctypes.c_ulong, ctypes.c_void_p)
-    try:
-        clear(thread_id, None)
-    finally:
-        clear.argtypes = (ctypes.c_ulong, ctypes.py_object)
+    _clear_async_exc_c(thread_id, None)  # NULL: drop the thread's pending exception, if any
 
 
 class _ThreadAlarm:

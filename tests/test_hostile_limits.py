@@ -1,0 +1,63 @@
+"""``limits.time_limit``: the per-document / per-request time bound of score, filter and the service."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+import time
+
+import pytest
+
+from detector.errors import DocumentTimeout
+from detector.limits import time_limit
+
+
+def _spin(seconds: float = 20.0) -> str:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:  # pure Python: interruptible between bytecodes
+        pass
+    return "not interrupted"
+
+
+def test_main_thread_limit_stops_the_work():
+    with pytest.raises(DocumentTimeout, match="doc-1: timeout: .*0.2s"):
+        with time_limit(0.2, "doc-1"):
+            _spin()
+
+
+def test_other_thread_limit_stops_the_work_and_never_fires_later():
+    result: dict[str, object] = {}
+
+    def task() -> None:
+        try:
+            with time_limit(0.2, "slow"):
+                result["slow"] = _spin()
+        except DocumentTimeout as exc:
+            result["slow"] = exc
+        with time_limit(0.2, "fast"):
+            result["fast"] = "done"
+        time.sleep(0.5)  # a limit that was disarmed must not fire afterwards
+        result["after"] = "clean"
+
+    thread = threading.Thread(target=task)
+    thread.start()
+    thread.join(30)
+    assert isinstance(result["slow"], DocumentTimeout)
+    assert result["fast"] == "done" and result["after"] == "clean"
+
+
+def test_library_except_exception_cannot_swallow_the_limit():
+    def swallowing() -> str:
+        try:
+            return _spin()
+        except Exception:  # noqa: BLE001 - what trafilatura's wrapper does
+            return "swallowed"
+
+    with pytest.raises(DocumentTimeout):
+        with time_limit(0.2, "doc"):
+            swallowing()
+
+
+def test_the_shared_ctypes_function_is_left_alone():
+    # the batch engine calls ctypes.pythonapi.PyThreadState_SetAsyncExc with its own arguments
+    assert ctypes.pythonapi.PyThreadState_SetAsyncExc.argtypes is None
