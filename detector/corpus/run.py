@@ -177,9 +177,7 @@ def clean_corpus(
     paths, fmt, rejects_fmt = _check_outputs(output, options)
     sources = _sources(inputs, paths, options, stdout)
     config = resolve_config(config, options)
-    # 3. the model, once, before any work
-    detector = context(config).detector
-    if executor is None:
+    if executor is None:  # (a scheduler address that cannot be one is refused here, at once)
         if engine == "dask":
             from detector.corpus.executors.dask import DaskExecutor
 
@@ -188,6 +186,8 @@ def clean_corpus(
             from detector.corpus.executors.local import LocalExecutor
 
             executor = LocalExecutor(options.n_workers)
+    # 3. the model, once, before any work
+    detector = context(config).detector
     # 4. the work folder
     work = WorkDir(tempfile.mkdtemp(prefix="detector-clean-") if stdout else os.path.abspath(paths.work))
     layout = Layout(work.path, fmt, rejects_fmt)
@@ -200,7 +200,7 @@ def clean_corpus(
         state = _Run(job, executor, sources)
         with executor:
             executor.check_paths([layout.work] + [s.location for s in sources])
-            state.resumed_run = work.open(manifest, options.resume and not stdout)
+            work.open(manifest, options.resume and not stdout)
             executor.start(job)
             if options.templates:
                 n_shards = state.extract()
@@ -255,7 +255,6 @@ class _Run:
         self.resumed = 0  # shards whose work an earlier run had finished
         self.processed = 0  # documents scored by this run
         self.no_site = 0
-        self.resumed_run = False
 
     def shards(self) -> Iterator[Shard]:
         return plan_shards(self.sources, self.job.spec, self.options.shard_size)

@@ -90,13 +90,13 @@ def _named(exc: OSError, path: str) -> OSError:
     return exc
 
 
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it: the one atomic write of
-    the batch side. An ``OSError`` names ``path``."""
+def _atomic(path: str, write: Any) -> None:
+    """``write(fh)`` into a temporary file beside ``path``, then rename it over ``path``: the one
+    atomic write of the batch side. An ``OSError`` names ``path``; a failure leaves no temp file."""
     fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
         os.replace(tmp, path)
     except OSError as exc:
         _remove(tmp)
@@ -104,6 +104,10 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
     except BaseException:
         _remove(tmp)
         raise
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    _atomic(path, lambda fh: fh.write(data))
 
 
 def atomic_write_json(path: str, obj: Any) -> None:
@@ -225,19 +229,13 @@ def concat_shards(paths: Sequence[str], output: str, fmt: str) -> None:
     if fmt == "parquet":
         _concat_parquet(paths, output)
         return
-    fd, tmp = _temp_beside(output)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for p in paths:
-                with open(p, "rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-        os.replace(tmp, output)
-    except OSError as exc:
-        _remove(tmp)
-        raise _named(exc, output) from exc
-    except BaseException:
-        _remove(tmp)
-        raise
+
+    def copy(out: Any) -> None:
+        for p in paths:
+            with open(p, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+
+    _atomic(output, copy)
 
 
 def read_records(path: str, fmt: str | None = None) -> list[dict[str, Any]]:
