@@ -59,7 +59,16 @@ def test_expected_texts_are_on_the_page(page):
 
 # Where the shipped model still fails a class, the test says so instead of hiding it: these
 # are expected failures (xfail, not strict, so a model that fixes one shows up as XPASS).
-JUNK_STILL_KEPT: dict[str, str] = {}
+# The generalised model (AEB + WCXB-dev) is more lenient on these AEB-era pages than the AEB-only
+# model was: it keeps short junk lines it half believes (0.5-0.8) inside the article container.
+_LENIENT = "generalised model keeps short junk lines inside the article container at 0.5-0.8"
+JUNK_STILL_KEPT: dict[str, str] = {
+    "teaser_list": _LENIENT + " (teaser items at 0.68-0.79)",
+    "newsletter": _LENIENT + " (sign-up error lines at 0.74-0.78)",
+    "related": _LENIENT + " (related headlines at 0.50-0.77)",
+    "reprint": _LENIENT + " (licence line at 0.67, 'Write to' line at 0.30-0.45)",
+    "split_body": _LENIENT + " (a reader call-out at 0.43)",
+}
 BODY_STILL_LOST: dict[str, str] = {}
 
 

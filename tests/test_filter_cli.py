@@ -56,7 +56,7 @@ def test_filter_stream(tmp_path, detector):
     assert article["clean_text"] == expected.text
     assert article["quality"]["keep"] is True
     assert article["quality"]["score"] == pytest.approx(expected.score, abs=1e-4)
-    assert "Welcome to AI Learn Hub" in article["text"] and "Welcome to AI Learn Hub" not in article["clean_text"]
+    assert "More From Author" in article["text"] and "More From Author" not in article["clean_text"]
     assert out[1]["url"] == "https://example.com/page" and out[1]["clean_text"]
 
     rejected = {r["id"]: r for r in map(json.loads, rejects.read_text("utf-8").splitlines())}
