@@ -133,6 +133,8 @@ def decide_blocks(
        ``Config.relevance_threshold`` (reason from ``drop_reason``).
     2. Then the page's structure corrects the model where it only half believes a block:
        ``PAGE_RULES`` in order, each one skippable through ``Config.disabled_rules``.
+    3. A drop whose reason the markup did not make certain (``low-relevance``, or ``navigation``
+       by shape alone) takes the reason its words point to (``text_reasons``).
     """
     blocks = doc.blocks
     hints = list(text_reasons) if text_reasons is not None else [None] * len(blocks)
@@ -157,7 +159,7 @@ def decide_blocks(
         ):
             reason = "duplicate"
         elif relevance[i] < config.relevance_threshold:
-            reason = drop_reason(block, hints[i])
+            reason = drop_reason(block)
         keep.append(reason is None)
         reasons.append(reason)
     # 2. the page's structure, rule by rule
@@ -165,6 +167,11 @@ def decide_blocks(
     for name, rule in PAGE_RULES:
         if name not in config.disabled_rules:
             rule(page)
+    # 3. the words name what the markup could not: only now, so that the rules above see the same
+    # reasons whether or not a reason model is there (as in the out-of-fold evaluation)
+    for i in range(len(blocks)):
+        if not keep[i] and hints[i] and reasons[i] in ("low-relevance", "navigation") and markup_reason(blocks[i]) is None:
+            reasons[i] = hints[i]
     return [
         ParagraphScore(
             index=i,
@@ -195,7 +202,7 @@ class PageState:
 
     def drop(self, i: int, reason: str | None = None) -> None:
         self.keep[i] = False
-        self.reasons[i] = reason or drop_reason(self.blocks[i], self.hints[i])
+        self.reasons[i] = reason or drop_reason(self.blocks[i])
 
     def restore(self, i: int) -> None:
         self.keep[i], self.reasons[i] = True, None
