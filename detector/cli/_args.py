@@ -7,6 +7,28 @@ import os
 from pathlib import Path
 
 
+def integer(text: str, low: int, high: int | None = None, what: str = "a whole number") -> int:
+    """``text`` as an int in [low, high] (no upper bound when ``high`` is None)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1 (workers, sizes, counts)."""
+    return integer(text, 1)
+
+
+def port(text: str) -> int:
+    """A TCP port, 0-65535."""
+    return integer(text, 0, 65535, "a port number")
+
+
 def fraction(text: str) -> float:
     """A number in [0, 1] (scores, shares)."""
     try:

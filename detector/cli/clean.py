@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, output_problem
+from detector.cli._args import fraction, output_problem, positive_int
 from detector.config import Config
 from detector.corpus.options import (
     INPUT_FORMATS,
@@ -20,16 +20,6 @@ from detector.corpus.options import (
     FieldNames,
 )
 from detector.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, error_line, exit_code
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
 
 
 def _seconds(text: str) -> float | None:
@@ -110,18 +100,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g = p.add_argument_group("site templates")
     g.add_argument("--no-templates", action="store_true",
                    help="skip the site-template pass (one pass instead of two)")
-    g.add_argument("--template-min-docs", type=_positive_int, default=defaults.template_min_docs, metavar="N",
+    g.add_argument("--template-min-docs", type=positive_int, default=defaults.template_min_docs, metavar="N",
                    help=f"a template paragraph occurs in at least N documents of its site "
                         f"(default: {defaults.template_min_docs})")
     g.add_argument("--template-min-share", type=fraction, default=defaults.template_min_share, metavar="F",
                    help=f"... and in at least this share of the site's documents "
                         f"(default: {defaults.template_min_share})")
     g = p.add_argument_group("running")
-    g.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    g.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help="worker processes (default: all cores; 1 runs in this process)")
     g.add_argument("--doc-timeout", type=_seconds, default=defaults.doc_timeout, metavar="SECONDS",
                    help=f"time budget per document, 0 for none (default: {defaults.doc_timeout:g})")
-    g.add_argument("--shard-size", type=_positive_int, default=defaults.shard_size, metavar="N",
+    g.add_argument("--shard-size", type=positive_int, default=defaults.shard_size, metavar="N",
                    help=f"documents per shard, the unit of work and of resume (default: {defaults.shard_size})")
     g.add_argument("--restart", action="store_true",
                    help="ignore finished shards of an interrupted run and start over")

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, seconds_or_none
+from detector.cli._args import fraction, port, positive_int, seconds_or_none
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 
@@ -42,26 +42,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from detector.config import Config
     from detector.settings import ServiceSettings
@@ -73,12 +53,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Serve the detector over HTTP with FastAPI + uvicorn. OpenAPI docs at /docs.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
-    p.add_argument("--workers", type=_positive_int, default=1, help="worker processes, one model each (default: 1)")
-    p.add_argument("--threads", type=_positive_int, default=d.threads, help=d.help("threads"))
+    p.add_argument("--port", type=port, default=8000, help="port (default: 8000)")
+    p.add_argument("--workers", type=positive_int, default=1, help="worker processes, one model each (default: 1)")
+    p.add_argument("--threads", type=positive_int, default=d.threads, help=d.help("threads"))
     p.add_argument("--max-body-bytes", type=parse_size, default=d.max_body_bytes, metavar="SIZE",
                    help=d.help("max_body_bytes"))
-    p.add_argument("--max-batch", type=_positive_int, default=d.max_batch, metavar="N", help=d.help("max_batch"))
+    p.add_argument("--max-batch", type=positive_int, default=d.max_batch, metavar="N", help=d.help("max_batch"))
     for name in ("request_timeout", "fetch_timeout", "header_timeout", "body_timeout", "keep_alive_timeout"):
         p.add_argument(f"--{name.replace('_', '-')}", type=_positive_float, default=getattr(d, name),
                        metavar="SECONDS", help=d.help(name))
