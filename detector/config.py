@@ -16,6 +16,12 @@ class Config:
     """Only the first ``max_blocks`` candidate blocks of a page are scored."""
     max_block_chars: int = 20000
     """A longer block is truncated (minified junk, data blobs)."""
+    noscript_shell_words: int = 100
+    """A page whose text outside ``<noscript>`` has fewer words than this is a script-rendered
+    shell (Discourse, Flarum and other JavaScript apps serve their posts to non-JS clients in a
+    ``<noscript>`` fallback): its ``<noscript>`` content is walked as the page's text, as a
+    browser without JavaScript shows it. Elsewhere ``<noscript>`` (tracking pixels, "enable
+    JavaScript" notes, a second copy of the body) is skipped."""
     doc_timeout: float | None = 30.0
     """Seconds one document may take in ``score``, ``filter`` and the service (``limits.time_limit``;
     past it: ``DocumentTimeout``, one error record); ``None`` for no limit. ``clean`` has ``--doc-timeout``."""

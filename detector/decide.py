@@ -163,7 +163,9 @@ def decide_blocks(
         keep.append(reason is None)
         reasons.append(reason)
     # 2. the page's structure, rule by rule
-    page = PageState(blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical)
+    page = PageState(
+        blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion
+    )
     for name, rule in PAGE_RULES:
         if name not in config.disabled_rules:
             rule(page)
@@ -199,6 +201,9 @@ class PageState:
     hints: list[str | None]
     config: Config
     lexical: np.ndarray | None = None
+    discussion: bool = False
+    """The page declares itself a discussion thread (``Document.discussion``): posts in
+    reply/comment markup are its content, not reader comments under an article."""
 
     def drop(self, i: int, reason: str | None = None) -> None:
         self.keep[i] = False
@@ -297,8 +302,11 @@ def _drop_what_the_words_call_boilerplate(page: PageState) -> None:
 def _drop_comments_under_an_article(page: PageState) -> None:
     """Where the page's confident body stands outside reader-comment markup (an article, not a
     forum thread, whose posts are the content), what stands inside comment markup is reader
-    comments: it goes unless the model is sure of it."""
+    comments: it goes unless the model is sure of it. A page that declares itself a discussion
+    (``PageState.discussion``) is a thread: nothing goes."""
     blocks, config = page.blocks, page.config
+    if page.discussion:
+        return
     in_comments = [bool(_class_words(b.path) & _COMMENT) for b in blocks]
     body_words = sum(
         len(cached_tokens(b.text))
@@ -353,8 +361,9 @@ def _keep_lists_inside_the_body(page: PageState) -> None:
 
 def _drop_weak_box_lines(page: PageState) -> None:
     """Lines the model half believes, inside markup named as a menu (links), a consent box, a
-    sign-up or promo box, a footer/licensing notice, reader comments, or (short lines) a byline /
-    editor / dateline box, go: the markup says what they are."""
+    sign-up or promo box, a footer/licensing notice, reader comments (not on a page declared a
+    discussion, whose posts are the content), or (short lines) a byline / editor / dateline box,
+    go: the markup says what they are."""
     for i, block in enumerate(page.blocks):
         if not page.keep[i] or block.kind == "title" or page.relevance[i] >= page.config.box_min_relevance:
             continue
@@ -367,7 +376,7 @@ def _drop_weak_box_lines(page: PageState) -> None:
             page.drop(i, "promo")
         elif words & _NOTICE_BOX:
             page.drop(i, "legal" if words & _LEGAL or "©" in block.text else "page-meta")
-        elif words & _COMMENT:
+        elif words & _COMMENT and not page.discussion:
             page.drop(i, "comment")
         elif words & _META_BOX and len(cached_tokens(block.text)) <= 12:
             page.drop(i, "page-meta")
@@ -400,8 +409,11 @@ REGION_SHARE = 0.8
 
 def _drop_weak_lines_outside_article_region(page: PageState) -> None:
     """Beyond the article's region, only what the model is sure of stays: the tickers, sidebars
-    and teaser lists around an article are what it half believes."""
+    and teaser lists around an article are what it half believes. A page declared a discussion
+    has no one region: its posts (question, answers, replies) stand in sibling containers."""
     blocks, config = page.blocks, page.config
+    if page.discussion:
+        return
     region = article_region(blocks, page.relevance, page.keep, config.container_rescue_min_words)
     if region.count("/") < 2:  # the region is the whole page body: nothing is outside it
         return

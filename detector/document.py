@@ -191,6 +191,9 @@ class Document:
     site: str | None = None
     notes: tuple[str, ...] = ()
     """What decoding or extraction noticed (charset fixes, truncation); becomes quality flags."""
+    discussion: bool = False
+    """The page declares itself a discussion thread (schema.org ``DiscussionForumPosting`` or
+    ``QAPage``, in JSON-LD or microdata): its posts, in reply/comment markup, are the content."""
 
 
 @dataclass(frozen=True)

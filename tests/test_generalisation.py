@@ -261,6 +261,49 @@ def test_comments_under_an_article_go_but_a_forum_thread_stays():
     assert all(d.keep for d in _decide(thread, [0.95, 0.9, 0.7, 0.8]))
 
 
+def test_a_page_declared_a_discussion_keeps_replies_an_article_would_drop():
+    # the question stands outside comment markup, the replies inside it: on an article page the
+    # same shape is a body with reader comments under it
+    blocks = [Block(LONG[0], path="div.question/div.post.body/p"), Block(LONG[1], path="div.question/div.post.body/p"),
+              Block(LONG[2], path="div.replies/div.comment.body/p"), Block(LONG[3], path="div.replies/div.comment.body/p")]
+    rel = np.array([0.95, 0.95, 0.5, 0.7])
+    article = Document("d", None, None, tuple(blocks), "html", "en")
+    thread = Document("d", None, None, tuple(blocks), "html", "en", discussion=True)
+    assert [d.keep for d in decide_blocks(article, rel, score_redundancy(article, CFG), CFG)] == [True, True, False, False]
+    assert all(d.keep for d in decide_blocks(thread, rel, score_redundancy(thread, CFG), CFG))
+
+
+@pytest.mark.parametrize(
+    "head, declared",
+    [
+        ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "QAPage"}</script>', True),
+        ('<script type="application/ld+json">{"@type": "WebPage", "mainEntity": {"@type": "DiscussionForumPosting"}}</script>', True),
+        ('<script type="application/ld+json">{"@graph": [{"@type": "Organization"}, {"@type": ["DiscussionForumPosting"]}]}</script>', True),
+        ('<script type="application/ld+json">{"@context":"http://schema.org", "@type":"DiscussionForumPosting", "a": 1,}</script>', True),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "about": {"@type": "Thing", "subjectOf": {"@type": "DiscussionForumPosting"}}}</script>', False),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "comment": [{"@type": "Comment"}]}</script>', False),
+        ('<script type="application/ld+json">not json at all, "@type": "QAPage"</script>', False),
+        ('<div itemscope itemtype="https://schema.org/DiscussionForumPosting"></div>', True),
+        ('<div itemscope itemtype="https://schema.org/Article"></div>', False),
+    ],
+)
+def test_a_page_declares_itself_a_discussion_by_its_schema_org_type(head, declared):
+    assert html_doc(head + "<p>" + LONG[0] + "</p>").discussion is declared
+    text = extract(RawDoc(id="t", content=LONG[0], format="text"), CFG)
+    assert text.discussion is False
+
+
+def test_a_script_rendered_shell_yields_its_noscript_fallback():
+    posts = "".join(f"<div class='post'><p>{t}</p></div>" for t in LONG * 2)
+    shell = f"<div id='app'>Loading</div><noscript><div id='main-outlet'>{posts}</div></noscript>"
+    assert [b.text for b in html_doc(shell).blocks] == ["Loading", *LONG * 2]
+    # a page with its own text keeps skipping <noscript> (pixels, "enable JavaScript", a second copy)
+    page = "".join(f"<p>{t}</p>" for t in LONG * 2) + "<noscript><p>Please enable JavaScript to comment.</p></noscript>"
+    assert [b.text for b in html_doc(page).blocks] == LONG * 2
+    below = Config(noscript_shell_words=0)  # the threshold is the switch
+    assert [b.text for b in extract(RawDoc(id="t", content=f"<html><body>{shell}</body></html>", format="html"), below).blocks] == ["Loading"]
+
+
 def test_one_confident_teaser_does_not_stretch_the_article_region():
     ticker = "div.page/div.ticker/ul/li"
     body = "div.page/div.main/div.story/div.text/p"

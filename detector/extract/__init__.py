@@ -42,9 +42,11 @@ def extract(raw: RawDoc, config: Config) -> Document:
         page = extract_html(strip_xml_declaration(text), config)
         title, blocks, truncated, declared_lang = page.title, page.blocks, page.truncated, page.language
         notes = (*notes, *page.notes)
+        discussion = page.discussion
     else:
         title, blocks, truncated = extract_text(text, config)
         declared_lang = None
+        discussion = False
     body_sample = " ".join(b.text for b in blocks[:200])
     language = config.language or detect_language(body_sample, declared_lang)
     if truncated:
@@ -58,4 +60,5 @@ def extract(raw: RawDoc, config: Config) -> Document:
         language=language,
         site=raw.site or site_of_url(raw.url),
         notes=notes,
+        discussion=discussion,
     )

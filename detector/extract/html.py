@@ -9,6 +9,7 @@ when to overrule it (teaser lists it keeps, second halves of split bodies it los
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ SKIP_TAGS = frozenset(
         "map", "picture", "source", "img", "meta", "link",
     }
 )  # fmt: skip
+_SKIP_BUT_NOSCRIPT = SKIP_TAGS - {"noscript"}
 BLOCK_TAGS = frozenset(
     {
         "html", "body", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl",
@@ -58,6 +60,8 @@ class HtmlExtraction:
     truncated: bool
     notes: tuple[str, ...] = ()
     """What the parse noticed (``NESTING_NOTE``)."""
+    discussion: bool = False
+    """The page declares itself a discussion thread (``declares_discussion``)."""
 
 
 # lxml.html's own parser, minus its element classes: plain elements are cheaper to create
@@ -238,7 +242,12 @@ def _is_label_line(el: etree._Element) -> bool:
     )
 
 
-def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], bool]:
+def walk_blocks(
+    root: etree._Element, config: Config, *, skip_tags: frozenset[str] = SKIP_TAGS
+) -> tuple[list[RawBlock], bool]:
+    """The page's candidate blocks in document order, and whether ``Config.max_blocks`` cut
+    them short. Elements named in ``skip_tags`` and hidden elements are not walked (their
+    tails are)."""
     # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
@@ -259,7 +268,7 @@ def walk_blocks(root: etree._Element, config: Config) -> tuple[list[RawBlock], b
             if tag is None:  # comment or processing instruction: only its tail is text
                 continue
             tag = tag.lower()
-            if tag in SKIP_TAGS or _is_hidden(el):
+            if tag in skip_tags or _is_hidden(el):
                 walker.skip_subtree()
                 skipped = el
                 continue
@@ -327,6 +336,55 @@ def page_title(root: etree._Element) -> str | None:
     return None
 
 
+DISCUSSION_TYPES = frozenset({"DiscussionForumPosting", "QAPage"})
+"""schema.org types a forum thread or a Q&A page declares itself as (Google's structured-data
+guides for forums and Q&A pages ask for these)."""
+_ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype", smart_strings=False)
+_LEADING_DISCUSSION_TYPE = re.compile(r'\s*[\[{]\s*(?:"@context"\s*:\s*"[^"]*"\s*,\s*)?"@type"\s*:\s*"(?:DiscussionForumPosting|QAPage)"')
+_JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
+
+
+def declares_discussion(root: etree._Element) -> bool:
+    """The page declares a schema.org ``DiscussionForumPosting`` or ``QAPage`` (microdata
+    ``itemtype`` or a JSON-LD ``@type``, ``@graph`` included). Unreadable JSON-LD is ignored."""
+    for itemtype in _ITEMTYPES(root):
+        if any(t.rstrip("/").rsplit("/", 1)[-1] in DISCUSSION_TYPES for t in itemtype.split()):
+            return True
+    for script in _JSON_LD(root):
+        if "DiscussionForumPosting" not in script and "QAPage" not in script:
+            continue  # most pages: no need to parse
+        try:
+            data = json.loads(script, strict=False)  # strict=False: raw tabs and newlines in strings
+        except ValueError:
+            # hand-written JSON-LD is often not JSON (trailing commas): the top-level type still says it
+            if _LEADING_DISCUSSION_TYPE.match(script):
+                return True
+            continue
+        if _json_ld_declares(data, 0):
+            return True
+    return False
+
+
+def _json_ld_declares(node: object, depth: int) -> bool:
+    """A top-level JSON-LD node (or one in a list or ``@graph``), or the ``mainEntity`` of such a
+    node (a ``WebPage`` whose main entity is the thread), has a discussion ``@type``: a
+    ``DiscussionForumPosting`` quoted deep inside an article's data does not count."""
+    if depth > 3:
+        return False
+    if isinstance(node, list):
+        return any(_json_ld_declares(item, depth + 1) for item in node)
+    if not isinstance(node, dict):
+        return False
+    types = node.get("@type")
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    if any(isinstance(t, str) and t in DISCUSSION_TYPES for t in types):
+        return True
+    main = node.get("mainEntity")
+    if isinstance(main, dict) and _json_ld_declares({"@type": main.get("@type")}, depth + 1):
+        return True
+    return _json_ld_declares(node.get("@graph"), depth + 1)
+
+
 def page_language(root: etree._Element) -> str | None:
     for value in (
         root.get("lang"),
@@ -353,9 +411,13 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         return HtmlExtraction(None, None, (), False)
     title = page_title(root)
     language = page_language(root)
+    discussion = declares_discussion(root)
     raw_blocks, truncated = walk_blocks(root, config)
+    if sum(len(b.text.split()) for b in raw_blocks) < config.noscript_shell_words and root.find(".//noscript") is not None:
+        # a script-rendered shell: its <noscript> fallback is the page a non-JS reader sees
+        raw_blocks, truncated = walk_blocks(root, config, skip_tags=_SKIP_BUT_NOSCRIPT)
     if not raw_blocks:
-        return HtmlExtraction(title, language, (), truncated, notes)
+        return HtmlExtraction(title, language, (), truncated, notes, discussion)
     kept_tokens = tokens(extractor_text(text))
     kept_shingles = set(token_shingles(kept_tokens))
     kept_short = set(token_shingles(kept_tokens, 1)) | set(token_shingles(kept_tokens, 2))
@@ -397,7 +459,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
             )
         )
         offset += len(block_text)
-    return HtmlExtraction(title, language, tuple(blocks), truncated, notes)
+    return HtmlExtraction(title, language, tuple(blocks), truncated, notes, discussion)
 
 
 def main_container(raw_blocks: list[RawBlock]) -> etree._Element | None:
