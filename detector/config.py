@@ -16,6 +16,14 @@ class Config:
     """Only the first ``max_blocks`` candidate blocks of a page are scored."""
     max_block_chars: int = 20000
     """A longer block is truncated (minified junk, data blobs)."""
+    text_max_paragraph_words: int = 300
+    """Plain text: a paragraph longer than this (a page flattened onto one line, a text without
+    line breaks) is split at sentence ends into paragraphs of about ``text_chunk_words`` words,
+    each judged on its own (a 4,000-word block reads to the model as a data blob: whole
+    articles given as one line came out empty). 0 turns the split off."""
+    text_chunk_words: int = 100
+    """Plain text: the size a split paragraph's parts grow to before the next sentence starts a
+    new one (``text_max_paragraph_words``)."""
     noscript_shell_words: int = 100
     """A page whose text outside ``<noscript>`` has fewer words than this is a script-rendered
     shell (Discourse, Flarum and other JavaScript apps serve their posts to non-JS clients in a
@@ -81,6 +89,12 @@ class Config:
     markup says it is one of the article's paragraphs (the second stage may push a closing
     paragraph that stands after a repeated headline down to 0.1)."""
     container_rescue_min_words: int = 15
+    lone_paragraph_min_words: int = 20
+    """A document whose only block besides its title is one paragraph of at least this many
+    words keeps it when its words read as body (lexical score at least
+    ``lone_paragraph_min_lexical``; rule ``lone-paragraph``): with no page around it the
+    structural signals say nothing, and the document verdict judges the rest."""
+    lone_paragraph_min_lexical: float = 0.5
     outside_body_min_relevance: float = 0.8
     """Outside the article's region (the parent of the deepest element holding all its confident
     paragraphs) a block needs this much relevance: sidebars, tickers and teaser lists around the

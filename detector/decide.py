@@ -545,6 +545,28 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
             page.restore(i)
 
 
+def _keep_a_lone_paragraph(page: PageState) -> None:
+    """A document whose only block besides its title is one paragraph (a short text, one
+    scraped paragraph) keeps it when it has ``Config.lone_paragraph_min_words`` words and its
+    words read as body (lexical score >= ``Config.lone_paragraph_min_lexical``): with no page
+    around it, position and markup say nothing; "Sign up for our newsletter ..." still goes."""
+    config = page.config
+    body = [i for i, b in enumerate(page.blocks) if b.kind != "title"]
+    if len(body) != 1 or page.lexical is None:
+        return
+    i = body[0]
+    block = page.blocks[i]
+    if (
+        not page.keep[i]
+        and block.kind == "paragraph"
+        and page.reasons[i] in ("low-relevance", "navigation", "promo", "page-meta")
+        and markup_reason(block) is None
+        and len(cached_tokens(block.text)) >= config.lone_paragraph_min_words
+        and page.lexical[i] >= config.lone_paragraph_min_lexical
+    ):
+        page.restore(i)
+
+
 PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("container-rescue", _rescue_in_body_container),
     ("consent-boxes", _drop_consent_boxes),
@@ -555,6 +577,7 @@ PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("ruled-sections", _drop_weak_ruled_off_sections),
     ("lists-inside-body", _keep_lists_inside_the_body),
     ("lead-ins", _lead_ins_and_what_they_introduce),
+    ("lone-paragraph", _keep_a_lone_paragraph),
     ("extractor-fallback", _fall_back_to_the_extractor),
     ("headings-follow-sections", _headings_follow_sections),
 )

@@ -304,6 +304,29 @@ def test_a_script_rendered_shell_yields_its_noscript_fallback():
     assert [b.text for b in extract(RawDoc(id="t", content=f"<html><body>{shell}</body></html>", format="html"), below).blocks] == ["Loading"]
 
 
+def test_a_text_without_line_breaks_is_judged_in_sentence_groups():
+    flat = " ".join(LONG * 8)  # 32 sentences, ~540 words, one line
+    doc = extract(RawDoc(id="t", content=flat, format="text"), CFG)
+    assert 4 <= len(doc.blocks) <= 8
+    assert all(b.text.endswith(".") for b in doc.blocks)
+    assert " ".join(b.text for b in doc.blocks).split() == flat.split()  # nothing lost or moved
+    assert len(extract(RawDoc(id="t", content=flat, format="text"), Config(text_max_paragraph_words=0)).blocks) == 1
+    short = extract(RawDoc(id="t", content=" ".join(LONG), format="text"), CFG)  # under the limit: whole
+    assert len(short.blocks) == 1
+
+
+def test_a_lone_paragraph_stays_when_its_words_read_as_body():
+    para = Block(" ".join(LONG[:2]), kind="paragraph", path="")
+    doc = Document("d", None, None, (para,), "text", "en")
+    red = score_redundancy(doc, CFG)
+    keep = lambda lexical, config=CFG: decide_blocks(doc, np.array([0.1]), red, config, lexical=np.array([lexical]))[0].keep  # noqa: E731
+    assert keep(0.9)
+    assert not keep(0.1)  # "Sign up for our newsletter ..." read alone still goes
+    assert not keep(0.9, Config(disabled_rules=frozenset({"lone-paragraph"})))
+    two = Document("d", None, None, (para, para.__class__(LONG[3], path="")), "text", "en")
+    assert not any(d.keep for d in decide_blocks(two, np.array([0.1, 0.1]), score_redundancy(two, CFG), CFG, lexical=np.array([0.9, 0.9])))
+
+
 def test_one_confident_teaser_does_not_stretch_the_article_region():
     ticker = "div.page/div.ticker/ul/li"
     body = "div.page/div.main/div.story/div.text/p"

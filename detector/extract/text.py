@@ -35,6 +35,36 @@ def paragraphs_and_rules(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])[\"'”’»)\]]*\s+")
+
+
+def split_long_paragraph(para: str, max_words: int, chunk_words: int) -> list[str]:
+    """``para`` if it has at most ``max_words`` words (or ``max_words`` is 0), else its sentences
+    grouped in order into parts of about ``chunk_words`` words (a part closes at the first
+    sentence end past ``chunk_words``; a text without sentence ends stays whole).
+
+    Returns a list of one or more strings whose words, joined, are ``para``'s words."""
+    if max_words <= 0 or len(para.split()) <= max_words:
+        return [para]
+    parts: list[str] = []
+    current: list[str] = []
+    words = 0
+    for sentence in _sentences(para):
+        current.append(sentence)
+        words += len(sentence.split())
+        if words >= chunk_words:
+            parts.append(" ".join(current))
+            current, words = [], 0
+    if current:
+        parts.append(" ".join(current))
+    return parts
+
+
+def _sentences(para: str) -> list[str]:
+    """``para`` cut after each sentence end (punctuation, closing quotes, whitespace)."""
+    return [s for s in (part.strip() for part in _SENTENCE_END.split(para)) if s]
+
+
 def is_heading_like(text: str) -> bool:
     words = text.split()
     if not words or len(words) > 14 or len(text) > 120 or text.endswith(_FINAL_PUNCT):
@@ -53,7 +83,14 @@ def is_meta_like(text: str) -> bool:
 
 
 def extract_text(text: str, config: Config) -> tuple[str | None, tuple[Block, ...], bool]:
-    paragraphs = paragraphs_and_rules(text)
+    """Plain text -> (title, blocks, truncated): blank-line paragraphs (lines when there are no
+    blank lines), over-long ones split at sentence ends (``split_long_paragraph``), at most
+    ``Config.max_blocks``."""
+    paragraphs = [
+        (part, after_rule and j == 0)
+        for para, after_rule in paragraphs_and_rules(text)
+        for j, part in enumerate(split_long_paragraph(para, config.text_max_paragraph_words, config.text_chunk_words))
+    ]
     truncated = len(paragraphs) > config.max_blocks
     paragraphs = paragraphs[: config.max_blocks]
     total = sum(len(p) for p, _ in paragraphs) or 1
