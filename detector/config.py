@@ -24,12 +24,13 @@ class Config:
     text_chunk_words: int = 100
     """Plain text: the size a split paragraph's parts grow to before the next sentence starts a
     new one (``text_max_paragraph_words``)."""
-    noscript_shell_words: int = 100
-    """A page whose text outside ``<noscript>`` has fewer words than this is a script-rendered
-    shell (Discourse, Flarum and other JavaScript apps serve their posts to non-JS clients in a
-    ``<noscript>`` fallback): its ``<noscript>`` content is walked as the page's text, as a
-    browser without JavaScript shows it. Elsewhere ``<noscript>`` (tracking pixels, "enable
-    JavaScript" notes, a second copy of the body) is skipped."""
+    shell_page_words: int = 100
+    """A page whose walk finds fewer words than this is a shell around its content and is walked
+    again with what the first walk skips for a reader with a browser: ``<noscript>`` fallbacks
+    (Discourse and Flarum serve their posts there), hidden elements (a page wrapped in
+    ``visibility:hidden`` until a script reveals it) and form controls (an unclosed ``<button>``
+    in a header that the parser lets swallow the page). Elsewhere these stay skipped
+    (tracking pixels, "enable JavaScript" notes, menus, a second copy of the body). 0: never."""
     doc_timeout: float | None = 30.0
     """Seconds one document may take in ``score``, ``filter`` and the service (``limits.time_limit``;
     past it: ``DocumentTimeout``, one error record); ``None`` for no limit. ``clean`` has ``--doc-timeout``."""

@@ -300,7 +300,7 @@ def test_a_script_rendered_shell_yields_its_noscript_fallback():
     # a page with its own text keeps skipping <noscript> (pixels, "enable JavaScript", a second copy)
     page = "".join(f"<p>{t}</p>" for t in LONG * 2) + "<noscript><p>Please enable JavaScript to comment.</p></noscript>"
     assert [b.text for b in html_doc(page).blocks] == LONG * 2
-    below = Config(noscript_shell_words=0)  # the threshold is the switch
+    below = Config(shell_page_words=0)  # the threshold is the switch
     assert [b.text for b in extract(RawDoc(id="t", content=f"<html><body>{shell}</body></html>", format="html"), below).blocks] == ["Loading"]
 
 
@@ -325,6 +325,22 @@ def test_a_lone_paragraph_stays_when_its_words_read_as_body():
     assert not keep(0.9, Config(disabled_rules=frozenset({"lone-paragraph"})))
     two = Document("d", None, None, (para, para.__class__(LONG[3], path="")), "text", "en")
     assert not any(d.keep for d in decide_blocks(two, np.array([0.1, 0.1]), score_redundancy(two, CFG), CFG, lexical=np.array([0.9, 0.9])))
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        '<div style="visibility:hidden;min-height:100vh">{}</div>',  # revealed by a script (anti-flicker)
+        "<header><button class='menu'><div>Menu</div>{}</button></header>",  # an unclosed control swallowed it
+        "<div hidden>{}</div>",
+    ],
+)
+def test_a_page_hidden_or_swallowed_whole_is_still_read(wrap):
+    body = "<main>" + "".join(f"<p>{t}</p>" for t in LONG * 2) + "</main>"
+    assert [b.text for b in html_doc(wrap.format(body)).blocks if b.text in LONG] == LONG * 2
+    # on a page with text of its own, a hidden box stays skipped
+    page = "".join(f"<p>{t}</p>" for t in LONG * 2) + wrap.format("<p>Hidden menu entry one two three.</p>")
+    assert all("Hidden menu" not in b.text for b in html_doc(page).blocks)
 
 
 def test_one_confident_teaser_does_not_stretch_the_article_region():

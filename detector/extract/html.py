@@ -31,7 +31,9 @@ SKIP_TAGS = frozenset(
         "map", "picture", "source", "img", "meta", "link",
     }
 )  # fmt: skip
-_SKIP_BUT_NOSCRIPT = SKIP_TAGS - {"noscript"}
+SHELL_SKIP_TAGS = SKIP_TAGS - {"noscript", "button", "select", "option", "textarea"}
+"""What the second walk of a shell page still skips (``Config.shell_page_words``): what never
+holds a page's text."""
 BLOCK_TAGS = frozenset(
     {
         "html", "body", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl",
@@ -243,11 +245,11 @@ def _is_label_line(el: etree._Element) -> bool:
 
 
 def walk_blocks(
-    root: etree._Element, config: Config, *, skip_tags: frozenset[str] = SKIP_TAGS
+    root: etree._Element, config: Config, *, skip_tags: frozenset[str] = SKIP_TAGS, skip_hidden: bool = True
 ) -> tuple[list[RawBlock], bool]:
     """The page's candidate blocks in document order, and whether ``Config.max_blocks`` cut
-    them short. Elements named in ``skip_tags`` and hidden elements are not walked (their
-    tails are)."""
+    them short. Elements named in ``skip_tags`` and (with ``skip_hidden``) hidden elements are
+    not walked (their tails are)."""
     # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
@@ -268,7 +270,7 @@ def walk_blocks(
             if tag is None:  # comment or processing instruction: only its tail is text
                 continue
             tag = tag.lower()
-            if tag in skip_tags or _is_hidden(el):
+            if tag in skip_tags or (skip_hidden and _is_hidden(el)):
                 walker.skip_subtree()
                 skipped = el
                 continue
@@ -413,9 +415,10 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     language = page_language(root)
     discussion = declares_discussion(root)
     raw_blocks, truncated = walk_blocks(root, config)
-    if sum(len(b.text.split()) for b in raw_blocks) < config.noscript_shell_words and root.find(".//noscript") is not None:
-        # a script-rendered shell: its <noscript> fallback is the page a non-JS reader sees
-        raw_blocks, truncated = walk_blocks(root, config, skip_tags=_SKIP_BUT_NOSCRIPT)
+    if sum(len(b.text.split()) for b in raw_blocks) < config.shell_page_words:
+        # a shell around the content: its <noscript> fallback, what a script reveals, what an
+        # unclosed control swallowed
+        raw_blocks, truncated = walk_blocks(root, config, skip_tags=SHELL_SKIP_TAGS, skip_hidden=False)
     if not raw_blocks:
         return HtmlExtraction(title, language, (), truncated, notes, discussion)
     kept_tokens = tokens(extractor_text(text))
