@@ -26,11 +26,10 @@ class Config:
     new one (``text_max_paragraph_words``)."""
     shell_page_words: int = 100
     """A page whose walk finds fewer words than this is a shell around its content and is walked
-    again with what the first walk skips for a reader with a browser: ``<noscript>`` fallbacks
-    (Discourse and Flarum serve their posts there), hidden elements (a page wrapped in
-    ``visibility:hidden`` until a script reveals it) and form controls (an unclosed ``<button>``
-    in a header that the parser lets swallow the page). Elsewhere these stay skipped
-    (tracking pixels, "enable JavaScript" notes, menus, a second copy of the body). 0: never."""
+    again with what the first walk skips: ``<noscript>`` fallbacks (Discourse and Flarum serve
+    their posts there) and form controls (an unclosed ``<button>`` in a header that the parser
+    lets swallow the page). Elsewhere these stay skipped (tracking pixels, "enable JavaScript"
+    notes, a second copy of the body). 0: never."""
     doc_timeout: float | None = 30.0
     """Seconds one document may take in ``score``, ``filter`` and the service (``limits.time_limit``;
     past it: ``DocumentTimeout``, one error record); ``None`` for no limit. ``clean`` has ``--doc-timeout``."""

@@ -176,6 +176,10 @@ class Block:
     """A thematic break (``<hr>``, or a separator line in text) comes right before this block."""
     opens_with_label: bool = False
     """The block opens with a short bold label on a line of its own (``<b>About X</b><br>``)."""
+    hidden: bool = False
+    """The block stands inside an element the page hides (``hidden``, ``aria-hidden``,
+    ``display:none``, ``visibility:hidden``): a collapsed tab or accordion, or a closed menu or
+    dialog. Walked all the same, as trafilatura does; the model reads it as a feature."""
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "log_tokens_prev", "log_tokens_next", "link_density_window", "log_same_path_count",
     "same_text_count", "sim_to_title", "sim_to_doc", "sim_to_extracted", "doc_log_blocks",
     "in_main_container", "main_share_doc", "in_main_container_prev", "in_main_container_next",
+    "in_hidden",
 )  # fmt: skip
 
 
@@ -260,6 +261,7 @@ def featurize(doc: Document) -> pd.DataFrame:
         X[:, _COLUMN_INDEX[name]] = values
 
     put("is_html", float(doc.format == "html"))
+    put("in_hidden", np.fromiter((b.hidden for b in blocks), dtype=float, count=n))
     first = _COLUMN_INDEX[_TEXT_COLUMNS[0]]
     X[:, first : first + len(_TEXT_COLUMNS)] = [
         _text_shape(b.text, t, f, stops) for b, t, f in zip(blocks, toks, folded)

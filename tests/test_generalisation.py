@@ -327,20 +327,28 @@ def test_a_lone_paragraph_stays_when_its_words_read_as_body():
     assert not any(d.keep for d in decide_blocks(two, np.array([0.1, 0.1]), score_redundancy(two, CFG), CFG, lexical=np.array([0.9, 0.9])))
 
 
+def test_an_unclosed_control_that_swallowed_the_page_is_still_read():
+    body = "<main>" + "".join(f"<p>{t}</p>" for t in LONG * 2) + "</main>"
+    swallowed = "<header><button class='menu'><div>Menu</div>" + body + "</button></header>"
+    assert [b.text for b in html_doc(swallowed).blocks if b.text in LONG] == LONG * 2
+    # on a page with text of its own, a control's text stays out
+    page = "".join(f"<p>{t}</p>" for t in LONG * 2) + "<button><div>Open the menu now please</div></button>"
+    assert all("Open the menu" not in b.text for b in html_doc(page).blocks)
+
+
 @pytest.mark.parametrize(
     "wrap",
     [
         '<div style="visibility:hidden;min-height:100vh">{}</div>',  # revealed by a script (anti-flicker)
-        "<header><button class='menu'><div>Menu</div>{}</button></header>",  # an unclosed control swallowed it
+        '<div class="tab-panel" style="display: none">{}</div>',  # a collapsed tab
         "<div hidden>{}</div>",
+        '<div aria-hidden="true">{}</div>',
     ],
 )
-def test_a_page_hidden_or_swallowed_whole_is_still_read(wrap):
-    body = "<main>" + "".join(f"<p>{t}</p>" for t in LONG * 2) + "</main>"
-    assert [b.text for b in html_doc(wrap.format(body)).blocks if b.text in LONG] == LONG * 2
-    # on a page with text of its own, a hidden box stays skipped
-    page = "".join(f"<p>{t}</p>" for t in LONG * 2) + wrap.format("<p>Hidden menu entry one two three.</p>")
-    assert all("Hidden menu" not in b.text for b in html_doc(page).blocks)
+def test_hidden_elements_are_read_and_marked_hidden(wrap):
+    page = "<p>" + LONG[0] + "</p>" + wrap.format("<section><p>" + LONG[1] + "</p></section>") + "<p>" + LONG[2] + "</p>"
+    blocks = {b.text: b for b in html_doc(page).blocks}
+    assert [blocks[t].hidden for t in LONG[:3]] == [False, True, False]
 
 
 def test_one_confident_teaser_does_not_stretch_the_article_region():

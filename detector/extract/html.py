@@ -152,6 +152,18 @@ def _path_of(
     return cache[el]
 
 
+def _inside_hidden(lineage: Sequence[etree._Element], cache: dict[etree._Element, bool]) -> bool:
+    """Whether any element of ``lineage`` (root first) is hidden (``_is_hidden``), memoised per
+    element (blocks share their ancestors)."""
+    hidden = False
+    for el in lineage:
+        known = cache.get(el)
+        if known is None:
+            known = cache[el] = hidden or _is_hidden(el)
+        hidden = known
+    return hidden
+
+
 def _is_hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
@@ -245,11 +257,12 @@ def _is_label_line(el: etree._Element) -> bool:
 
 
 def walk_blocks(
-    root: etree._Element, config: Config, *, skip_tags: frozenset[str] = SKIP_TAGS, skip_hidden: bool = True
+    root: etree._Element, config: Config, *, skip_tags: frozenset[str] = SKIP_TAGS
 ) -> tuple[list[RawBlock], bool]:
     """The page's candidate blocks in document order, and whether ``Config.max_blocks`` cut
-    them short. Elements named in ``skip_tags`` and (with ``skip_hidden``) hidden elements are
-    not walked (their tails are)."""
+    them short. Elements named in ``skip_tags`` are not walked (their tails are). Hidden
+    elements are: collapsed tabs and accordions hold content, and a closed menu or dialog is
+    the model's to judge (``Block.hidden``, from ``hidden_elements``)."""
     # iterwalk yields no events for comments, which would lose their tails ("a<!-- -->b")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
@@ -270,7 +283,7 @@ def walk_blocks(
             if tag is None:  # comment or processing instruction: only its tail is text
                 continue
             tag = tag.lower()
-            if tag in skip_tags or (skip_hidden and _is_hidden(el)):
+            if tag in skip_tags:
                 walker.skip_subtree()
                 skipped = el
                 continue
@@ -418,7 +431,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     if sum(len(b.text.split()) for b in raw_blocks) < config.shell_page_words:
         # a shell around the content: its <noscript> fallback, what a script reveals, what an
         # unclosed control swallowed
-        raw_blocks, truncated = walk_blocks(root, config, skip_tags=SHELL_SKIP_TAGS, skip_hidden=False)
+        raw_blocks, truncated = walk_blocks(root, config, skip_tags=SHELL_SKIP_TAGS)
     if not raw_blocks:
         return HtmlExtraction(title, language, (), truncated, notes, discussion)
     kept_tokens = tokens(extractor_text(text))
@@ -427,6 +440,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
     paths: dict[etree._Element, str] = {}
+    hidden_cache: dict[etree._Element, bool] = {}
     h1_seen = False
     total_chars = sum(len(b.text) for b in raw_blocks) or 1
     offset = 0
@@ -459,6 +473,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
                 in_main=in_main,
                 after_rule=after_rule,
                 opens_with_label=opens_with_label,
+                hidden=_inside_hidden(lineage, hidden_cache),
             )
         )
         offset += len(block_text)
