@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from detector.atomic import AtomicFile
 from detector.document import FieldNames, RawDoc
 from detector.errors import check_unicode, printable
 from detector.limits import time_limit
@@ -194,18 +195,19 @@ class _Unbuffered:
 
 
 class RejectsFile:
-    """A new or regular file is written to a temp file and renamed at the end; anything
-    else (a symlink such as /dev/stderr, a FIFO, a device) is written in place."""
+    """Where ``--rejects`` goes. A new or regular file is written atomically (``detector.atomic``:
+    a temporary file renamed over ``path`` by ``close()``); anything else (a symlink such as
+    /dev/stderr, a FIFO, a device) is written in place. Raises ``OSError`` naming ``path``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         atomic = not path.is_symlink() and (
             not path.exists() or stat.S_ISREG(path.stat().st_mode)
         ) and path.resolve().parent.parts[:2] not in (("/", "dev"), ("/", "proc"))
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}") if atomic else None
+        self.file = AtomicFile(path) if atomic else None
         self.shared = False
-        if self.tmp is not None:
-            self.handle: Any = open(self.tmp, "wb")
+        if self.file is not None:
+            self.handle: Any = self.file.handle
         elif _same_file(path, sys.stderr):
             # /dev/stderr: share our own stderr stream so lines do not overwrite each other
             self.handle, self.shared = _Unbuffered(sys.stderr.buffer), True
@@ -215,7 +217,7 @@ class RejectsFile:
     def close(self) -> None:
         if self.shared:
             self.handle.flush()
-            return
-        self.handle.close()
-        if self.tmp is not None:
-            os.replace(self.tmp, self.path)
+        elif self.file is not None:
+            self.file.commit()
+        else:
+            self.handle.close()
