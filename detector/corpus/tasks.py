@@ -191,7 +191,7 @@ def write_outcomes(index: int, outcomes: list[Outcome], layout: Layout) -> dict[
     """Write a shard's output rows, rejects and errors, then its tally and the tally's marker."""
     tally = Tally()
     for outcome in outcomes:
-        tally.add(outcome)
+        tally.add(outcome.kind, outcome.record)
     write_shard((o.record for o in outcomes if o.kind == "output"), layout.output(index), layout.fmt)
     write_shard((o.record for o in outcomes if o.kind == "reject"), layout.rejects(index), layout.rejects_fmt)
     write_shard((o.record for o in outcomes if o.kind == "error"), layout.errors(index), "jsonl")
