@@ -140,7 +140,7 @@ def filter_jsonl(
             out.pop(fields.html, None)
             out.pop(fields.text, None)
         result = decision.result
-        out["clean_text"] = decision.text
+        out["clean_text"] = decision.clean_text
         out["title"] = result.title
         out["quality"] = {
             "score": round(float(decision.score), 4),

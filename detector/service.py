@@ -101,7 +101,7 @@ class DecisionOut(BaseModel):
     keep: bool
     score: float | None
     reasons: list[str]
-    text: str
+    clean_text: str = Field(description="The kept text (the same field as `detector filter` and score_frame).")
     error: str | None = None
 
 
@@ -355,7 +355,7 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
                 raise _RequestTimeout from None
             message = str(exc) if isinstance(exc, DetectorError) else f"internal error: {type(exc).__name__}: {exc}"
             decisions.append(
-                DecisionOut(index=i, id=doc_id, url=doc.url, keep=False, score=None, reasons=["error"], text="",
+                DecisionOut(index=i, id=doc_id, url=doc.url, keep=False, score=None, reasons=["error"], clean_text="",
                             error=message)
             )
             tally.add("error", {"error": f"{error_kind(exc)}: {message}"})
@@ -365,7 +365,7 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
             "score": d["score"], "keep": decision.keep, "flags": list(decision.result.quality.flags)}})
         decisions.append(
             DecisionOut(index=i, id=doc_id, url=doc.url, keep=d["keep"], score=d["score"], reasons=d["reasons"],
-                        text=d["text"])
+                        clean_text=d["clean_text"])
         )
     return FilterResponse(decisions=decisions, summary=FilterSummary.of(tally))
 
