@@ -70,24 +70,24 @@ class AtomicFile:
         self.done = False
 
     def commit(self) -> None:
+        self._finish(keep=True)
+
+    def discard(self) -> None:
+        self._finish(keep=False)
+
+    def _finish(self, keep: bool) -> None:
         if self.done:
             return
         self.done = True
         try:
             self.handle.close()
-            os.replace(self.tmp, self.path)
+            if keep:
+                os.replace(self.tmp, self.path)
+                return
         except OSError as exc:
             _remove(self.tmp)
             raise _named(exc, self.path) from exc
-
-    def discard(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        try:
-            self.handle.close()
-        finally:
-            _remove(self.tmp)
+        _remove(self.tmp)
 
     def __enter__(self) -> IO[Any]:
         return self.handle
