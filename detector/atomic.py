@@ -92,11 +92,13 @@ class AtomicFile:
     def __enter__(self) -> IO[Any]:
         return self.handle
 
-    def __exit__(self, exc_type: Any, *rest: Any) -> None:
-        if exc_type is None:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None:
             self.commit()
-        else:
-            self.discard()
+            return
+        self.discard()
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk says which file
+            raise _named(exc, self.path) from exc
 
 
 def atomic_open(path: StrPath, mode: str = "wb", encoding: str | None = None) -> AtomicFile:
@@ -111,12 +113,8 @@ def atomic_path(path: StrPath) -> Iterator[str]:
     pyarrow); renamed over ``path`` when the block ends normally, removed otherwise."""
     target = AtomicFile(path)
     target.handle.close()
-    try:
+    with target:
         yield target.tmp
-    except BaseException:
-        target.discard()
-        raise
-    target.commit()
 
 
 def atomic_write_bytes(path: StrPath, data: bytes) -> None:

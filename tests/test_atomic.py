@@ -54,6 +54,18 @@ def test_a_missing_folder_is_an_error_naming_the_target(tmp_path):
     assert "stats.json" in str(exc.value)
 
 
+def test_a_failed_write_names_the_target(tmp_path):
+    import errno
+
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(OSError) as exc:
+        with atomic_open(target) as fh:
+            fh.write(b"x")
+            raise OSError(errno.ENOSPC, "No space left on device")  # as a full disk raises it: no file name
+    assert exc.value.filename == str(target) and exc.value.errno == errno.ENOSPC
+    assert _leftovers(tmp_path) == []
+
+
 def test_atomic_path_serves_writers_that_want_a_name(tmp_path):
     target = tmp_path / "model.bin"
     with atomic_path(target) as tmp:
