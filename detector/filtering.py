@@ -39,8 +39,8 @@ def summary(tally: Tally, seconds: float) -> str:
     documents."""
     rate = tally.documents / seconds if seconds > 0 else 0.0
     text = (
-        f"detector filter: {tally.documents} documents: {tally.output} kept, {tally.rejected} dropped, {tally.errors} errors, "
-        f"{tally.malformed} malformed lines ({seconds:.1f}s, {rate:.1f} docs/s)"
+        f"detector filter: {tally.documents} documents: {tally.output} kept, {tally.rejected} dropped, "
+        f"{tally.errors} errors, {tally.malformed} malformed lines ({seconds:.1f}s, {rate:.1f} docs/s)"
     )
     if tally.reject_reasons:
         text += "\n  drop reasons: " + ", ".join(f"{k}={v}" for k, v in sorted(tally.reject_reasons.items()))
