@@ -337,13 +337,21 @@ def _md_escape(text: str) -> str:
 
 @dataclass(frozen=True)
 class Decision:
-    """The pre-ingest verdict for one document (``Detector.filter``)."""
+    """The pre-ingest verdict for one document (``Detector.filter``): ``keep``, the kept text
+    ``clean_text``, ``score`` in [0, 1] and the ``reasons`` of a drop (``quality.verdict``). Every
+    door that returns a verdict beside the input (``detector filter``, ``score_frame``,
+    ``POST /v1/filter``, the adapters) names these fields the same way."""
 
     keep: bool
-    text: str
+    clean_text: str
     score: float
     reasons: tuple[str, ...]
     result: Result
+
+    @property
+    def text(self) -> str:
+        """Deprecated alias of ``clean_text``."""
+        return self.clean_text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -352,7 +360,7 @@ class Decision:
             "keep": self.keep,
             "score": round(float(self.score), 4),
             "reasons": list(self.reasons),
-            "text": self.text,
+            "clean_text": self.clean_text,
         }
 
 

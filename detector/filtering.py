@@ -15,13 +15,14 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from detector.atomic import AtomicFile
 from detector.document import FieldNames, RawDoc
 from detector.errors import check_unicode, printable
 from detector.limits import time_limit
+from detector.tally import Tally, error_kind
 
 DEFAULT_MAX_LINE_BYTES = 64 * 2**20
 
@@ -29,29 +30,21 @@ DEFAULT_MAX_LINE_BYTES = 64 * 2**20
 Fields = FieldNames  # the one field-name class (detector.document); ``Fields`` kept for compatibility
 
 
-@dataclass
-class FilterStats:
-    lines: int = 0
-    kept: int = 0
-    dropped: int = 0
-    errors: int = 0
-    malformed: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
+FilterStats = Tally  # the one count (detector.tally); ``FilterStats`` kept for compatibility
 
-    @property
-    def documents(self) -> int:
-        return self.kept + self.dropped + self.errors
 
-    def summary(self, seconds: float) -> str:
-        rate = self.documents / seconds if seconds > 0 else 0.0
-        text = (
-            f"detector filter: {self.lines} lines, {self.documents} documents: {self.kept} kept, "
-            f"{self.dropped} dropped, {self.errors} errors, {self.malformed} malformed lines "
-            f"({seconds:.1f}s, {rate:.1f} docs/s)"
-        )
-        if self.reasons:
-            text += "\n  drop reasons: " + ", ".join(f"{k}={v}" for k, v in sorted(self.reasons.items()))
-        return text
+def summary(tally: Tally, seconds: float) -> str:
+    """The one-paragraph summary ``detector filter`` prints on stderr: ``output`` is what it
+    kept, ``rejected`` what it dropped (with the reasons), ``malformed`` the lines that were not
+    documents."""
+    rate = tally.documents / seconds if seconds > 0 else 0.0
+    text = (
+        f"detector filter: {tally.documents} documents: {tally.output} kept, {tally.rejected} dropped, "
+        f"{tally.errors} errors, {tally.malformed} malformed lines ({seconds:.1f}s, {rate:.1f} docs/s)"
+    )
+    if tally.reject_reasons:
+        text += "\n  drop reasons: " + ", ".join(f"{k}={v}" for k, v in sorted(tally.reject_reasons.items()))
+    return text
 
 
 class OutputClosed(Exception):
@@ -92,15 +85,17 @@ def filter_jsonl(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     warn: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True),
     doc_timeout: float | None = None,
-) -> FilterStats:
-    """Filter a JSONL byte stream; kept records are written and flushed one by one.
+) -> Tally:
+    """Filter a JSONL byte stream; kept records are written and flushed one by one. Returns the
+    ``Tally``: kept records are its ``output``, dropped ones ``rejected``, lines that are not
+    JSON objects ``malformed``.
 
     A document that takes longer than ``doc_timeout`` seconds (``None``: the detector's
     ``config.doc_timeout``; 0: no limit) or whose id/url/html/text holds a lone
     surrogate is an error record, and the stream goes on.
     Raises ``OutputClosed`` when ``outstream`` breaks; everything else is counted.
     """
-    stats = FilterStats()
+    stats = Tally()
     timeout = getattr(getattr(detector, "config", None), "doc_timeout", None) if doc_timeout is None else doc_timeout
 
     def emit(stream: IO[bytes], record: dict[str, Any]) -> None:
@@ -111,7 +106,6 @@ def filter_jsonl(
         stream.write(data + b"\n")
 
     for lineno, line in _read_lines(instream, max_line_bytes):
-        stats.lines += 1
         if line is None:
             stats.malformed += 1
             warn(f"line {lineno}: malformed: longer than {max_line_bytes} bytes, skipped")
@@ -135,8 +129,8 @@ def filter_jsonl(
             with time_limit(timeout, source):
                 decision = detector.filter(_record_to_raw(record, fields, lineno), min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
-            stats.errors += 1
             message = printable(str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}")
+            stats.add("error", {"error": f"{error_kind(exc)}: {message}"})
             warn(f"line {lineno}: error: {message}")
             if rejects is not None:
                 emit(rejects, {**record, "reasons": ["error"], "error": message, "line": lineno})
@@ -146,7 +140,7 @@ def filter_jsonl(
             out.pop(fields.html, None)
             out.pop(fields.text, None)
         result = decision.result
-        out["clean_text"] = decision.text
+        out["clean_text"] = decision.clean_text
         out["title"] = result.title
         out["quality"] = {
             "score": round(float(decision.score), 4),
@@ -154,18 +148,16 @@ def filter_jsonl(
             "flags": list(result.quality.flags),
         }
         if decision.keep:
-            stats.kept += 1
+            stats.add("output", out)
             try:
                 emit(outstream, out)
                 outstream.flush()
             except (BrokenPipeError, ConnectionResetError) as exc:
                 raise OutputClosed(str(exc)) from None
         else:
-            stats.dropped += 1
-            for reason in decision.reasons:
-                stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
+            out["reasons"] = list(decision.reasons)
+            stats.add("reject", out)
             if rejects is not None:
-                out["reasons"] = list(decision.reasons)
                 emit(rejects, out)
     return stats
 
@@ -194,18 +186,19 @@ class _Unbuffered:
 
 
 class RejectsFile:
-    """A new or regular file is written to a temp file and renamed at the end; anything
-    else (a symlink such as /dev/stderr, a FIFO, a device) is written in place."""
+    """Where ``--rejects`` goes. A new or regular file is written atomically (``detector.atomic``:
+    a temporary file renamed over ``path`` by ``close()``); anything else (a symlink such as
+    /dev/stderr, a FIFO, a device) is written in place. Raises ``OSError`` naming ``path``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         atomic = not path.is_symlink() and (
             not path.exists() or stat.S_ISREG(path.stat().st_mode)
         ) and path.resolve().parent.parts[:2] not in (("/", "dev"), ("/", "proc"))
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}") if atomic else None
+        self.file = AtomicFile(path) if atomic else None
         self.shared = False
-        if self.tmp is not None:
-            self.handle: Any = open(self.tmp, "wb")
+        if self.file is not None:
+            self.handle: Any = self.file.handle
         elif _same_file(path, sys.stderr):
             # /dev/stderr: share our own stderr stream so lines do not overwrite each other
             self.handle, self.shared = _Unbuffered(sys.stderr.buffer), True
@@ -215,7 +208,7 @@ class RejectsFile:
     def close(self) -> None:
         if self.shared:
             self.handle.flush()
-            return
-        self.handle.close()
-        if self.tmp is not None:
-            os.replace(self.tmp, self.path)
+        elif self.file is not None:
+            self.file.commit()
+        else:
+            self.handle.close()

@@ -32,7 +32,7 @@ COLUMNS = (
     "quality_score",
     "quality_keep",
     "quality_flags",
-    "drop_reasons",
+    "reasons",
     "clean_text",
     "title",
     "language",
@@ -93,7 +93,7 @@ def score_rows(
         except Exception as exc:  # noqa: BLE001 - a bad row is reported, never raised
             message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
             for name, empty in (
-                ("quality_score", math.nan), ("quality_keep", False), ("quality_flags", []), ("drop_reasons", []),
+                ("quality_score", math.nan), ("quality_keep", False), ("quality_flags", []), ("reasons", ["error"]),
                 ("clean_text", None), ("title", None), ("language", None), ("n_paragraphs", 0), ("n_dropped", 0),
                 ("error", message),
             ):
@@ -105,8 +105,8 @@ def score_rows(
         out["quality_score"].append(float(decision.score))
         out["quality_keep"].append(bool(decision.keep))
         out["quality_flags"].append(list(result.quality.flags))
-        out["drop_reasons"].append(list(decision.reasons))
-        out["clean_text"].append(decision.text)
+        out["reasons"].append(list(decision.reasons))
+        out["clean_text"].append(decision.clean_text)
         out["title"].append(result.title)
         out["language"].append(result.language)
         out["n_paragraphs"].append(len(result.paragraphs))
@@ -159,7 +159,7 @@ def score_frame(
     a pandas, Polars or Dask DataFrame (Dask: lazily, by ``map_partitions``).
 
     Columns: ``quality_score`` (float, NaN on error), ``quality_keep`` (the
-    ``Detector.filter`` verdict), ``quality_flags`` and ``drop_reasons`` (lists of str),
+    ``Detector.filter`` verdict), ``quality_flags`` and ``reasons`` (lists of str),
     ``clean_text``, ``title``, ``language``, ``n_paragraphs``, ``n_dropped``, ``error``
     (None, or why the row could not be scored); ``details=True`` adds ``paragraphs``
     (list of dicts as in the JSON contract).
@@ -192,7 +192,7 @@ def score_frame(
         rows = ((i, dict(zip(used, values))) for i, values in enumerate(df.select(used).iter_rows()))
         cols = score_rows(rows, **kwargs)
         types = {"quality_score": pl.Float64, "quality_keep": pl.Boolean, "quality_flags": pl.List(pl.String),
-                 "drop_reasons": pl.List(pl.String), "n_paragraphs": pl.Int64, "n_dropped": pl.Int64}
+                 "reasons": pl.List(pl.String), "n_paragraphs": pl.Int64, "n_dropped": pl.Int64}
         return df.with_columns(
             pl.Series(name, values, dtype=types.get(name, pl.String if name != "paragraphs" else None))
             for name, values in cols.items()

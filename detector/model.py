@@ -325,10 +325,11 @@ class ParagraphModel:
         """Write the model atomically and its machine-readable card beside it."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        joblib.dump(self.pipeline, tmp, compress=3)
-        digest = sha256_of(tmp)
-        tmp.replace(path)
+        from detector.atomic import atomic_path, atomic_write_json  # noqa: PLC0415 - the save path only
+
+        with atomic_path(path) as tmp:
+            joblib.dump(self.pipeline, tmp, compress=3)
+            digest = sha256_of(Path(tmp))
         card = {
             **card,
             "file": path.name,
@@ -338,10 +339,7 @@ class ParagraphModel:
             if "features" in self.pipeline.named_steps
             else list(FEATURE_COLUMNS),
         }
-        card_path = card_path_for(path)
-        tmp_card = card_path.with_name(card_path.name + ".tmp")
-        tmp_card.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp_card.replace(card_path)
+        atomic_write_json(card_path_for(path), card, sort_keys=True)
         self.info = card
         return card
 

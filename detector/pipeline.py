@@ -111,7 +111,7 @@ class Detector:
         raw = to_raw_doc(doc)
         result = self.score(raw)
         v = quality.verdict(result, self.config, min_quality)
-        return Decision(keep=v.keep, text=result.text, score=v.score, reasons=v.reasons, result=result)
+        return Decision(keep=v.keep, clean_text=result.text, score=v.score, reasons=v.reasons, result=result)
 
 
 _MAPPING_FIELDS = FieldNames(content="content")

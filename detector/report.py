@@ -16,12 +16,12 @@ import os
 import shutil
 import sys
 import textwrap
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
 from detector import quality
+from detector.atomic import atomic_write_text
 from detector.document import REASONS, ParagraphScore, Result
 
 # --- terminal ------------------------------------------------------------------------
@@ -390,14 +390,5 @@ bars. Hover a paragraph for a one-line summary.</footer>
 def write_html_report(result: Result, path: str | os.PathLike[str]) -> Path:
     """Write ``render_html(result)`` to ``path`` atomically (temp file + rename)."""
     path = Path(path)
-    page = render_html(result)
-    # a unique name opened with "x" (not mkstemp) so the file gets the umask's usual mode
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(page)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, render_html(result))
     return path

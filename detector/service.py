@@ -40,6 +40,7 @@ from detector.document import RawDoc
 from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
 from detector.limits import time_limit
+from detector.tally import Tally, error_kind
 
 T = TypeVar("T")
 log = logging.getLogger("detector.service")
@@ -100,15 +101,22 @@ class DecisionOut(BaseModel):
     keep: bool
     score: float | None
     reasons: list[str]
-    text: str
+    clean_text: str = Field(description="The kept text (the same field as `detector filter` and score_frame).")
     error: str | None = None
 
 
 class FilterSummary(BaseModel):
+    """Counts of one request, from the ``Tally`` every door counts with: ``kept`` documents
+    passed the verdict, ``dropped`` did not, ``errors`` could not be scored."""
+
     documents: int
     kept: int
     dropped: int
     errors: int
+
+    @classmethod
+    def of(cls, tally: Tally) -> FilterSummary:
+        return cls(documents=tally.documents, kept=tally.output, dropped=tally.rejected, errors=tally.errors)
 
 
 class FilterResponse(BaseModel):
@@ -333,6 +341,7 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
     """Each document under ``doc_timeout`` (a timeout is its error entry); the batch stops when
     the request's ``deadline`` (``time.monotonic()``) passes."""
     decisions: list[DecisionOut] = []
+    tally = Tally()
     for i, doc in enumerate(req.documents):
         left = deadline - time.monotonic()
         if left <= 0:
@@ -346,21 +355,19 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
                 raise _RequestTimeout from None
             message = str(exc) if isinstance(exc, DetectorError) else f"internal error: {type(exc).__name__}: {exc}"
             decisions.append(
-                DecisionOut(index=i, id=doc_id, url=doc.url, keep=False, score=None, reasons=["error"], text="",
+                DecisionOut(index=i, id=doc_id, url=doc.url, keep=False, score=None, reasons=["error"], clean_text="",
                             error=message)
             )
+            tally.add("error", {"error": f"{error_kind(exc)}: {message}"})
             continue
         d = decision.to_dict()
+        tally.add("output" if decision.keep else "reject", {"reasons": d["reasons"], "quality": {
+            "score": d["score"], "keep": decision.keep, "flags": list(decision.result.quality.flags)}})
         decisions.append(
             DecisionOut(index=i, id=doc_id, url=doc.url, keep=d["keep"], score=d["score"], reasons=d["reasons"],
-                        text=d["text"])
+                        clean_text=d["clean_text"])
         )
-    kept = sum(1 for d in decisions if d.keep)
-    errors = sum(1 for d in decisions if d.error is not None)
-    return FilterResponse(
-        decisions=decisions,
-        summary=FilterSummary(documents=len(decisions), kept=kept, dropped=len(decisions) - kept - errors, errors=errors),
-    )
+    return FilterResponse(decisions=decisions, summary=FilterSummary.of(tally))
 
 
 def _model_info(detector: Any) -> dict[str, Any]:

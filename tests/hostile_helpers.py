@@ -76,8 +76,13 @@ class StubResult:
     def result(self) -> StubResult:
         return self
 
+    @property
+    def clean_text(self) -> str:
+        return self.text
+
     def to_dict(self, details: bool = True) -> dict[str, Any]:
-        return {"text": self.text, "keep": self.keep, "score": self.score, "reasons": list(self.reasons)}
+        return {"text": self.text, "clean_text": self.text, "keep": self.keep, "score": self.score,
+                "reasons": list(self.reasons)}
 
 
 class StubDetector:

@@ -126,12 +126,16 @@ def test_tally_counts_outcomes_and_merges():
     det = FakeDetector()
     a, b = Tally(), Tally()
     for content in ("a\nb\nc\nd", "a", "BAD"):
-        a.add(process_document(det, RawDoc(id=content, content=content), options=CleanOptions(min_quality=0.5)))
-    b.add(process_document(det, RawDoc(id="x", content="a\nb"), options=CleanOptions()))
+        out = process_document(det, RawDoc(id=content, content=content), options=CleanOptions(min_quality=0.5))
+        a.add(out.kind, out.record)
+    out = process_document(det, RawDoc(id="x", content="a\nb"), options=CleanOptions())
+    b.add(out.kind, out.record)
+    b.malformed = 2
     a.merge(Tally.from_dict(json.loads(json.dumps(b.to_dict()))))
     assert (a.documents, a.output, a.rejected, a.errors, a.kept, a.dropped) == (4, 2, 1, 1, 2, 1)
     assert a.reject_reasons == {"too-short": 1} and a.error_kinds == {"InputError": 1}
     assert sum(a.histogram) == 3 and a.histogram[-1] == 1
+    assert a.malformed == 2  # counted, but not a document
 
 
 # --- end to end with the real detector -------------------------------------------------------------

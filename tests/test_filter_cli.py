@@ -73,7 +73,7 @@ def test_filter_stream(tmp_path, detector):
     assert "line 6: malformed: expected a JSON object" in err
     assert "line 7: error:" in err and "line 8: error:" in err
     assert "line 9: malformed JSON" in err  # invalid UTF-8
-    assert "9 lines, 5 documents: 2 kept, 1 dropped, 2 errors, 3 malformed lines" in err
+    assert "5 documents: 2 kept, 1 dropped, 2 errors, 3 malformed lines" in err
     assert not list(tmp_path.glob(".rejects*"))  # temp file renamed away
 
 

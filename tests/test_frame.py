@@ -51,7 +51,7 @@ def test_columns_and_values(frame, det):
         assert row["quality_score"] == pytest.approx(expected.score)
         assert row["quality_keep"] == expected.keep
         assert row["clean_text"] == expected.text
-        assert row["drop_reasons"] == list(expected.reasons)
+        assert row["reasons"] == list(expected.reasons)
         assert row["quality_flags"] == list(expected.result.quality.flags)
         assert row["n_paragraphs"] == len(expected.result.paragraphs)
         assert row["n_dropped"] == sum(not p.keep for p in expected.result.paragraphs)
@@ -66,6 +66,7 @@ def test_bad_rows_get_errors(frame, det):
     assert math.isnan(empty["quality_score"]) and not empty["quality_keep"]
     assert "empty" in empty["error"] and "no value" in empty["error"]
     assert "int" in wrong["error"] and "not str or bytes" in wrong["error"]
+    assert empty["reasons"] == wrong["reasons"] == ["error"]  # as filter --rejects and /v1/filter say
     assert out["error"].isna().sum() == 3
 
 

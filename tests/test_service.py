@@ -165,7 +165,7 @@ def test_filter_batch(service, detector):
             expected = detector.filter(doc)
             assert d["keep"] == expected.keep
             assert d["reasons"] == list(expected.reasons)
-            assert d["text"] == expected.text
+            assert d["clean_text"] == expected.clean_text and "text" not in d
     assert decisions[0]["keep"] and decisions[3]["keep"]
     assert not decisions[1]["keep"] and decisions[1]["reasons"]
     assert decisions[2]["error"] and "html" in decisions[2]["error"] and decisions[2]["reasons"] == ["error"]

@@ -80,3 +80,64 @@ def test_http_filter_gives_the_same_verdict(detector, expected):
     assert response.status_code == 200, response.text
     got = {d["id"]: (d["keep"], d["reasons"]) for d in response.json()["decisions"]}
     assert got == expected
+
+
+def test_every_door_names_the_fields_alike_and_counts_alike(tmp_path, detector):
+    """One kept and one dropped document through ``Detector.filter``, ``detector filter``,
+    ``detector clean``, ``score_frame`` and ``POST /v1/filter``: the kept text is ``clean_text``
+    wherever the input comes back beside it, the reasons are ``reasons`` and the same
+    everywhere, and the counts come from the one ``Tally``."""
+    import io
+
+    import pandas as pd
+    from fastapi.testclient import TestClient
+
+    from detector.cli import main
+    from detector.filtering import filter_jsonl
+    from detector.frame import score_frame
+    from detector.service import create_app
+
+    docs = [{"id": "article", "text": ARTICLE, "lang": "en"}, {"id": "menu", "text": MENU, "lang": "en"}]
+    python = {d["id"]: detector.filter(d).to_dict() for d in docs}
+    assert set(python["menu"]) == {"id", "url", "keep", "score", "reasons", "clean_text"}
+    want_text = python["article"]["clean_text"]
+    want_reasons = python["menu"]["reasons"]
+    assert want_text and python["article"]["keep"] and not python["menu"]["keep"] and want_reasons
+
+    # detector filter: the input record (its own `text` untouched) plus clean_text; rejects add reasons
+    out, rejects = io.BytesIO(), io.BytesIO()
+    tally = filter_jsonl(io.BytesIO("\n".join(json.dumps(d) for d in docs).encode()), out, detector=detector,
+                         rejects=rejects, warn=lambda _: None)
+    (kept,) = map(json.loads, out.getvalue().splitlines())
+    (dropped,) = map(json.loads, rejects.getvalue().splitlines())
+    assert kept["clean_text"] == want_text and kept["text"] == ARTICLE and kept["lang"] == "en"
+    assert dropped["reasons"] == want_reasons and dropped["text"] == MENU and "drop_reasons" not in dropped
+
+    # score_frame: the same columns
+    frame = score_frame(pd.DataFrame(docs), text_col="text", id_col="id", detector=detector).set_index("id")
+    assert "drop_reasons" not in frame.columns and frame.loc["article", "text"] == ARTICLE
+    assert frame.loc["article", "clean_text"] == want_text and frame.loc["menu", "reasons"] == want_reasons
+
+    # POST /v1/filter: the same fields and counts
+    with TestClient(create_app(detector=detector)) as client:
+        body = client.post("/v1/filter", json={"documents": docs}).json()
+    http = {d["id"]: d for d in body["decisions"]}
+    assert http["article"]["clean_text"] == want_text and "text" not in http["article"]
+    assert http["menu"]["reasons"] == want_reasons
+
+    # detector clean --keep-only: the same reasons on the reject, the same counts in stats.json
+    src, dst, rej = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "rejects.jsonl"
+    src.write_text("\n".join(json.dumps(d) for d in docs) + "\n", "utf-8")
+    assert main(["clean", str(src), "-o", str(dst), "--keep-only", "--rejects", str(rej), "--workers", "1",
+                 "-q"]) == 0
+    (row,) = map(json.loads, dst.read_text("utf-8").splitlines())
+    (reject,) = map(json.loads, rej.read_text("utf-8").splitlines())
+    assert row["text"] == want_text and row["lang"] == "en"  # the JSON contract's kept text, input passed through
+    assert reject["reasons"] == want_reasons and "drop_reasons" not in reject
+    stats = json.loads((tmp_path / "out.jsonl.stats.json").read_text("utf-8"))
+
+    counts = (tally.documents, tally.output, tally.rejected, tally.errors)
+    assert counts == (2, 1, 1, 0)
+    assert body["summary"] == dict(zip(("documents", "kept", "dropped", "errors"), counts))
+    assert (stats["documents"], *stats["outcomes"].values()) == counts
+    assert stats["reject_reasons"] == tally.reject_reasons == {r: 1 for r in want_reasons}

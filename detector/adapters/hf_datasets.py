@@ -10,7 +10,7 @@
 receive it cheaply and each loads the model once (``detector.frame.shared_detector``); the
 fingerprint ``datasets`` caches by stays the same between runs with the same options. Adds the
 columns of ``score_frame`` (``quality_score``, ``quality_keep``, ``quality_flags``,
-``drop_reasons``, ``clean_text``, ``title``, ``language``, ``n_paragraphs``, ``n_dropped``,
+``reasons``, ``clean_text``, ``title``, ``language``, ``n_paragraphs``, ``n_dropped``,
 ``error``; ``paragraphs`` with ``details=True``). Extra: ``datasets``.
 """
 

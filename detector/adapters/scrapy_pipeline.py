@@ -12,7 +12,7 @@ Scoring takes tens of milliseconds of CPU per page; done in ``process_item`` it 
 the Twisted reactor (no downloads, no callbacks meanwhile). Here each item is scored in the
 reactor's thread pool (``twisted.internet.threads.deferToThread``) and ``process_item``
 returns the Deferred; the model loads once, in ``open_spider``, also off the reactor. The item
-gains ``clean_text``, ``quality_score``, ``quality_keep``, ``quality_flags``, ``drop_reasons``,
+gains ``clean_text``, ``quality_score``, ``quality_keep``, ``quality_flags``, ``reasons``,
 ``language`` and ``title`` (dict items, or ``scrapy.Item`` classes declaring those fields).
 Stats: ``detector/scored``, ``detector/kept``, ``detector/dropped``, ``detector/errors``.
 Extra: ``scrapy``.
@@ -29,6 +29,7 @@ from twisted.internet.threads import deferToThread
 from detector.adapters._common import page_text, score_content
 from detector.config import Config
 from detector.errors import DetectorError
+from detector.quality import verdict
 
 
 class DetectorPipeline:
@@ -84,7 +85,7 @@ class DetectorPipeline:
             self._inc("errors")
             raise DropItem(f"detector: {exc}") from None
         self._inc("scored")
-        reasons = sorted({p.reason for p in result.dropped if p.reason})
+        reasons = list(verdict(result, getattr(self.detector, "config", None), self.min_quality).reasons)
         if not keep and self.drop_rejected:
             self._inc("dropped")
             raise DropItem(f"detector: quality {result.quality.score:.2f} below the threshold "
@@ -94,7 +95,7 @@ class DetectorPipeline:
         adapter["quality_score"] = round(float(result.quality.score), 4)
         adapter["quality_keep"] = bool(keep)
         adapter["quality_flags"] = list(result.quality.flags)
-        adapter["drop_reasons"] = reasons
+        adapter["reasons"] = reasons
         adapter["language"] = result.language
         adapter["title"] = result.title
         return item

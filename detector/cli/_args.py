@@ -40,6 +40,17 @@ def fraction(text: str) -> float:
     return value
 
 
+def positive_float(text: str) -> float:
+    """A number > 0 (seconds, limits)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
 def seconds_or_none(text: str) -> float | None:
     """A time budget in seconds; 0 means none."""
     try:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, output_problem, positive_int
+from detector.cli._args import fraction, output_problem, positive_int, seconds_or_none
 from detector.config import Config
 from detector.corpus.options import (
     INPUT_FORMATS,
@@ -20,16 +20,6 @@ from detector.corpus.options import (
     FieldNames,
 )
 from detector.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, error_line, exit_code
-
-
-def _seconds(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value or None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -109,7 +99,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g = p.add_argument_group("running")
     g.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help="worker processes (default: all cores; 1 runs in this process)")
-    g.add_argument("--doc-timeout", type=_seconds, default=defaults.doc_timeout, metavar="SECONDS",
+    g.add_argument("--doc-timeout", type=seconds_or_none, default=defaults.doc_timeout, metavar="SECONDS",
                    help=f"time budget per document, 0 for none (default: {defaults.doc_timeout:g})")
     g.add_argument("--shard-size", type=positive_int, default=defaults.shard_size, metavar="N",
                    help=f"documents per shard, the unit of work and of resume (default: {defaults.shard_size})")

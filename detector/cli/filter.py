@@ -19,7 +19,8 @@ from pathlib import Path
 
 from detector.cli._args import output_problem, seconds_or_none
 from detector.config import Config
-from detector.filtering import DEFAULT_MAX_LINE_BYTES, Fields, FilterStats, OutputClosed, RejectsFile, filter_jsonl
+from detector.filtering import DEFAULT_MAX_LINE_BYTES, Fields, OutputClosed, RejectsFile, filter_jsonl, summary
+from detector.tally import Tally
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     started = time.perf_counter()
-    stats: FilterStats | None = None
+    stats: Tally | None = None
     status = 0
     try:
         stats = filter_jsonl(
@@ -100,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
         if rejects is not None:
             rejects.close()
     if stats is not None and not args.quiet:
-        print(stats.summary(time.perf_counter() - started), file=sys.stderr, flush=True)
+        print(summary(stats, time.perf_counter() - started), file=sys.stderr, flush=True)
     return status

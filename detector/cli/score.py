@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, output_problem, seconds_or_none
+from detector.cli._args import fraction, output_problem, positive_float, seconds_or_none
 from detector.config import Config
 from detector.document import RawDoc
 from detector.errors import DetectorError, FetchError, InputError, ModelError
@@ -28,16 +28,6 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -83,7 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="the page's URL when one SOURCE is a file or stdin (reported, groups the site)")
     p.add_argument("--encoding", default=None, metavar="CHARSET",
                    help="charset the page was served with (like an HTTP header); default: detect")
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=positive_float, default=10.0, metavar="SECONDS",
                    help="time budget of the whole fetch when SOURCE is a URL (default: 10)")
     p.add_argument("--doc-timeout", type=seconds_or_none, default=Config().doc_timeout, metavar="SECONDS",
                    help=f"time budget for scoring the page, 0 for none (default: {Config().doc_timeout:g})")

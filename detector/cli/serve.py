@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, port, positive_int, seconds_or_none
+from detector.cli._args import fraction, port, positive_float, positive_int, seconds_or_none
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 
@@ -21,16 +21,6 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 10485760, 512K, 10M)")
     number, unit = match.groups()
     return int(float(number) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[unit.lower()])
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
 
 
 def _is_loopback(host: str) -> bool:
@@ -60,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=d.help("max_body_bytes"))
     p.add_argument("--max-batch", type=positive_int, default=d.max_batch, metavar="N", help=d.help("max_batch"))
     for name in ("request_timeout", "fetch_timeout", "header_timeout", "body_timeout", "keep_alive_timeout"):
-        p.add_argument(f"--{name.replace('_', '-')}", type=_positive_float, default=getattr(d, name),
+        p.add_argument(f"--{name.replace('_', '-')}", type=positive_float, default=getattr(d, name),
                        metavar="SECONDS", help=d.help(name))
     p.add_argument("--doc-timeout", type=seconds_or_none, default=Config().doc_timeout, metavar="SECONDS",
                    help=f"time budget per document, 0 for none (default: {Config().doc_timeout:g})")

@@ -17,12 +17,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from detector.corpus.options import CleanOptions
 from detector.corpus.readers import ReadError
 from detector.document import Document, RawDoc, Result
 from detector.quality import verdict
+from detector.tally import OutcomeKind
 
 if TYPE_CHECKING:
     from detector.config import Config
@@ -39,9 +40,6 @@ __all__ = [
     "score_extracted",
     "time_budget",
 ]
-
-OutcomeKind = Literal["output", "reject", "error"]
-
 
 @dataclass(frozen=True)
 class Outcome:

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from detector.atomic import atomic_write_bytes, atomic_write_json
 from detector.config import Config
 from detector.corpus.executors.base import Executor, Task
 from detector.corpus.options import CleanOptions
@@ -39,8 +40,6 @@ from detector.corpus.templates import TemplateCounter, TemplateIndex
 from detector.corpus.workdir import Layout, WorkDir, manifest_of
 from detector.corpus.writers import (
     OutputPaths,
-    atomic_write_bytes,
-    atomic_write_json,
     concat_shards,
     output_format_of,
     output_paths,

@@ -1,97 +1,14 @@
-"""Counting outcomes: ``Tally`` per shard (sums, so shards merge in any order) and the run's
-``CleanSummary`` (``OUTPUT.stats.json``)."""
+"""The run's ``CleanSummary`` (``OUTPUT.stats.json``), made from the shards' summed ``Tally``
+(``detector.tally``, the one count shared with ``detector filter`` and the service)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from detector.corpus.process import Outcome
+from detector.tally import HISTOGRAM_BINS, Tally
 
 __all__ = ["CleanSummary", "Tally"]
-
-HISTOGRAM_BINS = 10
-
-
-@dataclass
-class Tally:
-    """Counts over outcomes; shards are tallied separately and merged (sums, so order-free)."""
-
-    documents: int = 0
-    output: int = 0
-    rejected: int = 0
-    errors: int = 0
-    kept: int = 0
-    """Scored documents whose ``quality.keep`` is true."""
-    dropped: int = 0
-    """Scored documents whose ``quality.keep`` is false."""
-    dropped_paragraphs: dict[str, int] = field(default_factory=dict)
-    flags: dict[str, int] = field(default_factory=dict)
-    reject_reasons: dict[str, int] = field(default_factory=dict)
-    error_kinds: dict[str, int] = field(default_factory=dict)
-    histogram: list[int] = field(default_factory=lambda: [0] * HISTOGRAM_BINS)
-
-    def add(self, outcome: Outcome) -> None:
-        self.documents += 1
-        rec = outcome.record
-        if outcome.kind == "error":
-            self.errors += 1
-            kind = str(rec.get("error", "")).split(":", 1)[0] or "error"
-            _bump(self.error_kinds, kind)
-            return
-        if outcome.kind == "reject":
-            self.rejected += 1
-            for reason in rec.get("reasons", ()):
-                _bump(self.reject_reasons, reason)
-        else:
-            self.output += 1
-        quality = rec.get("quality", {})
-        if quality.get("keep"):
-            self.kept += 1
-        else:
-            self.dropped += 1
-        for flag in quality.get("flags", ()):
-            _bump(self.flags, flag)
-        score = float(quality.get("score", 0.0))
-        self.histogram[min(HISTOGRAM_BINS - 1, max(0, int(score * HISTOGRAM_BINS)))] += 1
-        by_reason = rec.get("stats", {}).get("dropped_by_reason", {})
-        for reason, n in by_reason.items():
-            if n:
-                _bump(self.dropped_paragraphs, reason, int(n))
-
-    def merge(self, other: Tally) -> Tally:
-        for name in ("documents", "output", "rejected", "errors", "kept", "dropped"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("dropped_paragraphs", "flags", "reject_reasons", "error_kinds"):
-            mine = getattr(self, name)
-            for key, n in getattr(other, name).items():
-                _bump(mine, key, n)
-        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram)]
-        return self
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "documents": self.documents,
-            "output": self.output,
-            "rejected": self.rejected,
-            "errors": self.errors,
-            "kept": self.kept,
-            "dropped": self.dropped,
-            "dropped_paragraphs": dict(sorted(self.dropped_paragraphs.items())),
-            "flags": dict(sorted(self.flags.items())),
-            "reject_reasons": dict(sorted(self.reject_reasons.items())),
-            "error_kinds": dict(sorted(self.error_kinds.items())),
-            "histogram": list(self.histogram),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Tally:
-        return cls(**{k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
-                      for k, v in data.items()})
-
-
-def _bump(counts: dict[str, int], key: str, n: int = 1) -> None:
-    counts[key] = counts.get(key, 0) + n
 
 
 @dataclass(frozen=True)

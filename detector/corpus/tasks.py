@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from detector.atomic import atomic_write_bytes, atomic_write_json
 from detector.config import Config
 from detector.corpus.options import CleanOptions
 from detector.corpus.process import (
@@ -38,7 +39,7 @@ from detector.corpus.sources import ReadSpec, Shard, read_shard
 from detector.corpus.tally import Tally
 from detector.corpus.templates import TemplateCounter, TemplateIndex, fingerprints_of
 from detector.corpus.workdir import Layout
-from detector.corpus.writers import atomic_write_bytes, atomic_write_json, marker_path, write_shard
+from detector.corpus.writers import marker_path, write_shard
 
 __all__ = ["Context", "Job", "clean_task", "context", "extract_task", "run_task", "score_task"]
 
@@ -190,7 +191,7 @@ def write_outcomes(index: int, outcomes: list[Outcome], layout: Layout) -> dict[
     """Write a shard's output rows, rejects and errors, then its tally and the tally's marker."""
     tally = Tally()
     for outcome in outcomes:
-        tally.add(outcome)
+        tally.add(outcome.kind, outcome.record)
     write_shard((o.record for o in outcomes if o.kind == "output"), layout.output(index), layout.fmt)
     write_shard((o.record for o in outcomes if o.kind == "reject"), layout.rejects(index), layout.rejects_fmt)
     write_shard((o.record for o in outcomes if o.kind == "error"), layout.errors(index), "jsonl")

@@ -20,7 +20,7 @@ import shutil
 from dataclasses import dataclass
 from typing import Any
 
-from detector.corpus.writers import atomic_write_json
+from detector.atomic import atomic_write_json
 from detector.errors import InputError
 
 __all__ = ["Layout", "WorkDir", "manifest_of"]

@@ -9,23 +9,22 @@ file, never a shard that looks complete and is not. Formats: ``jsonl``, ``jsonl.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from detector.atomic import atomic_open, atomic_path, atomic_write_bytes, atomic_write_json
 from detector.corpus.options import OUTPUT_FORMATS
 from detector.document import scrub_text
 from detector.errors import InputError
 
 __all__ = [
-    "atomic_write_bytes",
-    "atomic_write_json",
     "concat_shards",
     "marker_path",
     "OutputPaths",
@@ -77,51 +76,6 @@ def read_marker(path: str) -> dict[str, Any]:
         return json.load(fh)
 
 
-def _temp_beside(path: str) -> tuple[int, str]:
-    # not mkstemp: that creates 0600 files, and the output should get the usual umask permissions
-    tmp = f"{os.path.abspath(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-
-
-def _named(exc: OSError, path: str) -> OSError:
-    """``exc`` with the path it is about (a full disk says which file could not be written)."""
-    if exc.filename is None:
-        return OSError(exc.errno, exc.strerror or str(exc), path)
-    return exc
-
-
-def _atomic(path: str, write: Any) -> None:
-    """``write(fh)`` into a temporary file beside ``path``, then rename it over ``path``: the one
-    atomic write of the batch side. An ``OSError`` names ``path``; a failure leaves no temp file."""
-    fd, tmp = _temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise _named(exc, path) from exc
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    _atomic(path, lambda fh: fh.write(data))
-
-
-def atomic_write_json(path: str, obj: Any) -> None:
-    """``obj`` as indented JSON, atomically (a lone surrogate is written as its ``\\udXXX`` escape)."""
-    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8", "backslashreplace"))
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
 def _jsonl_bytes(records: Iterable[dict[str, Any]]) -> tuple[bytes, int]:
     buf = io.BytesIO()
     n = 0
@@ -165,7 +119,8 @@ def write_shard(records: Iterable[dict[str, Any]], path: str, fmt: str, *, meta:
     """Write ``records`` to ``path`` in ``fmt`` atomically, then its completion marker
     (``<path>.done``, JSON with the record count and ``meta``). Returns the record count."""
     path = os.fspath(path)
-    _remove(marker_path(path))  # a rewritten shard is incomplete until its new marker exists
+    with contextlib.suppress(FileNotFoundError):  # a rewritten shard is incomplete until its new marker exists
+        os.unlink(marker_path(path))
     data, n = _encode(records, fmt)
     atomic_write_bytes(path, data)
     atomic_write_json(marker_path(path), {"records": n, "format": fmt, **(meta or {})})
@@ -200,16 +155,9 @@ def _concat_parquet(paths: Sequence[str], output: str) -> None:
         schema = _to_table([]).schema
     else:
         schema = pa.unify_schemas(schemas, promote_options="permissive")
-    fd, tmp = _temp_beside(output)
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            for p in nonempty:
-                writer.write_table(_conform(pq.read_table(p), schema))
-        os.replace(tmp, output)
-    except BaseException:
-        _remove(tmp)
-        raise
+    with atomic_path(output) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for p in nonempty:
+            writer.write_table(_conform(pq.read_table(p), schema))
 
 
 def _conform(table: Any, schema: Any) -> Any:
@@ -230,12 +178,10 @@ def concat_shards(paths: Sequence[str], output: str, fmt: str) -> None:
         _concat_parquet(paths, output)
         return
 
-    def copy(out: Any) -> None:
+    with atomic_open(output) as out:
         for p in paths:
             with open(p, "rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
-
-    _atomic(output, copy)
 
 
 def read_records(path: str, fmt: str | None = None) -> list[dict[str, Any]]:

@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import html as _html
 import json
-import os
 import random
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from detector.atomic import atomic_open
 
 # --- phrase banks (training only) ----------------------------------------------------------
 
@@ -1028,16 +1028,9 @@ def write_jsonl(pages: Iterable[SyntheticPage], path: Path | str) -> int:
     """Write pages as JSONL atomically (temp file + rename); returns the count."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for page in pages:
-                fh.write(json.dumps(page.to_dict(), ensure_ascii=False) + "\n")
-                count += 1
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        for page in pages:
+            fh.write(json.dumps(page.to_dict(), ensure_ascii=False) + "\n")
+            count += 1
     return count
