@@ -233,8 +233,7 @@ def _with_columns(X: pd.DataFrame, scores: np.ndarray) -> pd.DataFrame:
             ends = np.r_[starts[1:], len(doc)] - 1
             prev[starts] = 0.5
             nxt[ends] = 0.5
-    out = X.copy(deep=False)
-    out["lexical"] = scores
-    out["lexical_prev"] = prev
-    out["lexical_next"] = nxt
-    return out
+    added = pd.DataFrame(dict(zip(LEXICAL_COLUMNS, (scores, prev, nxt))), index=X.index)
+    if added.columns.isin(X.columns).any():  # already scored: replace the columns
+        X = X.drop(columns=list(LEXICAL_COLUMNS), errors="ignore")
+    return pd.concat([X, added], axis=1)  # one concat costs half of three column insertions
