@@ -8,7 +8,9 @@ only adds a shortcut (a chunk of letters and digits is one word) and must never 
 from __future__ import annotations
 
 import os
+import random
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,30 @@ def _reference_is_symbol(word: str) -> bool:
     return all(quality._PUNCT.match(ch) or ch.isspace() for ch in word)
 
 
+def _reference_top_ngram_chars(toks: list[str], n: int) -> int:
+    """quality._top_ngram_chars before the speed-up."""
+    grams = Counter(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    if not grams:
+        return 0
+    gram, times = grams.most_common(1)[0]
+    return len(gram) * times
+
+
+def _reference_duplicate_ngram_chars(toks: list[str], n: int) -> int:
+    """quality._duplicate_ngram_chars before the speed-up (datatrove's scan, verbatim)."""
+    seen: set[str] = set()
+    repeated = i = 0
+    while i < len(toks) - n + 1:
+        gram = "".join(toks[i : i + n])
+        if gram in seen:
+            repeated += len(gram)
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return repeated
+
+
 TRICKY = [
     'He said: "don\'t go." It\'s 45-17 in St. Louis...',
     "well-known COVID-19, see www.example.com/a?b=1. and https://x.org/p).",
@@ -126,6 +152,18 @@ def test_shared_tokens_equal_tokenising_each_piece():
         assert count_sentences(line, words(line)) == count_sentences(line)
 
 
+def test_ngram_measures_equal_the_reference_scan():
+    rng = random.Random(0)
+    # few distinct words (many repeats, overlapping ones, and "ab"+"c" == "a"+"bc" collisions)
+    vocab = ["a", "b", "ab", "c", "bc", "the", "of", ""]
+    for trial in range(400):
+        toks = [rng.choice(vocab[: 2 + trial % 7]) for _ in range(rng.randrange(0, 60))]
+        for n in range(1, 11):
+            assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
+            assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
+    assert quality._duplicate_ngram_chars(list("abcabcabc"), 3) == _reference_duplicate_ngram_chars(list("abcabcabc"), 3) == 6
+
+
 @pytest.mark.slow
 def test_words_equal_the_reference_on_every_cleaned_benchmark_text(detector):
     if not (SHARED / "data" / "aeb" / "ground-truth.json").is_file():
@@ -141,5 +179,9 @@ def test_words_equal_the_reference_on_every_cleaned_benchmark_text(detector):
         text = detector.score_html(page.html, url=page.url, id=page.id).text
         for piece in (text, *text.splitlines()):
             assert words(piece) == _reference_words(piece), page.id
+        toks = words(text)
+        for n in (2, 5, 8, 10):
+            assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), page.id
+            assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), page.id
         checked += bool(text.strip())
     assert checked >= 150
