@@ -83,10 +83,19 @@ class FeatureMatrix(BaseEstimator, TransformerMixin):
 
 
 def _column_values(X: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
-    """``X[columns]`` as float32; by position when they lead the table (featurize's layout),
-    which spares pandas' label lookup."""
-    if tuple(X.columns[: len(columns)]) == tuple(columns):
-        return X.iloc[:, : len(columns)].to_numpy(dtype=np.float32)
+    """``X[columns]`` as float32, shape (n_rows, len(columns)). The columns that lead the table
+    in order (featurize's layout) are taken by position and the few after them (the lexical
+    stage's, appended at the end) one by one, which spares pandas' label lookup and copy of the
+    whole table. KeyError on a missing column."""
+    names = X.columns.tolist()
+    lead = 0
+    while lead < min(len(columns), len(names)) and names[lead] == columns[lead]:
+        lead += 1
+    if lead == len(columns):
+        return X.iloc[:, :lead].to_numpy(dtype=np.float32)
+    if len(columns) - lead <= 8:
+        rest = [X[c].to_numpy(dtype=np.float32) for c in columns[lead:]]
+        return np.column_stack([X.iloc[:, :lead].to_numpy(dtype=np.float32), *rest])
     return X.loc[:, list(columns)].to_numpy(dtype=np.float32)
 
 
@@ -436,6 +445,9 @@ def load_model(
             stacklevel=2,
         )
     pipeline = joblib.load(model_path)
+    lexical = getattr(pipeline, "named_steps", {}).get("lexical")
+    if hasattr(lexical, "compact"):  # sparse coefficients: ~34 MB less per process, same predictions
+        lexical.compact()
     if not hasattr(pipeline, "predict_proba"):
         raise ModelError(f"{model_path} does not hold a classifier pipeline")
     stages = _load_compiled(model_path, card, actual) if compiled else None

@@ -41,6 +41,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import accumulate
 from dataclasses import dataclass
 
 import regex
@@ -79,6 +80,7 @@ _INFIX = regex.compile(
 _CONTRACTION = regex.compile(r"^(\p{L}+)(n['’]t)$", regex.IGNORECASE)
 _SENTENCE_TERMINAL = regex.compile(r"\p{Sentence_Terminal}")
 _PUNCT = regex.compile(r"[\p{P}\p{S}\p{Cc}\p{Cf}]")
+_SYMBOLS = regex.compile(r"[\p{P}\p{S}\p{Cc}\p{Cf}\s]*")  # per character: _PUNCT or str.isspace()
 _CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")  # c4_filters.py:14
 _C4_END = (".", "?", "!", '"', "'")  # c4_filters.py:15
 _C4_POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
@@ -87,56 +89,72 @@ _C4_POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies",
 def words(text: str) -> list[str]:
     """The text's words as datatrove counts them for English (``split_into_words``: spaCy's blank
     "en" tokenizer): whitespace-separated chunks with leading and trailing punctuation split off
-    as tokens of their own ("end." -> "end", "."). Shape: list of str."""
+    as tokens of their own ("end." -> "end", "."). Shape: list of str.
+
+    The words of a text are the words of its lines, one after another (every line break is
+    whitespace). Most chunks are letters and digits only: no prefix, suffix, infix, abbreviation,
+    URL or contraction contains one of those alone, so such a chunk is one word as it is."""
     out: list[str] = []
     for chunk in text.split():
-        suffixes: list[str] = []
-        while chunk:
-            if chunk in _ABBREVIATIONS or _URL.match(chunk) and not suffixes:
-                break
-            m = _PREFIX.match(chunk)
-            if m and len(m.group()) < len(chunk) or m and not suffixes and len(chunk) == len(m.group()):
-                out.append(m.group())
-                chunk = chunk[m.end():]
-                continue
-            m = _SUFFIX.search(chunk)
-            if m and m.start() > 0:
-                suffixes.append(m.group())
-                chunk = chunk[: m.start()]
-                continue
-            break
-        if chunk:
-            url = _URL.match(chunk)
-            if url and url.end() < len(chunk):
-                suffixes.extend(reversed(list(chunk[url.end():])))
-                chunk = chunk[: url.end()]
-            contraction = _CONTRACTION.match(chunk)
-            if chunk in _ABBREVIATIONS or url:
-                out.append(chunk)
-            elif contraction:
-                out.extend(contraction.groups())
-            else:
-                start = 0
-                for m in _INFIX.finditer(chunk):
-                    if m.start() > start:
-                        out.append(chunk[start : m.start()])
-                    out.append(m.group())
-                    start = m.end()
-                if start < len(chunk):
-                    out.append(chunk[start:])
-        out.extend(reversed(suffixes))
+        if chunk.isalnum():
+            out.append(chunk)
+        else:
+            _split_chunk(chunk, out)
     return out
+
+
+def _split_chunk(chunk: str, out: list[str]) -> None:
+    """Append the tokens of one whitespace-free ``chunk`` to ``out`` (spaCy's prefix, suffix,
+    special-case and infix passes, in its order)."""
+    suffixes: list[str] = []
+    while chunk:
+        if chunk in _ABBREVIATIONS or _URL.match(chunk) and not suffixes:
+            break
+        m = _PREFIX.match(chunk)
+        if m and len(m.group()) < len(chunk) or m and not suffixes and len(chunk) == len(m.group()):
+            out.append(m.group())
+            chunk = chunk[m.end():]
+            continue
+        m = _SUFFIX.search(chunk)
+        if m and m.start() > 0:
+            suffixes.append(m.group())
+            chunk = chunk[: m.start()]
+            continue
+        break
+    if chunk:
+        url = _URL.match(chunk)
+        if url and url.end() < len(chunk):
+            suffixes.extend(reversed(list(chunk[url.end():])))
+            chunk = chunk[: url.end()]
+        contraction = _CONTRACTION.match(chunk)
+        if chunk in _ABBREVIATIONS or url:
+            out.append(chunk)
+        elif contraction:
+            out.extend(contraction.groups())
+        else:
+            start = 0
+            for m in _INFIX.finditer(chunk):
+                if m.start() > start:
+                    out.append(chunk[start : m.start()])
+                out.append(m.group())
+                start = m.end()
+            if start < len(chunk):
+                out.append(chunk[start:])
+    out.extend(reversed(suffixes))
 
 
 def _is_symbol(word: str) -> bool:
     """True when every character is punctuation (datatrove's ``PUNCTUATION_SET``, text.py:181)."""
-    return all(_PUNCT.match(ch) or ch.isspace() for ch in word)
+    return not word[:1].isalnum() and _SYMBOLS.fullmatch(word) is not None
 
 
-def count_sentences(line: str) -> int:
+def count_sentences(line: str, toks: Sequence[str] | None = None) -> int:
     """Sentences in ``line`` as spaCy's sentencizer splits them: a sentence ends at a token made
-    of sentence-terminal marks (closing quotes and brackets after it stay with it)."""
-    toks = words(line)
+    of sentence-terminal marks (closing quotes and brackets after it stay with it).
+
+    ``toks``: ``words(line)`` when the caller already has them (not checked)."""
+    if toks is None:
+        toks = words(line)
     n, open_sentence = 0, False
     for i, tok in enumerate(toks):
         if _SENTENCE_TERMINAL.fullmatch(tok[0]) and not tok[0].isalnum() and all(
@@ -247,7 +265,8 @@ def _duplicates(items: Sequence[str]) -> tuple[int, int]:
 def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
     """Characters of the most frequent n-gram (space-joined) times its count
     (gopher_repetition_filter.py:49-54); 0 when the text has fewer than n words."""
-    grams = Counter(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    joined, starts = " ".join(toks), [0, *accumulate(len(w) + 1 for w in toks)]
+    grams = Counter(joined[a : b - 1] for a, b in zip(starts, starts[n:]))  # " ".join(toks[i : i + n])
     if not grams:
         return 0
     gram, count = grams.most_common(1)[0]
@@ -257,10 +276,14 @@ def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
 def _duplicate_ngram_chars(toks: Sequence[str], n: int) -> int:
     """Characters inside repeated n-grams, scanning left to right and jumping over each repeat
     (gopher_repetition_filter.py:57-70)."""
+    joined, ends = "".join(toks), [0, *accumulate(map(len, toks))]
+    grams = [joined[a:b] for a, b in zip(ends, ends[n:])]  # "".join(toks[i : i + n])
+    if len(set(grams)) == len(grams):  # no n-gram repeats: the scan below would find none
+        return 0
     seen: set[str] = set()
     repeated = i = 0
-    while i < len(toks) - n + 1:
-        gram = "".join(toks[i : i + n])
+    while i < len(grams):
+        gram = grams[i]
         if gram in seen:
             repeated += len(gram)
             i += n
@@ -275,7 +298,9 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
 
     Returns ``{signal: value}`` (ratios in [0, 1], counts as floats). An empty text gives only
     ``words = 0``."""
-    toks = words(text)
+    lines = text.splitlines() or [""]
+    line_toks = [words(line) for line in lines]  # the text is tokenised once, line by line
+    toks = [w for lt in line_toks for w in lt]  # == words(text): every line break is whitespace
     content = [w for w in toks if not _is_symbol(w)]
     n_words = len(content)
     if language in _NO_SPACES:  # no spaces between words: about two letters a word
@@ -289,10 +314,9 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         signals["gopher_mean_word_length"] = sum(map(len, content)) / len(content)
     signals["gopher_hash_ratio"] = text.count("#") / n_toks
     signals["gopher_ellipsis_ratio"] = (text.count("...") + text.count("…")) / n_toks
-    lines = text.splitlines() or [""]
     signals["gopher_bullet_lines"] = sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines)
     signals["gopher_ellipsis_lines"] = sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines)
-    signals["gopher_alpha_words"] = sum(any(c.isalpha() for c in w) for w in toks) / n_toks
+    signals["gopher_alpha_words"] = sum(any(map(str.isalpha, w)) for w in toks) / n_toks
     lang = (language or "en").lower()[:2]
     stops = GOPHER_STOP_WORDS if lang == "en" else stopwords(lang)
     if stops:
@@ -314,11 +338,12 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     # C4 (c4_filters.py:89-133): the lines C4 keeps, and what ends the document
     lorem = curly = 0.0
     sentences = 0
-    for line in lines:
+    for line, lt in zip(lines, line_toks):
         line = line.strip()
         line_words = line.split()
         if any(len(w) > config.c4_max_word_length for w in line_words):
             continue
+        cited = line
         line = _CITATION.sub("", line)
         if not line.endswith(_C4_END) or line.endswith("..."):
             continue
@@ -331,8 +356,8 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         curly = max(curly, float("{" in line))
         if any(p in lowered for p in _C4_POLICY):
             continue
-        sentences += count_sentences(line)
-    signals["prose_words"] = float(sum(prose_line_words(line, language) for line in lines))
+        sentences += count_sentences(line, lt if line == cited else None)
+    signals["prose_words"] = float(sum(prose_line_words(line, language, lt) for line, lt in zip(lines, line_toks)))
     signals["c4_lorem_ipsum"] = lorem
     signals["c4_curly_bracket"] = curly
     signals["c4_sentences"] = float(sentences)
@@ -352,18 +377,23 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
 _CLOSERS = "\"'”’»)]」』）"
 
 
-def prose_line_words(line: str, language: str | None) -> int:
+def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None = None) -> int:
     """Words of ``line`` when it reads as prose, else 0: it ends in sentence-terminal punctuation
     (closing quotes and brackets may follow), has at least 3 words (10 characters in languages
     written without spaces) and mentions neither JavaScript nor cookies, privacy policy or terms
-    of use -- C4's line rules (c4_filters.py:94-127), with Unicode's sentence terminals."""
-    line = line.strip().rstrip(_CLOSERS)
+    of use -- C4's line rules (c4_filters.py:94-127), with Unicode's sentence terminals.
+
+    ``toks``: ``words(line)`` when the caller already has them (not checked)."""
+    stripped = line.strip()
+    line = stripped.rstrip(_CLOSERS)
     if not line or not _SENTENCE_TERMINAL.fullmatch(line[-1]) or line.endswith("..."):
         return 0
     if language in _NO_SPACES:
         n = sum(1 for c in line if c.isalnum()) // 2 if len(line) >= 10 else 0
     else:
-        n = sum(1 for w in words(line) if not _is_symbol(w))
+        if toks is None or len(line) != len(stripped):  # closers taken off: tokenise what is left
+            toks = words(line)
+        n = sum(1 for w in toks if not _is_symbol(w))
     if n < 3:
         return 0
     lowered = line.lower()
