@@ -518,6 +518,9 @@ def _headings_follow_sections(page: PageState) -> None:
             page.drop(i, "navigation")
 
 
+_REPEATS = ("duplicate", "template", "repeated-title")
+
+
 def _fall_back_to_the_extractor(page: PageState) -> None:
     """Never far worse than the base extractor: where the model keeps less than
     ``Config.extractor_fallback_share`` of the tokens trafilatura kept (a page type or layout the
@@ -529,7 +532,12 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
         return
     sizes = [len(cached_tokens(b.text)) for b in page.blocks]
     # HTML only: plain text has no extractor opinion (and no element paths)
-    extracted = [i for i, b in enumerate(page.blocks) if b.path and b.extractor_overlap >= 0.5 and b.kind != "title"]
+    # trafilatura's repeats of text already on the page (a hidden print copy) do not count
+    extracted = [
+        i
+        for i, b in enumerate(page.blocks)
+        if b.path and b.extractor_overlap >= 0.5 and b.kind != "title" and page.reasons[i] not in _REPEATS
+    ]
     total = sum(sizes[i] for i in extracted)
     if total < config.extractor_fallback_min_tokens:
         return
@@ -543,6 +551,37 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
             and page.blocks[i].link_density < 0.5  # a list of links stays a list of links
         ):
             page.restore(i)
+
+
+def _drop_hidden_copies(page: PageState) -> None:
+    """A hidden block (``Block.hidden``) whose words mostly stand in the page's visible blocks
+    (``Config.hidden_copy_share``) repeats them: the print or SEO copy of a body, kept out of
+    sight, goes as ``duplicate`` (whatever dropped it before, so that no later rule restores it)."""
+    config, blocks = page.config, page.blocks
+    if config.hidden_copy_share <= 0 or not any(b.hidden for b in blocks):
+        return
+    visible: set[str] = set()
+    for b in blocks:
+        if not b.hidden:
+            visible.update(cached_tokens(b.text))
+    for i, block in enumerate(blocks):
+        if not block.hidden or block.kind == "title" or page.reasons[i] in _REPEATS:
+            continue
+        toks = cached_tokens(block.text)
+        if len(toks) >= config.duplicate_min_words and sum(t in visible for t in toks) >= config.hidden_copy_share * len(toks):
+            page.drop(i, "duplicate")
+
+
+def _drop_weak_hidden_lines(page: PageState) -> None:
+    """A block the page hides (``Block.hidden``) stays only with ``Config.hidden_min_relevance``:
+    collapsed tabs and accordions hold content, closed menus and dialogs do not, and the model
+    half believes both."""
+    floor = page.config.hidden_min_relevance
+    if floor <= 0:
+        return
+    for i, block in enumerate(page.blocks):
+        if page.keep[i] and block.hidden and block.kind != "title" and page.relevance[i] < floor:
+            page.drop(i)
 
 
 def _keep_a_lone_paragraph(page: PageState) -> None:
@@ -574,6 +613,8 @@ PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("words-say-boilerplate", _drop_what_the_words_call_boilerplate),
     ("box-lines", _drop_weak_box_lines),
     ("outside-region", _drop_weak_lines_outside_article_region),
+    ("hidden-copies", _drop_hidden_copies),
+    ("hidden-lines", _drop_weak_hidden_lines),
     ("ruled-sections", _drop_weak_ruled_off_sections),
     ("lists-inside-body", _keep_lists_inside_the_body),
     ("lead-ins", _lead_ins_and_what_they_introduce),
