@@ -409,6 +409,37 @@ def page_signals(doc: Document, decisions: Sequence[ParagraphScore]) -> dict[str
     return signals
 
 
+_TITLE_TOKENS = re.compile(r"\W+")  # Readability.js REGEXPS.tokenize (/\W+/g), here Unicode-aware
+_TITLE_SEPARATORS = re.compile(r"\s[|\-–—\\/>»]\s")  # Readability.js _getArticleTitle's separators
+
+
+def text_similarity(text_a: str, text_b: str) -> float:
+    """Mozilla Readability's ``_textSimilarity(textA, textB)`` (Readability.js, used by
+    ``_headerDuplicatesTitle``): both texts lower-cased and split at non-word characters; the
+    share of ``text_b``'s characters (its tokens joined by a space) left once the tokens absent
+    from ``text_a`` are removed -- 1.0 when every token of ``text_b`` occurs in ``text_a``, 0.0
+    when none does or either text has no token. Tokens are Unicode words here (JavaScript's
+    ``\\W`` is ASCII-only)."""
+    tokens_b = [t for t in _TITLE_TOKENS.split(text_b.lower()) if t]
+    tokens_a = {t for t in _TITLE_TOKENS.split(text_a.lower()) if t}
+    if not tokens_a or not tokens_b:
+        return 0.0
+    unique_b = [t for t in tokens_b if t not in tokens_a]
+    return 1.0 - len(" ".join(unique_b)) / len(" ".join(tokens_b))
+
+
+def title_overlap(text: str, title: str | None, language: str | None) -> float | None:
+    """How much of the page's title the kept ``text`` contains: :func:`text_similarity` of the
+    text and the title, the best over the whole title and its parts split at Readability's title
+    separators (``Headline | Site name``), in [0, 1]. None when it cannot say: no title, nothing
+    kept, or a language written without spaces (ja, zh, th: a "word" is a whole phrase). The
+    title is ``Document.title`` (og:title, twitter:title, the first h1, else <title>)."""
+    if not title or not text.strip() or (language or "")[:2] in _NO_SPACES:
+        return None
+    parts = [title, *(part for part in _TITLE_SEPARATORS.split(title) if part.strip())]
+    return max(text_similarity(text, part) for part in parts)
+
+
 def penalty(flag: str, config: Config) -> float:
     """How much a fired flag multiplies the quality score by (1.0: informational)."""
     return dict(config.quality_penalties).get(flag, 1.0)
@@ -437,6 +468,9 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     text = "\n\n".join(d.text for d in decisions if d.keep and d.kind != "title")
     signals = measure(text, doc.language, config)
     signals.update(page_signals(doc, decisions))
+    overlap = title_overlap(text, doc.title, doc.language)
+    if overlap is not None:
+        signals["title_overlap"] = overlap
     flags = list(dict.fromkeys(r.flag for r in fired_rules(signals, config)))
     if not signals["words"]:
         flags.append("empty")

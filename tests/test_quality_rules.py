@@ -140,3 +140,20 @@ def test_reports_show_the_fired_rules_and_why_a_kept_text_is_dropped():
     assert 'class="why"' in page and "gopher_hash_ratio" in page
     good = scored([(s, True) for s in SENTENCES])
     assert "DROP: " not in render_terminal(good, color=False, width=200)
+
+
+def test_title_overlap_is_readability_text_similarity_with_the_title():
+    from detector.quality import text_similarity, title_overlap
+
+    # Readability.js _textSimilarity: share of the second text's characters whose tokens occur in the first
+    assert text_similarity("The cat sat on the mat.", "the CAT") == 1.0
+    assert text_similarity("The cat sat on the mat.", "dog") == 0.0
+    assert abs(text_similarity("budget vote", "budget plans") - (1 - len("plans") / len("budget plans"))) < 1e-9
+    assert text_similarity("", "a title") == 0.0
+    # the best part of a "Headline | Site" title counts: the site name is not held against the text
+    text = "The committee published its report on water quality in the region."
+    assert title_overlap(text, "Water quality report | The Valley Times", "en") == 1.0
+    assert title_overlap(text, "Transfer news: striker signs for rivals", "en") < 0.2
+    # nothing to compare, or words that are whole phrases: no signal
+    assert title_overlap(text, None, "en") is None and title_overlap("", "A title", "en") is None
+    assert title_overlap("日本語の記事です。", "記事", "ja") is None
