@@ -87,7 +87,7 @@ class Config:
     """Fewer prose words kept than this (words of kept lines that read as sentences, see
     ``quality.prose_line_words``) fires ``no-main-content``: the page has no main content (a
     consent or paywall shell, a removed article, an unrendered JavaScript app, a tag page)."""
-    min_title_overlap: float = 0.2
+    min_title_overlap: float = 0.25
     """Kept text whose ``title_overlap`` (``quality.title_overlap``: Readability.js
     ``_textSimilarity`` of the kept text and the page's title, best title part) is below this
     fires ``off-title``: what was kept is not about the page -- the other prose left on a page
