@@ -490,8 +490,9 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     signals = measure(text, doc.language, config)
     signals.update(page_signals(doc, decisions))
     overlap = title_overlap(text, doc.title, doc.language, config.min_title_words)
-    if overlap is not None:
-        signals["title_overlap"] = overlap
+    # every document carries every signal (a Parquet column, the JSON schema); without a title to
+    # compare, nothing contradicts it: 1.0, and off-title cannot fire
+    signals["title_overlap"] = 1.0 if overlap is None else overlap
     flags = list(dict.fromkeys(r.flag for r in fired_rules(signals, config)))
     if not signals["words"]:
         flags.append("empty")
