@@ -2,7 +2,8 @@
 """Document-level figures: does the verdict keep real articles and drop content-less shells?
 
     python scripts/evaluate_verdict.py [--relevance oof|shipped] [--limit N] [--types article,...]
-                                       [--folds K] [--json OUT] [--no-agreement]
+                                       [--folds K] [--load-oof FILE] [--shell-cache FILE]
+                                       [--json OUT] [--no-agreement]
 
 On the same pages, in one run:
 - real articles (AEB, and WCXB-dev pages of the chosen types, default ``article``): the share with
@@ -18,9 +19,10 @@ On the same pages, in one run:
   kept texts (needs datatrove and spaCy: ``pip install -e '.[bench]'``).
 
 ``--relevance oof`` (default): the paragraph model is out-of-fold -- every real page AND the
-shell made from it are scored by a model trained without that page
-(``detector.training.out_of_fold_relevance``, grouped k-fold; the hand-written shells use the
-shipped model, they were never training data). ``--relevance shipped`` scores everything with
+shell made from it are scored by a model trained without that page (:func:`score_out_of_fold`:
+real pages by grouped k-fold, or the relevance ``scripts/evaluate.py --save-oof`` saved, given
+with ``--load-oof``; shells by a model of the other half of the sites, cached with
+``--shell-cache``; the hand-written shells use the shipped model, they were never training data). ``--relevance shipped`` scores everything with
 the shipped model: quick, but in-sample on the pages it was trained on (AEB; WCXB-dev for a
 model trained on it), and said so in the output.
 """
