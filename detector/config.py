@@ -115,6 +115,15 @@ class Config:
     """Fewer prose words kept than this (words of kept lines that read as sentences, see
     ``quality.prose_line_words``) fires ``no-main-content``: the page has no main content (a
     consent or paywall shell, a removed article, an unrendered JavaScript app, a tag page)."""
+    min_title_overlap: float = 0.25
+    """Kept text whose ``title_overlap`` (``quality.title_overlap``: Readability.js
+    ``_textSimilarity`` of the kept text and the page's title, best title part) is below this
+    fires ``off-title``: what was kept is not about the page -- the other prose left on a page
+    whose article is missing (a second op-ed, a FAQ, a newsletter pitch). Chosen on one half of
+    the benchmark's sites and checked on the other (docs/quality.md). 0 turns the rule off."""
+    min_title_words: int = 3
+    """Title parts of fewer words are not compared with the kept text (``off-title``): they are
+    mostly the site's name ("Robomow", "davidbau.com"), which an article need not repeat."""
     # Gopher quality, datatrove GopherQualityFilter defaults (gopher_quality_filter.py:18-26)
     gopher_min_words: int = 50
     gopher_max_words: int = 100_000
@@ -149,6 +158,7 @@ class Config:
     quality_penalties: tuple[tuple[str, float], ...] = (
         ("empty", 0.0),
         ("no-main-content", 0.0),
+        ("off-title", 0.0),
         ("gopher-short-doc", 0.0),
         ("gopher-long-doc", 0.6),
         ("gopher-short-words", 0.6),
@@ -170,6 +180,18 @@ class Config:
     ``gopher-alpha-words`` (datatrove counts punctuation marks as words, so it fires on ~10% of
     real articles), the ``c4-*`` and ``fineweb-*`` flags (C4 and FineWeb drop 5-15% of the
     benchmark's real articles; see docs/quality.md)."""
+
+    quality_penalty_groups: tuple[tuple[str, ...], ...] = (
+        ("gopher-duplicate-paragraphs", "gopher-duplicate-paragraph-chars",
+         "gopher-duplicate-lines", "gopher-duplicate-line-chars"),
+        ("gopher-top-ngram", "gopher-duplicate-ngrams"),
+    )
+    """Flags that measure one piece of evidence: when several of a group fire, the group's
+    smallest penalty applies once. Gopher's repetition checks (Rae et al. 2021, table A1) come in
+    two such families: duplicate paragraphs and duplicate lines are the same count in a text whose
+    paragraphs are single lines (most kept texts), and the n-gram checks overlap likewise. Counted
+    per rule, one repeated boilerplate line cost a real article two or four penalties (16 of 974
+    benchmark articles dropped, out-of-fold; docs/quality.md)."""
 
     # --- model ---------------------------------------------------------------------
     model_path: Path | None = None

@@ -202,6 +202,8 @@ _FW = "datatrove FineWebQualityFilter (fineweb_quality_filter.py:{})"
 
 RULES: tuple[Rule, ...] = (
     Rule("no-main-content", "prose_words", "<", "min_content_words", "detector: (almost) no prose kept"),
+    Rule("off-title", "title_overlap", "<", "min_title_overlap",
+         "detector: kept text not about the page title (Readability.js _textSimilarity)"),
     Rule("gopher-short-doc", "gopher_words", "<", "gopher_min_words", _GQ.format("79")),
     Rule("gopher-long-doc", "gopher_words", ">", "gopher_max_words", _GQ.format("81")),
     Rule("gopher-short-words", "gopher_mean_word_length", "<", "gopher_min_mean_word_length", _GQ.format("86")),
@@ -439,9 +441,58 @@ def page_signals(doc: Document, decisions: Sequence[ParagraphScore]) -> dict[str
     return signals
 
 
+_TITLE_TOKENS = re.compile(r"\W+")  # Readability.js REGEXPS.tokenize (/\W+/g), here Unicode-aware
+_TITLE_SEPARATORS = re.compile(r"\s[|\-–—\\/>»]\s")  # Readability.js _getArticleTitle's separators
+
+
+def text_similarity(text_a: str, text_b: str) -> float:
+    """Mozilla Readability's ``_textSimilarity(textA, textB)`` (Readability.js, used by
+    ``_headerDuplicatesTitle``): both texts lower-cased and split at non-word characters; the
+    share of ``text_b``'s characters (its tokens joined by a space) left once the tokens absent
+    from ``text_a`` are removed -- 1.0 when every token of ``text_b`` occurs in ``text_a``, 0.0
+    when none does or either text has no token. Tokens are Unicode words here (JavaScript's
+    ``\\W`` is ASCII-only)."""
+    tokens_b = [t for t in _TITLE_TOKENS.split(text_b.lower()) if t]
+    tokens_a = {t for t in _TITLE_TOKENS.split(text_a.lower()) if t}
+    if not tokens_a or not tokens_b:
+        return 0.0
+    unique_b = [t for t in tokens_b if t not in tokens_a]
+    return 1.0 - len(" ".join(unique_b)) / len(" ".join(tokens_b))
+
+
+def title_overlap(text: str, title: str | None, language: str | None, min_words: int = 1) -> float | None:
+    """How much of the page's title the kept ``text`` contains: :func:`text_similarity` of the
+    text and the title, the best over the whole title and its parts split at Readability's title
+    separators (``Headline | Site name``), in [0, 1]; only parts of at least ``min_words`` words
+    count (a short title is mostly the site's name, "Robomow", "Playful Tones", not a headline).
+    None when it cannot say: no title part that long, nothing kept, or a language written without
+    spaces (ja, zh, th: a "word" is a whole phrase). The title is ``Document.title`` (og:title,
+    twitter:title, the first h1, else <title>)."""
+    if not title or not text.strip() or (language or "")[:2] in _NO_SPACES:
+        return None
+    parts = [title, *(part for part in _TITLE_SEPARATORS.split(title) if part.strip())]
+    parts = [part for part in parts if sum(1 for t in _TITLE_TOKENS.split(part) if t) >= min_words]
+    return max((text_similarity(text, part) for part in parts), default=None)
+
+
 def penalty(flag: str, config: Config) -> float:
     """How much a fired flag multiplies the quality score by (1.0: informational)."""
     return dict(config.quality_penalties).get(flag, 1.0)
+
+
+def penalties(flags: Sequence[str], config: Config) -> list[float]:
+    """The factors the fired ``flags`` multiply the quality score by: one per flag, except that
+    the flags of one ``Config.quality_penalty_groups`` group (one piece of evidence) cost their
+    smallest penalty once."""
+    group_of = {flag: i for i, group in enumerate(config.quality_penalty_groups) for flag in group}
+    out: list[float] = []
+    grouped: dict[int, float] = {}
+    for flag in flags:
+        if flag in group_of:
+            grouped[group_of[flag]] = min(grouped.get(group_of[flag], 1.0), penalty(flag, config))
+        else:
+            out.append(penalty(flag, config))
+    return out + list(grouped.values())
 
 
 def is_reason(flag: str, config: Config) -> bool:
@@ -460,19 +511,24 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     ``decisions``: the paragraph decisions of ``doc`` (decide.py). The kept text is the kept
     non-title paragraphs joined by a blank line (``Result.text``). Returns a QualityScore whose
     ``score`` is ``0.5 + 0.5 * mean relevance of the kept text`` times the penalty
-    (``Config.quality_penalties``) of every fired rule, ``keep = score >= Config.min_quality``,
+    (``Config.quality_penalties``) of every fired rule (once per ``Config.quality_penalty_groups``
+    group, :func:`penalties`), ``keep = score >= Config.min_quality``,
     ``flags`` the fired rules (then ``empty`` when nothing is kept, then extraction notes as
     ``note:...``) and ``signals`` every measured value (see :func:`measure`, :func:`page_signals`)."""
     notes = tuple(f"note:{n}" for n in doc.notes)
     text = "\n\n".join(d.text for d in decisions if d.keep and d.kind != "title")
     signals = measure(text, doc.language, config)
     signals.update(page_signals(doc, decisions))
+    overlap = title_overlap(text, doc.title, doc.language, config.min_title_words)
+    # every document carries every signal (a Parquet column, the JSON schema); without a title to
+    # compare, nothing contradicts it: 1.0, and off-title cannot fire
+    signals["title_overlap"] = 1.0 if overlap is None else overlap
     flags = list(dict.fromkeys(r.flag for r in fired_rules(signals, config)))
     if not signals["words"]:
         flags.append("empty")
     score = 0.5 + 0.5 * signals["mean_relevance"]
-    for flag in flags:
-        score *= penalty(flag, config)
+    for cost in penalties(flags, config):
+        score *= cost
     score = 0.0 if math.isnan(score) else max(0.0, min(1.0, score))
     return QualityScore(score, score >= config.min_quality, (*flags, *notes), signals)
 

@@ -2,7 +2,8 @@
 """Document-level figures: does the verdict keep real articles and drop content-less shells?
 
     python scripts/evaluate_verdict.py [--relevance oof|shipped] [--limit N] [--types article,...]
-                                       [--folds K] [--json OUT] [--no-agreement]
+                                       [--folds K] [--load-oof FILE] [--shell-cache FILE]
+                                       [--json OUT] [--no-agreement]
 
 On the same pages, in one run:
 - real articles (AEB, and WCXB-dev pages of the chosen types, default ``article``): the share with
@@ -18,9 +19,10 @@ On the same pages, in one run:
   kept texts (needs datatrove and spaCy: ``pip install -e '.[bench]'``).
 
 ``--relevance oof`` (default): the paragraph model is out-of-fold -- every real page AND the
-shell made from it are scored by a model trained without that page
-(``detector.training.out_of_fold_relevance``, grouped k-fold; the hand-written shells use the
-shipped model, they were never training data). ``--relevance shipped`` scores everything with
+shell made from it are scored by a model trained without that page (:func:`score_out_of_fold`:
+real pages by grouped k-fold, or the relevance ``scripts/evaluate.py --save-oof`` saved, given
+with ``--load-oof``; shells by a model of the other half of the sites, cached with
+``--shell-cache``; the hand-written shells use the shipped model, they were never training data). ``--relevance shipped`` scores everything with
 the shipped model: quick, but in-sample on the pages it was trained on (AEB; WCXB-dev for a
 model trained on it), and said so in the output.
 """
@@ -30,13 +32,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import pickle
 import statistics
 import sys
 import time
 import warnings
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -199,47 +206,98 @@ def score_shipped(pages: list[Page], shells: list[Shell]) -> tuple[dict[str, Any
     return real, shell
 
 
-def score_out_of_fold(pages: list[Page], shells: list[Shell], folds: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def load_oof(path: Path, prepared: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The out-of-fold relevance and lexical scores saved by ``scripts/evaluate.py --save-oof``
+    (a ``training.CrossValidation``; our own trusted file, as a model file is):
+    ``({page id: relevance of shape (n_blocks,)}, {page id: lexical score})``. Raises SystemExit
+    naming the file when it lacks one of ``prepared``'s pages or was made with another extraction
+    (block counts differ)."""
+    with open(path, "rb") as fh:
+        cv = pickle.load(fh)  # our own file from evaluate.py --save-oof (trusted input, as a model file is)
+    missing = {p.page.id for p in prepared} - set(cv.relevance)
+    if missing:
+        raise SystemExit(f"error: {path} has no relevance for {len(missing)} of these pages (e.g. {min(missing)})")
+    if any(len(cv.relevance[p.page.id]) != len(p.html_doc.blocks) for p in prepared):
+        raise SystemExit(f"error: {path} was made with another extraction (block counts differ)")
+    return cv.relevance, getattr(cv, "lexical", {}) or {}
+
+
+def site_half(site: str) -> int:
+    """0 or 1: the half of the pages a site belongs to (stable across runs: CRC-32 of the site)."""
+    return zlib.crc32(site.encode("utf-8")) % 2
+
+
+def score_out_of_fold(
+    pages: list[Page], shells: list[Shell], folds: int, oof: Path | None = None, shell_cache: Path | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Results where no page, and no shell made from a page, is scored by a model that saw it.
 
-    Real pages: ``training.out_of_fold_relevance`` (grouped k-fold; the seed pages join every
-    fold's training set, as in scripts/evaluate.py). Shells made from pages: the
-    pages are split in two halves by their position; the shells of one half are scored out-of-fold
-    with the other half's real pages as extra training pages (so a shell's own page is never in
-    training; shells carry an empty truth: every block is boilerplate). Hand-written shells are
-    scored with the shipped model (they were never training data)."""
+    Real pages: the relevance saved by ``scripts/evaluate.py --save-oof`` when ``oof`` is given
+    (grouped 5-fold by site, trained on all AEB + WCXB-dev pages), else
+    ``training.out_of_fold_relevance`` (grouped k-fold; the seed pages join every fold's training
+    set). Shells made from pages: the pages are split in two halves by site (:func:`site_half`);
+    the shells of one half are scored by a model trained on the other half's real pages and the
+    seed pages -- never on the shell's own page or site, and never on shells (the shipped model
+    never sees one). ``shell_cache`` (a pickle this function writes, atomically) keeps the
+    shells' relevance, so a rerun that only changes the verdict does not refit. Hand-written shells are scored with the shipped model (they were never
+    training data)."""
     from detector import Detector, training
     from detector.config import Config
+    from detector.features import featurize
 
     config = Config()
     labeled = [training.LabeledPage(p.id, p.html, p.truth, p.url, p.source) for p in pages]
+    start = time.process_time()
     prepared = training.prepare_pages(labeled, config)
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     extra = training.prepare_pages(training.seed_pages(seeds), config) if seeds.is_dir() else []
+    log.info("prepared %d + %d pages: %.0f s CPU", len(prepared), len(extra), time.process_time() - start)
     start = time.process_time()
-    relevance = training.out_of_fold_relevance(prepared, extra, folds=folds)
-    log.info("out-of-fold relevance of %d pages: %.0f s CPU", len(pages), time.process_time() - start)
+    if oof is not None:
+        relevance, lexical = load_oof(oof, prepared)
+        log.info("out-of-fold relevance of %d pages read from %s", len(pages), oof)
+    else:
+        relevance, lexical = training.out_of_fold_relevance(prepared, extra, folds=folds), {}
+        log.info("out-of-fold relevance of %d pages: %.0f s CPU", len(pages), time.process_time() - start)
     real = {}
     for p, prep in zip(pages, prepared):
-        det = Detector(config, model=training.FixedRelevance(relevance[p.id]))  # type: ignore[arg-type]
-        real[p.id] = det.score_document(prep.html_doc)
+        fixed = training.FixedRelevance(relevance[p.id], lexical=lexical.get(p.id))
+        real[p.id] = Detector(config, model=fixed).score_document(prep.html_doc)  # type: ignore[arg-type]
 
     shell_results: dict[str, Any] = {}
     made = [s for s in shells if s.origin is not None]
-    half = {p.id: i % 2 for i, p in enumerate(pages)}
-    by_id = dict(zip((p.id for p in pages), prepared))
+    shell_prepared = dict(zip((s.id for s in made), training.prepare_pages(
+        [training.LabeledPage(s.id, s.html, "", s.url, "shell") for s in made], config)))
+    cached: dict[str, tuple[Any, Any]] = {}
+    if shell_cache is not None and shell_cache.is_file():
+        with open(shell_cache, "rb") as fh:
+            cached = pickle.load(fh)  # our own file, written below (trusted input, as a model file is)
+        log.info("shell relevance of %d shells read from %s", len(cached), shell_cache)
+    todo = [s for s in made if s.id not in cached or len(cached[s.id][0]) != len(shell_prepared[s.id].html_doc.blocks)]
+    by_id = {lp.id: prep for lp, prep in zip(labeled, prepared)}
+    half = {lp.id: site_half(lp.site) for lp in labeled}
+    extra_table = training.training_table(extra) if extra else None
     for h in (0, 1):
-        mine = [s for s in made if half.get(s.origin) == h]
+        mine = [s for s in todo if half.get(s.origin) == h]
         if not mine:
             continue
-        shell_prepared = training.prepare_pages(
-            [training.LabeledPage(s.id, s.html, "", s.url, "shell") for s in mine], config
-        )
-        others = [by_id[p.id] for p in pages if half[p.id] != h] + list(extra)
-        rel = training.out_of_fold_relevance(shell_prepared, others, folds=2)
-        for s, prep in zip(mine, shell_prepared):
-            det = Detector(config, model=training.FixedRelevance(rel[s.id]))  # type: ignore[arg-type]
-            shell_results[s.id] = det.score_document(prep.html_doc)
+        start = time.process_time()
+        tables = [training.page_table(by_id[pid]) for pid, hh in half.items() if hh != h]
+        model = training.fit_model(pd.concat([t for t in (*tables, extra_table) if t is not None and len(t)],
+                                             ignore_index=True), seed=h)
+        for s in mine:
+            scores = model.predict(featurize(shell_prepared[s.id].html_doc))
+            cached[s.id] = (scores.relevance, scores.lexical)
+        log.info("shells of half %d: %d scored by a model of %d other-half pages: %.0f s CPU",
+                 h, len(mine), len(tables), time.process_time() - start)
+    if todo and shell_cache is not None:
+        tmp = shell_cache.with_name(shell_cache.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(cached, fh, protocol=5)
+        os.replace(tmp, shell_cache)
+    for s in made:
+        fixed = training.FixedRelevance(cached[s.id][0], lexical=cached[s.id][1])
+        shell_results[s.id] = Detector(config, model=fixed).score_document(shell_prepared[s.id].html_doc)  # type: ignore[arg-type]
     det = Detector(config)
     for s in shells:
         if s.origin is None:
@@ -270,7 +328,7 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
     shells = made + hand_written_shells()
     log.info("%d pages, %d shells (%d made from pages)", len(pages), len(shells), len(made))
     if args.relevance == "oof":
-        real, shell_res = score_out_of_fold(pages, shells, args.folds)
+        real, shell_res = score_out_of_fold(pages, shells, args.folds, args.load_oof, args.shell_cache)
     else:
         real, shell_res = score_shipped(pages, shells)
 
@@ -412,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--relevance", "--model", choices=("oof", "shipped"), default="oof",
                     help="oof: out-of-fold paragraph model (slow); shipped: the shipped model (in-sample on AEB)")
     ap.add_argument("--folds", type=int, default=5, help="folds for --relevance oof")
+    ap.add_argument("--load-oof", type=Path, default=None,
+                    help="with --relevance oof: the real pages' out-of-fold relevance saved by scripts/evaluate.py "
+                         "--save-oof (only a file that script wrote; no retraining for them)")
+    ap.add_argument("--shell-cache", type=Path, default=None,
+                    help="with --relevance oof: keep the shells' out-of-fold relevance in this pickle (written by this "
+                         "script) and reuse it on a rerun (verdict experiments without refitting)")
     ap.add_argument("--limit", type=int, default=None, help="pages per source, evenly spread (default: all)")
     ap.add_argument("--sources", default="aeb,wcxb", help="aeb, wcxb or both")
     ap.add_argument("--types", default="article", help="WCXB-dev page types, comma-separated")

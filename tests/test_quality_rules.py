@@ -25,10 +25,11 @@ SENTENCES = [
 MENU = ["Home", "News", "Sport", "Weather", "Contact us", "Subscribe"]
 
 
-def scored(texts_keep: list[tuple[str, bool]], relevance: float = 0.9, language: str = "en"):
+def scored(texts_keep: list[tuple[str, bool]], relevance: float = 0.9, language: str = "en",
+           title: str | None = "Water quality report"):
     """A document whose paragraphs are kept or dropped as given (the model is not involved)."""
     blocks = tuple(Block(t) for t, _ in texts_keep)
-    doc = Document("d", "https://example.com/a", "Water quality report", blocks, "html", language)
+    doc = Document("d", "https://example.com/a", title, blocks, "html", language)
     decisions = [
         ParagraphScore(i, t, "paragraph", relevance if keep else 0.05, 0.0, keep, None if keep else "navigation")
         for i, (t, keep) in enumerate(texts_keep)
@@ -140,3 +141,72 @@ def test_reports_show_the_fired_rules_and_why_a_kept_text_is_dropped():
     assert 'class="why"' in page and "gopher_hash_ratio" in page
     good = scored([(s, True) for s in SENTENCES])
     assert "DROP: " not in render_terminal(good, color=False, width=200)
+
+
+def test_title_overlap_is_readability_text_similarity_with_the_title():
+    from detector.quality import text_similarity, title_overlap
+
+    # Readability.js _textSimilarity: share of the second text's characters whose tokens occur in the first
+    assert text_similarity("The cat sat on the mat.", "the CAT") == 1.0
+    assert text_similarity("The cat sat on the mat.", "dog") == 0.0
+    assert abs(text_similarity("budget vote", "budget plans") - (1 - len("plans") / len("budget plans"))) < 1e-9
+    assert text_similarity("", "a title") == 0.0
+    # the best part of a "Headline | Site" title counts: the site name is not held against the text
+    text = "The committee published its report on water quality in the region."
+    assert title_overlap(text, "Water quality report | The Valley Times", "en") == 1.0
+    assert title_overlap(text, "Transfer news: striker signs for rivals", "en") < 0.2
+    # nothing to compare, or words that are whole phrases: no signal
+    assert title_overlap(text, None, "en") is None and title_overlap("", "A title", "en") is None
+    assert title_overlap("日本語の記事です。", "記事", "ja") is None
+
+
+def test_kept_prose_not_about_the_title_is_off_title():
+    article = [(m, False) for m in MENU] + [(s, True) for s in SENTENCES]
+    good = scored(article)
+    assert good.quality.signals["title_overlap"] >= CFG.min_title_overlap and verdict(good, CFG).keep
+    # the page's article is missing; what is kept is other prose (the title still names the lost story)
+    shell = scored(article, title="Striker signs for city rivals in record transfer deal | Sport")
+    assert shell.quality.signals["title_overlap"] < CFG.min_title_overlap
+    v = verdict(shell, CFG)
+    assert not v.keep and v.reasons == ("off-title",)
+    assert "off-title (title_overlap" in why_dropped(shell, CFG)
+    # no title: the rule cannot say, so it does not fire; 0 turns it off
+    assert "off-title" not in scored(article, title=None).quality.flags
+    off = Config().replace(min_title_overlap=0.0)
+    assert "off-title" not in score_document(
+        Document("d", None, "Striker signs", tuple(Block(t) for t, _ in article), "html", "en"),
+        [ParagraphScore(i, t, "paragraph", 0.9 if k else 0.05, 0.0, k, None) for i, (t, k) in enumerate(article)],
+        off,
+    ).flags
+
+
+def test_short_titles_are_site_names_and_not_compared():
+    from detector.quality import title_overlap
+
+    text = "The committee published its report on water quality in the region."
+    assert title_overlap(text, "Robomow", "en", min_words=3) is None  # a site name alone: no signal
+    assert title_overlap(text, "Robomow", "en", min_words=1) == 0.0
+    # the headline part is long enough even when the site name is not
+    assert title_overlap(text, "Water quality report | Robomow", "en", min_words=3) == 1.0
+    blog = scored([(m, False) for m in MENU] + [(s, True) for s in SENTENCES], title="Playful Tones")
+    assert blog.quality.signals["title_overlap"] == 1.0 and verdict(blog, CFG).keep  # no evidence: no fire
+
+
+def test_one_piece_of_evidence_costs_one_penalty():
+    from detector.quality import penalties
+
+    # single-line paragraphs: duplicate paragraphs and duplicate lines are the same count
+    fired = ["gopher-duplicate-paragraphs", "gopher-duplicate-lines"]
+    assert penalties(fired, CFG) == [0.7]
+    assert penalties(fired, Config().replace(quality_penalty_groups=())) == [0.7, 0.7]
+    # different evidence still multiplies: repeated lines and repeated n-grams, or hashes
+    assert sorted(penalties([*fired, "gopher-duplicate-ngrams", "gopher-hashes"], CFG)) == [0.6, 0.7, 0.7]
+    # a confident article whose kept text repeats a few short lines is kept; counted per rule it was dropped
+    lines = [(s, True) for s in SENTENCES] + [("Share this article.", True)] * 8
+    r = scored(lines)
+    assert {"gopher-duplicate-paragraphs", "gopher-duplicate-lines"} <= set(r.quality.flags)
+    assert verdict(r, CFG).keep
+    per_rule = Config().replace(quality_penalty_groups=())
+    doc = Document("d", None, "Water quality report", tuple(Block(t) for t, _ in lines), "html", "en")
+    decisions = [ParagraphScore(i, t, "paragraph", 0.9, 0.0, True, None) for i, (t, _) in enumerate(lines)]
+    assert not score_document(doc, decisions, per_rule).keep
