@@ -23,8 +23,9 @@ Also out-of-fold: the plain-text check (the true bodies of AEB pages and WCXB ar
 given as plain text; the share of their words kept) and, with ``--ablate``, the effect of each
 page rule of ``decide.PAGE_RULES`` on both corpora (the same relevance, the rule switched off).
 
-``--gate`` exits 1 if the detector's F1 falls below the best trafilatura row (default or
-include_comments=False) on AEB or on WCXB-dev.
+``--gate`` exits 1 if the detector's F1 falls below trafilatura default's on AEB or on
+WCXB-dev (the generalisation issue's gate); it also prints the margin to the best trafilatura
+row, which is reported, not gated.
 """
 
 from __future__ import annotations
@@ -316,11 +317,13 @@ def main(argv: list[str] | None = None) -> int:
         for corpus, rows in (("AEB", aeb_rows), ("WCXB-dev", wcxb_rows)):
             if not rows:
                 continue
-            best = max(rows["trafilatura_default"].f1, rows["trafilatura_no_comments"].f1)
+            base = rows["trafilatura_default"].f1
+            best = max(row.f1 for name, row in rows.items() if name.startswith("trafilatura"))
             det_f1 = rows["detector"].f1
-            verdict = "ok" if det_f1 >= best else "FAIL"
-            ok &= det_f1 >= best
-            print(f"gate {corpus}: {verdict} (detector F1 {det_f1:.4f} vs best trafilatura F1 {best:.4f})", file=sys.stderr)
+            verdict = "ok" if det_f1 >= base else "FAIL"
+            ok &= det_f1 >= base
+            print(f"gate {corpus}: {verdict} (detector F1 {det_f1:.4f} vs trafilatura default {base:.4f}; "
+                  f"best trafilatura row {best:.4f}, margin {det_f1 - best:+.4f})", file=sys.stderr)
         return 0 if ok else 1
     return 0
 
