@@ -364,22 +364,20 @@ class ParagraphModel:
             raise ModelError(f"{path} does not match its card: save the model before compiling it")
         import onnx
 
+        from detector.atomic import atomic_write_bytes, atomic_write_json  # noqa: PLC0415 - the save path only
+
         files: dict[str, Any] = {}
         for stage, graph in compile_stages(self.pipeline.steps[-1][1]).items():
             target = compiled_path_for(path, stage)
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_bytes(graph)
-            files[stage] = {"file": target.name, "sha256": sha256_of(tmp)}
-            tmp.replace(target)
+            atomic_write_bytes(target, graph)
+            files[stage] = {"file": target.name, "sha256": hashlib.sha256(graph).hexdigest()}
         card["compiled"] = {
             "model_sha256": card["sha256"],
             "runtime": "onnxruntime, ai.onnx.ml TreeEnsemble (opset 5), float64, one intra-op thread",
             "onnx_version": onnx.__version__,
             "stages": files,
         }
-        tmp_card = card_path.with_name(card_path.name + ".tmp")
-        tmp_card.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp_card.replace(card_path)
+        atomic_write_json(card_path, card, sort_keys=True)
         self.info = {**self.info, **card}
         return card
 
