@@ -63,6 +63,11 @@ _PROMO = (frozenset(PATH_HINTS["newsletter"]) - {"paywall", "register", "login"}
 }
 
 
+_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b", re.I)
+"""A copyright notice: the sign, "(c) 2024", or the word (English, and the loanword of most
+languages' notices)."""
+
+
 def markup_reason(block: Block) -> str | None:
     """The drop reason the block's markup and shape make certain (rules 1-7 of
     ``drop_reason``), or None."""
@@ -74,7 +79,7 @@ def markup_reason(block: Block) -> str | None:
         return "comment"
     if block.tag == "figcaption" or words & _CAPTION:
         return "caption"
-    if "©" in block.text or words & _LEGAL:
+    if _COPYRIGHT.search(block.text) or words & _LEGAL:
         return "legal"
     if block.link_density >= 0.5:
         return "navigation"
@@ -93,7 +98,8 @@ def drop_reason(block: Block, text_reason: str | None = None) -> str:
     1. ``consent``: inside cookie/consent markup (``cmp``, ``gdpr``, ``onetrust`` ...);
     2. ``comment``: inside reader-comment markup;
     3. ``caption``: a ``<figcaption>`` or caption/credit markup;
-    4. ``legal``: a "©" line, or copyright / disclaimer / licence / reprint markup;
+    4. ``legal``: a copyright notice ("©", "(c) 2024", "Copyright"), or copyright / disclaimer /
+       licence / reprint markup;
     5. ``navigation``: mostly link text, or a short heading or list item in menu markup;
     6. ``promo``: newsletter, sign-up, share/follow, ad or affiliate markup;
     7. ``page-meta``: a meta line (byline, date, read time, tags) by kind or short with digits;

@@ -89,6 +89,8 @@ def test_lexical_scorer_is_out_of_fold_in_training_and_learns_words():
         (Block("Great post, thanks!", path="section.comments/div.comment.body/p"), "comment"),
         (Block("The harbour at dawn.", tag="figcaption", path="figure/figcaption"), "caption"),
         (Block("© 2024 Example Media. All rights reserved."), "legal"),
+        (Block("Copyright 2026 Example News. All rights reserved.", path="footer/p"), "legal"),  # not page-meta
+        (Block("(c) 2019 Beispiel Verlag GmbH"), "legal"),
         (Block("Home", kind="list", link_density=1.0), "navigation"),
         (Block("Get the best of our journalism in your inbox every morning.", path="div.newsletter/p"), "promo"),
         (Block("Estimated read time 6 min read"), "page-meta"),
