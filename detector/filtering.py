@@ -88,7 +88,8 @@ def filter_jsonl(
 ) -> Tally:
     """Filter a JSONL byte stream; kept records are written and flushed one by one. Returns the
     ``Tally``: kept records are its ``output``, dropped ones ``rejected``, lines that are not
-    JSON objects ``malformed``.
+    JSON objects ``malformed`` (with ``rejects``, written there too: ``reasons`` ``["error"]``,
+    the ``error``, the ``line`` number and the ``raw`` line).
 
     A document that takes longer than ``doc_timeout`` seconds (``None``: the detector's
     ``config.doc_timeout``; 0: no limit) or whose id/url/html/text holds a lone
@@ -105,22 +106,27 @@ def filter_jsonl(
             data = json.dumps(record).encode("ascii")
         stream.write(data + b"\n")
 
+    def malformed(lineno: int, message: str, line: bytes | None) -> None:
+        # not a document, but not lost either: with --rejects the line goes there as it came
+        stats.malformed += 1
+        warn(f"line {lineno}: {message}")
+        if rejects is not None:
+            raw = {} if line is None else {"raw": line.decode("utf-8", "replace").rstrip("\r\n")}
+            emit(rejects, {"reasons": ["error"], "error": message, "line": lineno, **raw})
+
     for lineno, line in _read_lines(instream, max_line_bytes):
         if line is None:
-            stats.malformed += 1
-            warn(f"line {lineno}: malformed: longer than {max_line_bytes} bytes, skipped")
+            malformed(lineno, f"malformed: longer than {max_line_bytes} bytes, skipped", None)
             continue
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except ValueError as exc:  # includes invalid UTF-8
-            stats.malformed += 1
-            warn(f"line {lineno}: malformed JSON: {exc}")
+            malformed(lineno, f"malformed JSON: {exc}", line)
             continue
         if not isinstance(record, dict):
-            stats.malformed += 1
-            warn(f"line {lineno}: malformed: expected a JSON object, got {type(record).__name__}")
+            malformed(lineno, f"malformed: expected a JSON object, got {type(record).__name__}", line)
             continue
         try:
             source = str(record[fields.id]) if record.get(fields.id) is not None else f"<stdin>:{lineno}"

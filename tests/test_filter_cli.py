@@ -59,8 +59,10 @@ def test_filter_stream(tmp_path, detector):
     assert "More From Author" in article["text"] and "More From Author" not in article["clean_text"]
     assert out[1]["url"] == "https://example.com/page" and out[1]["clean_text"]
 
-    rejected = {r["id"]: r for r in map(json.loads, rejects.read_text("utf-8").splitlines())}
-    assert set(rejected) == {"junk", "no-content", "bad-type"}
+    rejected = {r["id"] if "id" in r else r["line"]: r for r in map(json.loads, rejects.read_text("utf-8").splitlines())}
+    assert set(rejected) == {"junk", "no-content", "bad-type", 3, 6, 9}  # malformed lines are not lost
+    assert rejected[3]["reasons"] == ["error"] and rejected[3]["error"].startswith("malformed JSON")
+    assert rejected[6]["raw"] and "expected a JSON object" in rejected[6]["error"]
     junk = rejected["junk"]
     assert junk["reasons"] == list(detector.filter({"text": JUNK}).reasons) and junk["reasons"]
     assert junk["quality"]["keep"] is False
