@@ -7,9 +7,8 @@ import pytest
 
 from detector.document import load_schema
 
-_BLURB = ("the generalised model keeps the seed's promo blurb ('Welcome to AI Learn Hub! ... Join our thriving AI "
-          "community') in plain text at relevance 0.43 (HTML pages drop it); the lexical veto that drops it "
-          "(Config(lexical_veto_below=0.25)) costs out-of-fold F1 on AEB and WCXB-dev, so it is off by default")
+_READ_TIME = ("the inline-styled rendering keeps 'Estimated read time 6 min read' (a styled <span> line inside the "
+              "article container, which the model half believes); the text and the other rendering drop it")
 
 
 
@@ -22,7 +21,6 @@ def test_paragraphs_align_with_labels(text_result, seed_labels):
     assert [p.text for p in text_result.paragraphs] == [r["text"] for r in seed_labels]
 
 
-@pytest.mark.xfail(strict=False, reason=_BLURB)
 def test_dropped_are_exactly_the_labelled_drops(text_result, seed_labels):
     dropped = {p.index: p.reason for p in text_result.paragraphs if not p.keep}
     expected = {r["index"]: r["reason"] for r in seed_labels if r["label"] == "drop"}
@@ -57,8 +55,10 @@ def test_restates_points_at_earlier_paragraphs(text_result, seed_labels):
     assert labelled[24]["redundancy"] == "restates"
 
 
-@pytest.mark.xfail(strict=False, reason=_BLURB)
-@pytest.mark.parametrize("page", ["migrant-crisis-page.html", "migrant-crisis-page-inline.html"])
+@pytest.mark.parametrize(
+    "page",
+    ["migrant-crisis-page.html", pytest.param("migrant-crisis-page-inline.html", marks=pytest.mark.xfail(reason=_READ_TIME))],
+)
 def test_html_pages_keep_the_same_body_as_the_text(detector, seeds_dir, text_result, page):
     result = detector.score_html((seeds_dir / page).read_bytes(), url="https://aiyoutuetrending.com/x/")
     kept_body = [p.text for p in result.paragraphs if p.keep and p.kind != "title"]
