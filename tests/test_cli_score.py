@@ -25,9 +25,8 @@ PAGES = (SEEDS / "migrant-crisis-page.html", SEEDS / "migrant-crisis-page-inline
 LABELS = SEEDS / "migrant-crisis-labels.jsonl"
 SUBPROCESS_TIMEOUT = 300  # generous: only there so that a hang fails instead of blocking
 
-_BLURB = ("the generalised model keeps the seed's promo blurb ('Welcome to AI Learn Hub! ... Join our thriving AI "
-          "community') in plain text at relevance 0.43 (HTML pages drop it); the lexical veto that drops it "
-          "(Config(lexical_veto_below=0.25)) costs out-of-fold F1 on AEB and WCXB-dev, so it is off by default")
+_READ_TIME = ("the inline-styled rendering keeps 'Estimated read time 6 min read' (a styled <span> line inside the "
+              "article container, which the model half believes); the text and the other rendering drop it")
 
 
 
@@ -67,7 +66,6 @@ def json_runs(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
 
 # --- text report ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=False, reason=_BLURB)
 @pytest.mark.parametrize("path", [ARTICLE, *PAGES], ids=lambda p: p.name)
 def test_text_report_lists_drops_with_reasons(path, json_runs):
     code, out, err = run_cli("--no-color", str(path))
@@ -100,7 +98,6 @@ def test_json_validates_against_the_schema(name, json_runs):
     )
 
 
-@pytest.mark.xfail(strict=False, reason=_BLURB)
 def test_json_drops_exactly_the_labelled_paragraphs(json_runs):
     data, _ = json_runs[ARTICLE.name]
     got_dropped = Counter(norm(p["text"]) for p in data["paragraphs"] if not p["keep"])
@@ -111,7 +108,6 @@ def test_json_drops_exactly_the_labelled_paragraphs(json_runs):
     assert got_kept == want_kept
 
 
-@pytest.mark.xfail(strict=False, reason=_BLURB)
 def test_json_drop_reasons_match_the_labels(json_runs):
     data, _ = json_runs[ARTICLE.name]
     got = Counter((norm(p["text"]), p["reason"]) for p in data["paragraphs"] if not p["keep"])
@@ -119,8 +115,10 @@ def test_json_drop_reasons_match_the_labels(json_runs):
     assert got == want
 
 
-@pytest.mark.xfail(strict=False, reason=_BLURB)
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "page", [p if "inline" not in p.name else pytest.param(p, marks=pytest.mark.xfail(reason=_READ_TIME)) for p in PAGES],
+    ids=lambda p: p.name,
+)
 def test_html_pages_keep_the_same_body_paragraphs_as_the_text(page, json_runs):
     def body(data):
         return [norm(p["text"]) for p in data["paragraphs"] if p["keep"] and p["kind"] == "paragraph"]
