@@ -89,9 +89,6 @@ class Config:
     markup says it is one of the article's paragraphs (the second stage may push a closing
     paragraph that stands after a repeated headline down to 0.1)."""
     container_rescue_min_words: int = 15
-    hidden_min_relevance: float = 0.0
-    """A block inside an element the page hides (``Block.hidden``: a collapsed tab or accordion,
-    a closed menu or dialog) needs this much relevance to stay (rule ``hidden-lines``). 0: off."""
     hidden_copy_share: float = 0.8
     """A hidden block of at least ``duplicate_min_words`` words whose words stand, to this share,
     in the page's visible blocks is a hidden copy (print, AMP or SEO copies of the body, often

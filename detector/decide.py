@@ -578,18 +578,6 @@ def _drop_hidden_copies(page: PageState) -> None:
             page.drop(i, "duplicate")
 
 
-def _drop_weak_hidden_lines(page: PageState) -> None:
-    """A block the page hides (``Block.hidden``) stays only with ``Config.hidden_min_relevance``:
-    collapsed tabs and accordions hold content, closed menus and dialogs do not, and the model
-    half believes both."""
-    floor = page.config.hidden_min_relevance
-    if floor <= 0:
-        return
-    for i, block in enumerate(page.blocks):
-        if page.keep[i] and block.hidden and block.kind != "title" and page.relevance[i] < floor:
-            page.drop(i)
-
-
 def _keep_a_lone_paragraph(page: PageState) -> None:
     """A document whose only block besides its title is one paragraph (a short text, one
     scraped paragraph) keeps it when it has ``Config.lone_paragraph_min_words`` words and its
@@ -620,7 +608,6 @@ PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("box-lines", _drop_weak_box_lines),
     ("outside-region", _drop_weak_lines_outside_article_region),
     ("hidden-copies", _drop_hidden_copies),
-    ("hidden-lines", _drop_weak_hidden_lines),
     ("ruled-sections", _drop_weak_ruled_off_sections),
     ("lists-inside-body", _keep_lists_inside_the_body),
     ("lead-ins", _lead_ins_and_what_they_introduce),
