@@ -111,3 +111,31 @@ def test_bom_still_wins_over_declarations():
     data = b"\xef\xbb\xbf" + ARTICLE.replace("<head>", '<head><meta charset="iso-8859-1">').encode("utf-8")
     assert "Grüße aus Zürich" in decode(data, declared="iso-8859-2").text
     assert decode(b"\xff\xfe" + ARTICLE.encode("utf-16-le"), declared="iso-8859-1").text == ARTICLE
+
+
+def test_bytes_no_charset_reads_are_refused_not_decoded_as_replacement_text(tmp_path):
+    # random bytes above 0x7f: no control bytes, not UTF-8, and charset-normalizer finds no
+    # charset that reads them as language: refused, naming the input
+    import random
+
+    rng = random.Random(7)
+    blob = bytes(rng.randrange(128, 256) for _ in range(4000))
+    with pytest.raises(InputError, match="not text in any known charset") as exc:
+        decode(blob, source="noise.html")
+    assert "noise.html" in str(exc.value)
+    # a page with a few mis-encoded bytes is still read, the damage noted
+    page = ARTICLE.encode("utf-8").replace(b"</body>", b"\xff\xfe\xfa</body>")
+    decoded = decode(page, source="page.html")
+    assert "Grüße aus Zürich" in decoded.text and "invalid-utf-8" in decoded.notes
+    # in a batch, the noise file is an error record and the good file is still cleaned
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "noise.html").write_bytes(blob)
+    (src / "good.html").write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with contextlib.redirect_stderr(io.StringIO()):
+        main(["clean", str(src), "-o", str(out), "--workers", "1"])
+    errors = (tmp_path / "out.jsonl.errors.jsonl").read_text("utf-8")
+    assert "noise.html" in errors and "not text in any known charset" in errors
+    rows = out.read_text("utf-8").splitlines()
+    assert len(rows) == 1 and "good.html" in rows[0] and len(errors.splitlines()) == 1

@@ -45,6 +45,11 @@ _HTML_HINT = re.compile(
     re.I,
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+MAX_REPLACED_SHARE = 0.1
+"""Bytes that no declared or detected charset reads and that are not UTF-8 are decoded as UTF-8
+with replacement characters; when more than this share of the characters are replacements
+(U+FFFD), the content is refused as not text (random or encrypted bytes, an unknown binary
+format). A page with a few mis-encoded bytes has a share near 0."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +139,10 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
     4. strict UTF-8 when the bytes are valid UTF-8 (a declared single-byte charset would decode
        anything: pages declaring latin-1 while sending UTF-8 are common; noted);
     5. the declared charset, then the ``<meta>`` one, each strictly, by WHATWG labels;
-    6. detection (charset-normalizer), then UTF-8 with replacement characters (noted).
+    6. detection (charset-normalizer), then UTF-8 with replacement characters (noted); when
+       more than ``MAX_REPLACED_SHARE`` of the text would be replacements, InputError.
 
-    Raises InputError for binary content.
+    Raises InputError for binary content and for bytes no charset reads.
     """
     if isinstance(data, str):
         return Decoded(data, "str")
@@ -194,7 +200,12 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
             return Decoded(data.decode(detected), detected, (*notes, "charset-detected"))
         except (UnicodeDecodeError, LookupError):
             pass
-    return Decoded(data.decode("utf-8", errors="replace"), "utf-8", (*notes, "invalid-utf-8"))
+    text = data.decode("utf-8", errors="replace")
+    if text and text.count("\ufffd") > MAX_REPLACED_SHARE * len(text):
+        share = text.count("\ufffd") / len(text)
+        raise InputError(source, f"content is not text in any known charset ({share:.0%} of it is not UTF-8 "
+                                 "and no declared or detected charset reads it)")
+    return Decoded(text, "utf-8", (*notes, "invalid-utf-8"))
 
 
 def _detect(data: bytes) -> str | None:
