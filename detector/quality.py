@@ -25,7 +25,8 @@ Deliberate differences (tests/test_quality_datatrove.py measures the agreement):
   spaces (ja, zh, th), whose "words" are whole phrases.
 
 Besides the named rules there are the detector's own: ``empty`` (nothing kept) and
-``no-main-content`` (fewer than ``Config.min_content_words`` words kept: the page's main content
+``no-main-content`` (fewer than ``Config.min_content_words`` prose words kept, or no stretch of
+consecutively kept paragraphs of ``Config.min_main_run_chars`` characters: the page's main content
 is missing -- a consent or paywall shell, a removed article, an unrendered JavaScript app, a tag
 or search page). Signals that describe the raw page rather than the kept text
 (``page_boilerplate_share``, ``page_redundancy_share``, ``page_dropped_share``) are reported under
@@ -202,6 +203,8 @@ _FW = "datatrove FineWebQualityFilter (fineweb_quality_filter.py:{})"
 
 RULES: tuple[Rule, ...] = (
     Rule("no-main-content", "prose_words", "<", "min_content_words", "detector: (almost) no prose kept"),
+    Rule("no-main-content", "main_run_chars", "<", "min_main_run_chars",
+         "detector: no stretch of consecutive kept paragraphs this long (the kept text is scattered)"),
     Rule("off-title", "title_overlap", "<", "min_title_overlap",
          "detector: kept text not about the page title (Readability.js _textSimilarity)"),
     Rule("gopher-short-doc", "gopher_words", "<", "gopher_min_words", _GQ.format("79")),
@@ -418,6 +421,22 @@ def fired_rules(signals: dict[str, float], config: Config) -> list[Rule]:
     return out
 
 
+def longest_kept_run(decisions: Sequence[ParagraphScore]) -> int:
+    """The characters of the longest stretch of consecutively kept paragraphs (titles aside; a
+    dropped paragraph with text ends a stretch): how much of the kept text stands together as
+    one body. 0 when nothing is kept."""
+    best = run = 0
+    for d in decisions:
+        if d.kind == "title":
+            continue
+        if d.keep:
+            run += len(d.text)
+            best = max(best, run)
+        elif d.text.strip():
+            run = 0
+    return best
+
+
 def page_signals(doc: Document, decisions: Sequence[ParagraphScore]) -> dict[str, float]:
     """What the page looked like before cleaning (never a rule): ``page_boilerplate_share``
     (dropped characters inside the article's span, HTML), ``page_dropped_share`` (dropped
@@ -519,6 +538,7 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     text = "\n\n".join(d.text for d in decisions if d.keep and d.kind != "title")
     signals = measure(text, doc.language, config)
     signals.update(page_signals(doc, decisions))
+    signals["main_run_chars"] = float(longest_kept_run(decisions))
     overlap = title_overlap(text, doc.title, doc.language, config.min_title_words)
     # every document carries every signal (a Parquet column, the JSON schema); without a title to
     # compare, nothing contradicts it: 1.0, and off-title cannot fire

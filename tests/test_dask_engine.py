@@ -281,10 +281,13 @@ def external_cluster(tmp_path):
         start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", "0",
                             "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(info)])
         deadline = time.monotonic() + GUARD
-        while not info.exists() and time.monotonic() < deadline and procs[0].poll() is None:
-            time.sleep(0.1)
-        assert info.exists(), (logs / "scheduler.log").read_text()
-        address = json.loads(info.read_text())["address"]
+        address = None
+        while address is None and time.monotonic() < deadline and procs[0].poll() is None:
+            try:  # the scheduler writes the file in place: it can exist and still be empty or partial
+                address = json.loads(info.read_text())["address"]
+            except (FileNotFoundError, json.JSONDecodeError, KeyError):
+                time.sleep(0.1)
+        assert address, (logs / "scheduler.log").read_text()
         for n in (1, 2):
             start(f"worker{n}", ["worker", address, "--nthreads", "1", "--no-nanny", "--name", f"w{n}",
                                  "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(tmp_path / f"w{n}")])
