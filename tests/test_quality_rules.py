@@ -26,7 +26,7 @@ MENU = ["Home", "News", "Sport", "Weather", "Contact us", "Subscribe"]
 
 
 def scored(texts_keep: list[tuple[str, bool]], relevance: float = 0.9, language: str = "en",
-           title: str | None = "Water quality report"):
+           title: str | None = "Water quality report", config: Config = CFG):
     """A document whose paragraphs are kept or dropped as given (the model is not involved)."""
     blocks = tuple(Block(t) for t, _ in texts_keep)
     doc = Document("d", "https://example.com/a", title, blocks, "html", language)
@@ -34,7 +34,7 @@ def scored(texts_keep: list[tuple[str, bool]], relevance: float = 0.9, language:
         ParagraphScore(i, t, "paragraph", relevance if keep else 0.05, 0.0, keep, None if keep else "navigation")
         for i, (t, keep) in enumerate(texts_keep)
     ]
-    q = score_document(doc, decisions, CFG)
+    q = score_document(doc, decisions, config)
     text = "\n\n".join(t for t, keep in texts_keep if keep)
     return Result("d", doc.url, doc.title, text, q, tuple(decisions), {}, language, "html")
 
@@ -71,6 +71,23 @@ def test_nothing_kept_or_no_prose_is_no_main_content():
                    + [(m, True) for m in MENU])
     assert shell.quality.signals["prose_words"] == 0
     assert "no-main-content" in shell.quality.flags and not verdict(shell, CFG).keep
+
+
+def test_scattered_kept_text_is_no_main_content_and_one_stretch_is_not():
+    # the same twelve sentences: kept together they are a body; kept one by one between dropped
+    # blocks (teasers, a FAQ and an address around a missing article) no stretch is long enough
+    together = scored([(m, False) for m in MENU] + [(s, True) for s in SENTENCES] + [(m, False) for m in MENU])
+    scattered = scored([x for s, m in zip(SENTENCES, MENU * 2) for x in ((s, True), (m, False))])
+    assert together.text == scattered.text
+    assert together.quality.signals["main_run_chars"] == len("".join(SENTENCES))
+    assert scattered.quality.signals["main_run_chars"] == max(map(len, SENTENCES))
+    assert together.quality.keep and "no-main-content" not in together.quality.flags
+    assert "no-main-content" in scattered.quality.flags and not verdict(scattered, CFG).keep
+    assert "main_run_chars" in why_dropped(scattered, CFG)
+    # the limit lives in Config: 0 turns this signal off
+    off = Config(min_main_run_chars=0)
+    again = scored([x for s, m in zip(SENTENCES, MENU * 2) for x in ((s, True), (m, False))], config=off)
+    assert again.quality.keep and verdict(again, off).keep
 
 
 def test_informational_flags_never_drop_and_penalties_do():
