@@ -380,6 +380,7 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
 
 
 _CLOSERS = "\"'”’»)]」』）"
+_SENTENCE_END = regex.compile(r"\p{Sentence_Terminal}[" + regex.escape(_CLOSERS) + r"]*(?=\s)")
 
 
 def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None = None) -> int:
@@ -388,9 +389,18 @@ def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None
     written without spaces) and mentions neither JavaScript nor cookies, privacy policy or terms
     of use -- C4's line rules (c4_filters.py:94-127), with Unicode's sentence terminals.
 
+    A line whose sentences end in an unpunctuated tail (a whole body on one line closing with a
+    byline or "Read more »") is judged without that tail: its words up to its last sentence end.
+
     ``toks``: ``words(line)`` when the caller already has them (not checked)."""
     stripped = line.strip()
     line = stripped.rstrip(_CLOSERS)
+    if line and not _SENTENCE_TERMINAL.fullmatch(line[-1]):
+        ends = [m.end() for m in _SENTENCE_END.finditer(line)]
+        if not ends:
+            return 0
+        stripped = line = line[: ends[-1]].rstrip(_CLOSERS)
+        toks = None
     if not line or not _SENTENCE_TERMINAL.fullmatch(line[-1]) or line.endswith("..."):
         return 0
     if language in _NO_SPACES:
