@@ -316,6 +316,43 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def rescored(result: Any, config: Any) -> bool:
+    """``quality.keep`` of ``result``'s paragraph decisions judged again under ``config`` (the
+    paragraph decisions stay; only the document rules and their limits change)."""
+    from detector import quality
+    from detector.document import Block, Document
+
+    doc = Document(result.id or "doc", result.url, result.title,
+                   tuple(Block(p.text, kind=p.kind) for p in result.paragraphs), result.format or "html", result.language)
+    return quality.score_document(doc, result.paragraphs, config).keep
+
+
+def sweep_by_half(pages: list[Page], shells: list[Shell], real: dict[str, Any], shell_res: dict[str, Any],
+                  spec: str) -> list[dict[str, Any]]:
+    """``spec`` = ``FIELD=V1,V2,...`` (a ``Config`` field): for each value, per site half
+    (:func:`site_half`), real articles kept and shells made from pages dropped -- to choose a
+    limit on one half and check it on the other."""
+    from detector import training
+    from detector.config import Config
+
+    field_name, values = spec.split("=", 1)
+    kind = type(getattr(Config(), field_name))
+    half = {p.id: site_half(training.LabeledPage(p.id, p.html, p.truth, p.url, p.source).site) for p in pages}
+    rows = []
+    for value in values.split(","):
+        config = Config(**{field_name: kind(value)})
+        row: dict[str, Any] = {field_name: kind(value)}
+        for h in (0, 1):
+            mine = [p for p in pages if half[p.id] == h]
+            made = [s for s in shells if s.origin is not None and half.get(s.origin) == h]
+            row[f"half{h}_real_kept"] = sum(rescored(real[p.id], config) for p in mine)
+            row[f"half{h}_real"] = len(mine)
+            row[f"half{h}_shells_dropped"] = sum(not rescored(shell_res[s.id], config) for s in made)
+            row[f"half{h}_shells"] = len(made)
+        rows.append(row)
+    return rows
+
+
 def figures(args: argparse.Namespace) -> dict[str, Any]:
     from detector import quality
     from detector.config import Config
@@ -398,6 +435,8 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
         {"id": s.id, "words": shell_res[s.id].quality.signals.get("words", 0), "flags": list(shell_res[s.id].quality.flags)}
         for s in shells if quality.verdict(shell_res[s.id], config).keep
     ]
+    if args.sweep:
+        out["sweep"] = sweep_by_half(pages, shells, real, shell_res, args.sweep)
     if args.agreement:
         out["agreement"] = agreement([(real[p.id].text, real[p.id].language) for p in pages], config)
     return out
@@ -456,6 +495,11 @@ def format_report(out: dict[str, Any]) -> str:
                  f"{out['shells_words_mean_all']:.1f}, <=20 words kept {_pct(out['shells_at_most_20_words_all'])}")
     for k in out["shells_kept"][:30]:
         lines.append(f"  kept shell {k['id']}: {k['words']:.0f} words, flags {', '.join(k['flags']) or '-'}")
+    for row in out.get("sweep", []):
+        name, value = next(iter(row.items()))
+        lines.append(f"{name}={value}: " + " | ".join(
+            f"half {h}: real kept {row[f'half{h}_real_kept']}/{row[f'half{h}_real']}, "
+            f"shells dropped {row[f'half{h}_shells_dropped']}/{row[f'half{h}_shells']}" for h in (0, 1)))
     if "agreement" in out:
         lines.append("")
         lines.append("flag agreement with datatrove on the detector's kept texts")
@@ -481,6 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--types", default="article", help="WCXB-dev page types, comma-separated")
     ap.add_argument("--no-agreement", dest="agreement", action="store_false",
                     help="skip the datatrove flag agreement")
+    ap.add_argument("--sweep", default=None, metavar="FIELD=V1,V2",
+                    help="also judge every page and shell again with each value of one Config field (e.g. "
+                         "min_main_run_chars=0,350,400) and report real articles kept / shells dropped per site half")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
