@@ -185,3 +185,16 @@ def test_words_equal_the_reference_on_every_cleaned_benchmark_text(detector):
             assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), page.id
         checked += bool(text.strip())
     assert checked >= 150
+
+
+def test_a_body_on_one_line_with_an_unpunctuated_tail_is_prose_up_to_its_last_sentence():
+    body = ("Viver uma verdadeira experiência amorosa é um dos maiores prazeres da vida. "
+            "Gostar é sentir com a alma, mas expressar os sentimentos depende de cada um.")
+    # the line ends in the author's name: C4 would drop the line, but it is prose up to "um."
+    assert prose_line_words(body + " Lívia Barros Calado", "pt") == prose_line_words(body, "pt") > 20
+    assert prose_line_words(body + " Read in browser »", "pt") == prose_line_words(body, "pt")
+    # a menu, a label or a tail-only line is still no prose; an ellipsis is not a sentence end
+    assert prose_line_words("Home News Sport Weather Contact", "en") == 0
+    assert prose_line_words("Wait... what comes next", "en") == 0
+    # the policy words still disqualify what is counted
+    assert prose_line_words("We use cookies on this site. Accept all", "en") == 0
