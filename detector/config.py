@@ -120,6 +120,10 @@ class Config:
     blocks. Characters, not words, so that languages written without spaces count alike.
     Chosen on one half of the benchmark's sites and checked on the other (docs/quality.md).
     0 turns it off."""
+    main_run_bridge_chars: int = 100
+    """A dropped block shorter than this between two kept paragraphs at least this long does not
+    end a stretch (``main_run_chars``): an ad label, a caption or a "Read more" link inside a
+    body interrupts it, a teaser list's link titles between short blurbs do not join it."""
     min_title_overlap: float = 0.25
     """Kept text whose ``title_overlap`` (``quality.title_overlap``: Readability.js
     ``_textSimilarity`` of the kept text and the page's title, best title part) is below this

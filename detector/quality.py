@@ -431,18 +431,25 @@ def fired_rules(signals: dict[str, float], config: Config) -> list[Rule]:
     return out
 
 
-def longest_kept_run(decisions: Sequence[ParagraphScore]) -> int:
-    """The characters of the longest stretch of consecutively kept paragraphs (titles aside; a
-    dropped paragraph with text ends a stretch): how much of the kept text stands together as
-    one body. 0 when nothing is kept."""
+def longest_kept_run(decisions: Sequence[ParagraphScore], bridge_chars: int = 0) -> int:
+    """The characters of the longest stretch of consecutively kept paragraphs (titles aside): how
+    much of the kept text stands together as one body. A dropped paragraph with text ends a
+    stretch, unless it is an interruption inside a body: shorter than ``bridge_chars`` between two
+    kept paragraphs of at least ``bridge_chars`` each (an "Advertisement" label, a caption, a
+    "Read more" link between paragraphs). 0 when nothing is kept."""
+    body = [d for d in decisions if d.kind != "title" and d.text.strip()]
     best = run = 0
-    for d in decisions:
-        if d.kind == "title":
-            continue
+    for i, d in enumerate(body):
         if d.keep:
             run += len(d.text)
             best = max(best, run)
-        elif d.text.strip():
+        elif not (
+            len(d.text) < bridge_chars
+            and 0 < i < len(body) - 1
+            and body[i - 1].keep
+            and body[i + 1].keep
+            and min(len(body[i - 1].text), len(body[i + 1].text)) >= bridge_chars
+        ):
             run = 0
     return best
 
@@ -548,7 +555,7 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     text = "\n\n".join(d.text for d in decisions if d.keep and d.kind != "title")
     signals = measure(text, doc.language, config)
     signals.update(page_signals(doc, decisions))
-    signals["main_run_chars"] = float(longest_kept_run(decisions))
+    signals["main_run_chars"] = float(longest_kept_run(decisions, config.main_run_bridge_chars))
     overlap = title_overlap(text, doc.title, doc.language, config.min_title_words)
     # every document carries every signal (a Parquet column, the JSON schema); without a title to
     # compare, nothing contradicts it: 1.0, and off-title cannot fire

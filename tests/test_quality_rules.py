@@ -84,6 +84,19 @@ def test_scattered_kept_text_is_no_main_content_and_one_stretch_is_not():
     assert together.quality.keep and "no-main-content" not in together.quality.flags
     assert "no-main-content" in scattered.quality.flags and not verdict(scattered, CFG).keep
     assert "main_run_chars" in why_dropped(scattered, CFG)
+    # an article whose paragraphs are interrupted by an ad label, a caption and a related link is
+    # still one stretch; the same labels between short teaser blurbs are not
+    paragraphs = [" ".join(SENTENCES[k:k + 2]) for k in range(0, len(SENTENCES), 2)]  # 150+ characters each
+    interrupted = []
+    for para, junk in zip(paragraphs, ["Advertisement", "Photo: Reuters / J. Smith", "Read more: Lakes in summer"] * 2):
+        interrupted += [(para, True), (junk, False)]
+    r = scored(interrupted[:-1])
+    assert r.quality.signals["main_run_chars"] == len("".join(paragraphs)) and r.quality.keep
+    # a long dropped block (a teaser list, a comment) still ends a stretch
+    long_junk = [(paragraphs[0], True), (" ".join(MENU * 4), False), (paragraphs[1], True)]
+    assert scored(long_junk).quality.signals["main_run_chars"] == max(map(len, paragraphs[:2]))
+    blurbs = [("Lakes in summer.", True), ("Read more", False), ("Rivers in winter.", True), ("Read more", False)] * 6
+    assert scored(blurbs).quality.signals["main_run_chars"] == len("Rivers in winter.")
     # the limit lives in Config: 0 turns this signal off
     off = Config(min_main_run_chars=0)
     again = scored([x for s, m in zip(SENTENCES, MENU * 2) for x in ((s, True), (m, False))], config=off)
