@@ -417,3 +417,22 @@ def test_a_rerun_with_a_glob_does_not_read_its_own_output(tmp_path):
     first = clean_corpus([pattern], tmp_path / "out.jsonl", options=opts)
     second = clean_corpus([pattern], tmp_path / "out.jsonl", options=opts)  # out.jsonl now matches the glob
     assert first.documents == second.documents == 3 and second.errors == 0
+
+
+def test_a_users_file_found_in_a_folder_or_glob_is_never_overwritten_as_the_output(tmp_path):
+    folder = tmp_path / "html"
+    folder.mkdir()
+    page = "<html><body><p>" + "A paragraph of the article about rivers and lakes. " * 20 + "</p></body></html>"
+    (folder / "article.html").write_text(page, encoding="utf-8")
+    (folder / "other.html").write_text(page, encoding="utf-8")
+    before = (folder / "article.html").read_bytes()
+    for inputs in ([str(folder)], [str(folder / "*.html")]):
+        with pytest.raises(InputError, match="would be overwritten as the output file") as exc:
+            clean_corpus(inputs, folder / "article.html", options=_opts(templates=False, output_format="jsonl"))
+        assert "article.html" in str(exc.value)
+        assert (folder / "article.html").read_bytes() == before
+    # an output this tool wrote before (its stats file beside it) is skipped on a rerun, as before
+    out = folder / "cleaned.html"
+    first = clean_corpus([str(folder)], out, options=_opts(templates=False, output_format="jsonl"))
+    second = clean_corpus([str(folder)], out, options=_opts(templates=False, output_format="jsonl"))
+    assert first.documents == second.documents == 2

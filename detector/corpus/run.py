@@ -114,6 +114,14 @@ def _sources(inputs: Sequence[str], paths: OutputPaths, options: CleanOptions, s
                                    "choose another -o / --rejects")
     work = os.path.realpath(paths.work) + os.sep
     sources = expand_sources(list(inputs), options.input_format)
+    # an output found inside a folder or glob input is skipped when an earlier run wrote it (its
+    # stats file is there); otherwise it is the user's own file and would be overwritten: refuse
+    if own and not os.path.exists(paths.stats):
+        for s in sources:
+            real = "" if s.remote else os.path.realpath(s.location)
+            if real in own and os.path.exists(real):
+                raise InputError(s.location, f"is an input (found in {', '.join(inputs)}) and would be overwritten "
+                                             f"as the {own[real]} file; choose another -o / --rejects")
     # a rerun with a glob (`*.jsonl`) or a folder must not read its own outputs back in
     sources = [s for s in sources
                if s.remote or (os.path.realpath(s.location) not in own and not os.path.realpath(s.location).startswith(work))]
