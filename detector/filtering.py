@@ -39,7 +39,7 @@ def summary(tally: Tally, seconds: float) -> str:
     documents."""
     rate = tally.documents / seconds if seconds > 0 else 0.0
     text = (
-        f"detector filter: {tally.documents} documents: {tally.output} kept, {tally.rejected} dropped, "
+        f"detector filter: {tally.documents} document{'' if tally.documents == 1 else 's'}: {tally.output} kept, {tally.rejected} dropped, "
         f"{tally.errors} errors, {tally.malformed} malformed lines ({seconds:.1f}s, {rate:.1f} docs/s)"
     )
     if tally.reject_reasons:

@@ -107,6 +107,11 @@ class Detector:
 
         ``doc`` is a RawDoc, raw content, or a mapping with ``html`` or ``text``
         (and optionally ``url``, ``id``).
+
+        Raises ``InputError`` (one line naming the document) for what cannot be scored: binary or
+        undecodable bytes, JSON, a record with no content field, content over
+        ``Config.max_input_bytes``. A batch caller catches it per document (``detector filter``
+        and ``clean`` write it to their errors; ``score_frame`` returns it in an ``error`` column).
         """
         raw = to_raw_doc(doc)
         result = self.score(raw)

@@ -107,8 +107,8 @@ class DetectorFilter(BaseFilter):
 
     Reads the verdict ``DetectorExtractor`` left in the metadata; a document without one (an
     earlier extractor produced its text) is scored here, as text. ``min_quality`` overrides the
-    verdict's threshold. The drop reason is the first quality flag (``too-short``,
-    ``boilerplate-heavy``, ...) or ``low-quality``; datatrove counts it as ``dropped_<reason>``.
+    verdict's threshold. The drop reason is the first quality flag (``no-main-content``,
+    ``gopher-duplicate-lines``, ...) or ``low-quality``; datatrove counts it as ``dropped_<reason>``.
     """
 
     name = "🧹 detector verdict"

@@ -89,7 +89,7 @@ class CleanSummary:
     def format(self) -> str:
         """A human summary for the terminal."""
         lines = [
-            f"{self.documents} documents in {self.elapsed:.1f}s ({self.docs_per_second:.1f} docs/s, "
+            f"{self.documents} document{'' if self.documents == 1 else 's'} in {self.elapsed:.1f}s ({self.docs_per_second:.1f} docs/s, "
             f"{self.workers} worker{'s' if self.workers != 1 else ''})",
             f"  written {self.written} -> {self.output}",
         ]
