@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -32,7 +33,7 @@ from detector.compiled import CompileError, CompiledBoosters, compile_boosters, 
 from detector.context import context_for_documents
 from detector.errors import ModelError
 from detector.features import FEATURE_COLUMNS
-from detector.lexical import LEXICAL_COLUMNS, LexicalScorer
+from detector.lexical import LEXICAL_COLUMNS, LexicalScorer, neighbour_scores
 
 MODEL_FILENAME = "paragraph-model.joblib"
 CARD_FILENAME = "paragraph-model.card.json"
@@ -300,6 +301,10 @@ class ParagraphModel:
         if len(features) == 0:
             return np.zeros(0)
         if self.compiled is not None:
+            direct = self._direct_matrix(features)
+            if direct is not None:
+                lexical, _ = self.pipeline.steps[0][1].score_texts(features["text"].astype(str).tolist(), reasons=False)
+                return self.pipeline.steps[-1][1].predict_proba(direct(lexical), compiled=self.compiled)[:, 1]
             X = features
             for _, step in self.pipeline.steps[:-1]:
                 X = step.transform(X)
@@ -318,6 +323,13 @@ class ParagraphModel:
         steps = getattr(self.pipeline, "named_steps", {})
         if "lexical" not in steps or len(features) == 0:
             return BlockScores(self.predict_relevance(features))
+        if self.compiled is not None:
+            direct = self._direct_matrix(features)
+            if direct is not None:
+                lexical, reasons = steps["lexical"].score_texts(features["text"].astype(str).tolist())
+                X = direct(lexical)
+                relevance = self.pipeline.steps[-1][1].predict_proba(X, compiled=self.compiled)[:, 1]
+                return BlockScores(relevance, reasons, lexical)
         X, reasons = steps["lexical"].transform_with_reasons(features)
         lexical = X["lexical"].to_numpy()
         if self.compiled is not None:
@@ -329,6 +341,50 @@ class ParagraphModel:
             self._threads = ThreadpoolController()
         with self._threads.limit(limits=1, user_api="openmp"):
             return BlockScores(self.pipeline[1:].predict_proba(X)[:, 1], reasons, lexical)
+
+    def _direct_matrix(self, features: pd.DataFrame) -> Callable[[np.ndarray], np.ndarray] | None:
+        """For the shipped set-up (lexical stage -> ``FeatureMatrix(MODEL_COLUMNS, with_keys=True)``
+        -> classifier) on one document's featurize table: a function of the lexical scores
+        (shape (n_blocks,)) returning the classifier's input, equal to what
+        ``LexicalScorer.transform`` then ``FeatureMatrix.transform`` give, built straight into
+        one float32 array (no table with the lexical columns added, no second column lookup:
+        those two pandas round trips were a quarter of the model's time on a page). None when
+        the pipeline or the table is of another shape (the general path handles those)."""
+        steps = self.pipeline.steps
+        if [name for name, _ in steps] != ["lexical", "features", "classifier"]:
+            return None
+        matrix = steps[1][1]
+        if not (
+            type(matrix) is FeatureMatrix
+            and tuple(matrix.columns) == MODEL_COLUMNS
+            and getattr(matrix, "with_keys", False)
+            and type(steps[0][1]) is LexicalScorer
+        ):
+            return None
+        names = features.columns
+        n_features = len(FEATURE_COLUMNS)
+        if (
+            len(names) < n_features
+            or tuple(names[:n_features]) != FEATURE_COLUMNS
+            or any(c in names for c in (*LEXICAL_COLUMNS, *KEY_COLUMNS[:2]))
+            or "path" not in names
+            or "text" not in names
+        ):
+            return None
+        n = len(features)
+        X = np.empty((n, len(MODEL_COLUMNS) + 4), dtype=np.float32)
+        X[:, :n_features] = features.iloc[:, :n_features].to_numpy(dtype=np.float32)
+        paths = features["path"].astype(str).tolist()
+        X[:, len(MODEL_COLUMNS)] = 0.0  # doc: one document
+        X[:, len(MODEL_COLUMNS) + 1] = 0.0  # group: the document's
+        X[:, len(MODEL_COLUMNS) + 2] = _first_seen_codes(paths)
+        X[:, len(MODEL_COLUMNS) + 3] = _first_seen_codes([p.rsplit("/", 1)[0] for p in paths])
+
+        def fill(lexical: np.ndarray) -> np.ndarray:
+            X[:, n_features : len(MODEL_COLUMNS)] = np.column_stack(neighbour_scores(lexical))
+            return X
+
+        return fill
 
     def save(self, path: Path, card: dict[str, Any]) -> dict[str, Any]:
         """Write the model atomically and its machine-readable card beside it."""
