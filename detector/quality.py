@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from dataclasses import dataclass
 
+import numpy as np
 import regex
 
 from detector.config import Config
@@ -267,6 +268,128 @@ def _duplicates(items: Sequence[str]) -> tuple[int, int]:
 def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
     """Characters of the most frequent n-gram (space-joined) times its count
     (gopher_repetition_filter.py:49-54); 0 when the text has fewer than n words."""
+    return _Ngrams(toks).top_chars(n)
+
+
+def _duplicate_ngram_chars(toks: Sequence[str], n: int) -> int:
+    """Characters inside repeated n-grams, scanning left to right and jumping over each repeat
+    (gopher_repetition_filter.py:57-70)."""
+    return _Ngrams(toks).duplicate_chars(n)
+
+
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64
+_HASH_POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _hash_powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """(B**j, B**-j) modulo 2**64 for j < ``length`` (uint64, grown by doubling and shared)."""
+    size = max(1024, 1 << (max(length, 1) - 1).bit_length())
+    cached = _HASH_POWERS.get(size)
+    if cached is None:
+        with np.errstate(over="ignore"):
+            up = np.full(size, _HASH_BASE, dtype=np.uint64)
+            down = np.full(size, pow(_HASH_BASE, -1, 2**64), dtype=np.uint64)
+            up[0] = down[0] = 1
+            cached = _HASH_POWERS[size] = (np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64))
+    return cached
+
+
+class _Substrings:
+    """Equality of substrings of one string by polynomial hashes modulo 2**64, every equality
+    the hashes claim checked on the strings themselves (a collision sends the caller back to
+    comparing strings)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        self.up, down = _hash_powers(len(codes) + 1)
+        with np.errstate(over="ignore"):
+            self.prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * down[: len(codes)])])
+
+    def ids(self, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(id of each substring ``text[starts[k]:stops[k]]``, index of the first substring of
+        each id); equal ids exactly for equal substrings. None on a hash collision."""
+        with np.errstate(over="ignore"):
+            h = (self.prefix[stops] - self.prefix[starts]) * self.up[starts]
+        _, first, ids = np.unique(h, return_index=True, return_inverse=True)
+        if len(first) == len(h):
+            return ids, first
+        # every substring must equal the first one with its hash (and have its length)
+        rep = first[ids]
+        lengths = stops - starts
+        if not np.array_equal(lengths[rep], lengths):
+            return None
+        text = self.text
+        for k, r in zip(np.flatnonzero(rep != np.arange(len(h))).tolist(), rep[rep != np.arange(len(h))].tolist()):
+            if text[starts[k] : stops[k]] != text[starts[r] : stops[r]]:
+                return None
+        return ids, first
+
+
+class _Ngrams:
+    """The word n-grams of one text for the Gopher repetition signals: space-joined n-grams
+    (``top_chars``) and n-grams joined without a separator (``duplicate_chars``), each n-gram a
+    substring of the whole joined text, compared through ``_Substrings`` rather than made one
+    string at a time. Equal to building every n-gram string (the reference scans in the tests)."""
+
+    def __init__(self, toks: Sequence[str]) -> None:
+        self.toks = list(toks)
+        self._spaced: _Substrings | None = None
+        self._plain: _Substrings | None = None
+        lengths = np.fromiter(map(len, self.toks), dtype=np.int64, count=len(self.toks))
+        self.ends = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])  # "".join offsets
+        self.starts = self.ends + np.arange(len(self.ends))  # " ".join offsets (+1 per separator)
+
+    def top_chars(self, n: int) -> int:
+        """Characters of the most frequent space-joined n-gram times its count (the first
+        such n-gram on ties, as ``Counter.most_common``); 0 with fewer than n words."""
+        count = len(self.toks) - n + 1
+        if count <= 0:
+            return 0
+        if self._spaced is None:
+            self._spaced = _Substrings(" ".join(self.toks))
+        starts, stops = self.starts[:count], self.starts[n : n + count] - 1
+        found = self._spaced.ids(starts, stops)
+        if found is None:
+            return _top_ngram_chars_slow(self.toks, n)
+        ids, first = found
+        counts = np.bincount(ids)
+        best = counts.max()
+        gram = int(first[counts == best].min())  # the earliest n-gram of the most frequent
+        return int(stops[gram] - starts[gram]) * int(best)
+
+    def duplicate_chars(self, n: int) -> int:
+        """Characters inside repeated n-grams (joined without a separator), scanning left to
+        right and jumping over each repeat."""
+        count = len(self.toks) - n + 1
+        if count <= 0:
+            return 0
+        if self._plain is None:
+            self._plain = _Substrings("".join(self.toks))
+        starts, stops = self.ends[:count], self.ends[n : n + count]
+        found = self._plain.ids(starts, stops)
+        if found is None:
+            return _duplicate_ngram_chars_slow(self.toks, n)
+        ids, first = found
+        if len(first) == count:  # no n-gram repeats: the scan below would find none
+            return 0
+        lengths = (stops - starts).tolist()
+        grams = ids.tolist()
+        seen: set[int] = set()
+        repeated = i = 0
+        while i < count:
+            gram = grams[i]
+            if gram in seen:
+                repeated += lengths[i]
+                i += n
+            else:
+                seen.add(gram)
+                i += 1
+        return repeated
+
+
+def _top_ngram_chars_slow(toks: Sequence[str], n: int) -> int:
+    """``_top_ngram_chars`` one n-gram string at a time (after a hash collision)."""
     joined, starts = " ".join(toks), [0, *accumulate(len(w) + 1 for w in toks)]
     grams = Counter(joined[a : b - 1] for a, b in zip(starts, starts[n:]))  # " ".join(toks[i : i + n])
     if not grams:
@@ -275,9 +398,8 @@ def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
     return len(gram) * count
 
 
-def _duplicate_ngram_chars(toks: Sequence[str], n: int) -> int:
-    """Characters inside repeated n-grams, scanning left to right and jumping over each repeat
-    (gopher_repetition_filter.py:57-70)."""
+def _duplicate_ngram_chars_slow(toks: Sequence[str], n: int) -> int:
+    """``_duplicate_ngram_chars`` one n-gram string at a time (after a hash collision)."""
     joined, ends = "".join(toks), [0, *accumulate(map(len, toks))]
     grams = [joined[a:b] for a, b in zip(ends, ends[n:])]  # "".join(toks[i : i + n])
     if len(set(grams)) == len(grams):  # no n-gram repeats: the scan below would find none
@@ -333,10 +455,11 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     n_dup, dup_chars = _duplicates(text_lines)
     signals["dup_line_frac"] = n_dup / len(text_lines)
     signals["dup_line_char_frac"] = dup_chars / len(text)
+    ngrams = _Ngrams(toks)
     for n, _ in config.gopher_top_ngram_limits:
-        signals[f"top_{n}_gram_frac"] = _top_ngram_chars(toks, n) / len(text)
+        signals[f"top_{n}_gram_frac"] = ngrams.top_chars(n) / len(text)
     for n, _ in config.gopher_dup_ngram_limits:
-        signals[f"dup_{n}_gram_frac"] = _duplicate_ngram_chars(toks, n) / len(text)
+        signals[f"dup_{n}_gram_frac"] = ngrams.duplicate_chars(n) / len(text)
     # C4 (c4_filters.py:89-133): the lines C4 keeps, and what ends the document
     lorem = curly = 0.0
     sentences = 0

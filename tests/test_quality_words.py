@@ -185,3 +185,20 @@ def test_words_equal_the_reference_on_every_cleaned_benchmark_text(detector):
             assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), page.id
         checked += bool(text.strip())
     assert checked >= 150
+
+
+def test_ngram_measures_after_a_hash_collision_and_on_lone_surrogates(monkeypatch):
+    """The n-gram measures compare substrings by hash; a collision falls back on comparing the
+    strings (forced here), and any code point, a lone surrogate too, can be hashed."""
+    rng = random.Random(1)
+    vocab = ["a", "b", "ab", "c", "bc", "\ud800", "x\udfff"]
+    cases = [[rng.choice(vocab) for _ in range(rng.randrange(0, 40))] for _ in range(100)]
+    for toks in cases:
+        for n in (1, 2, 3, 5, 8):
+            assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
+            assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
+    monkeypatch.setattr(quality._Substrings, "ids", lambda self, starts, stops: None)
+    for toks in cases:
+        for n in (1, 2, 3, 5, 8):
+            assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
+            assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
