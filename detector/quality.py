@@ -157,7 +157,10 @@ def count_sentences(line: str, toks: Sequence[str] | None = None) -> int:
     if toks is None:
         toks = words(line)
     n, open_sentence = 0, False
-    for i, tok in enumerate(toks):
+    for tok in toks:
+        if tok[0].isalnum():  # most tokens: neither a terminal mark nor punctuation (tested for
+            open_sentence = True  # every alphanumeric code point), so they open a sentence
+            continue
         if _SENTENCE_TERMINAL.fullmatch(tok[0]) and not tok[0].isalnum() and all(
             _SENTENCE_TERMINAL.match(c) for c in tok
         ):
@@ -425,7 +428,8 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     lines = text.splitlines() or [""]
     line_toks = [words(line) for line in lines]  # the text is tokenised once, line by line
     toks = [w for lt in line_toks for w in lt]  # == words(text): every line break is whitespace
-    content = [w for w in toks if not _is_symbol(w)]
+    line_content = [[w for w in lt if not _is_symbol(w)] for lt in line_toks]
+    content = [w for lc in line_content for w in lc]
     n_words = len(content)
     if language in _NO_SPACES:  # no spaces between words: about two letters a word
         n_words = sum(1 for c in text if c.isalnum()) // 2
@@ -440,7 +444,9 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     signals["gopher_ellipsis_ratio"] = (text.count("...") + text.count("…")) / n_toks
     signals["gopher_bullet_lines"] = sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines)
     signals["gopher_ellipsis_lines"] = sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines)
-    signals["gopher_alpha_words"] = sum(any(map(str.isalpha, w)) for w in toks) / n_toks
+    # a word all letters has one; only the others need a look at each character
+    no_alpha = sum(1 for w in toks if not w.isalpha() and not any(map(str.isalpha, w)))
+    signals["gopher_alpha_words"] = (n_toks - no_alpha) / n_toks
     lang = (language or "en").lower()[:2]
     stops = GOPHER_STOP_WORDS if lang == "en" else stopwords(lang)
     if stops:
@@ -466,7 +472,7 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     for line, lt in zip(lines, line_toks):
         line = line.strip()
         line_words = line.split()
-        if any(len(w) > config.c4_max_word_length for w in line_words):
+        if line_words and max(map(len, line_words)) > config.c4_max_word_length:
             continue
         cited = line
         line = _CITATION.sub("", line)
@@ -482,7 +488,9 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         if any(p in lowered for p in _C4_POLICY):
             continue
         sentences += count_sentences(line, lt if line == cited else None)
-    signals["prose_words"] = float(sum(prose_line_words(line, language, lt) for line, lt in zip(lines, line_toks)))
+    signals["prose_words"] = float(
+        sum(prose_line_words(line, language, lt, len(lc)) for line, lt, lc in zip(lines, line_toks, line_content))
+    )
     signals["c4_lorem_ipsum"] = lorem
     signals["c4_curly_bracket"] = curly
     signals["c4_sentences"] = float(sentences)
@@ -502,13 +510,16 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
 _CLOSERS = "\"'”’»)]」』）"
 
 
-def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None = None) -> int:
+def prose_line_words(
+    line: str, language: str | None, toks: Sequence[str] | None = None, n_content: int | None = None
+) -> int:
     """Words of ``line`` when it reads as prose, else 0: it ends in sentence-terminal punctuation
     (closing quotes and brackets may follow), has at least 3 words (10 characters in languages
     written without spaces) and mentions neither JavaScript nor cookies, privacy policy or terms
     of use -- C4's line rules (c4_filters.py:94-127), with Unicode's sentence terminals.
 
-    ``toks``: ``words(line)`` when the caller already has them (not checked)."""
+    ``toks``: ``words(line)`` when the caller already has them (not checked); ``n_content``: how
+    many of ``toks`` are not all punctuation, when the caller has counted them (not checked)."""
     stripped = line.strip()
     line = stripped.rstrip(_CLOSERS)
     if not line or not _SENTENCE_TERMINAL.fullmatch(line[-1]) or line.endswith("..."):
@@ -517,8 +528,8 @@ def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None
         n = sum(1 for c in line if c.isalnum()) // 2 if len(line) >= 10 else 0
     else:
         if toks is None or len(line) != len(stripped):  # closers taken off: tokenise what is left
-            toks = words(line)
-        n = sum(1 for w in toks if not _is_symbol(w))
+            toks, n_content = words(line), None
+        n = sum(1 for w in toks if not _is_symbol(w)) if n_content is None else n_content
     if n < 3:
         return 0
     lowered = line.lower()

@@ -202,3 +202,11 @@ def test_ngram_measures_after_a_hash_collision_and_on_lone_surrogates(monkeypatc
         for n in (1, 2, 3, 5, 8):
             assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
             assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
+
+
+def test_an_alphanumeric_character_is_no_sentence_mark_nor_punctuation():
+    # count_sentences lets a token that starts alphanumeric open a sentence without its regexes
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        if ch.isalnum():
+            assert quality._PUNCT.fullmatch(ch) is None and quality._SENTENCE_TERMINAL.fullmatch(ch) is None, hex(cp)
