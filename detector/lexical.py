@@ -34,6 +34,10 @@ try:  # the Cython core of FeatureHasher.transform (sklearn.feature_extraction._
     from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
 except ImportError:  # pragma: no cover - a scikit-learn that moved it: use the public class
     _hashing_transform = None
+try:
+    from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2 as _normalize_rows_l2
+except ImportError:  # pragma: no cover
+    _normalize_rows_l2 = None
 
 LEXICAL_COLUMNS: tuple[str, ...] = ("lexical", "lexical_prev", "lexical_next")
 """Columns the stage adds: the block's score and its neighbours' (0.5 where there is none)."""
@@ -222,7 +226,10 @@ class LexicalScorer(BaseEstimator, TransformerMixin):
         )
         terms = sp.csr_matrix((values, indices, indptr), dtype=np.float64, shape=(len(texts), self.n_features))
         terms.sum_duplicates()  # also sorts the indices, as FeatureHasher does
-        return normalize(terms, norm="l2", copy=False)
+        if _normalize_rows_l2 is None:  # pragma: no cover
+            return normalize(terms, norm="l2", copy=False)
+        _normalize_rows_l2(terms)  # what normalize(norm="l2") runs on a CSR matrix, minus its validation
+        return terms
 
 
 def _present_terms(terms: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -89,3 +89,20 @@ def test_direct_hashing_and_model_input_equal_the_pipeline_steps(detector):
         scores, _ = lexical.score_texts(texts)
         got_matrix = direct(scores)
         assert got_matrix.dtype == reference.dtype and np.array_equal(got_matrix, reference), page.name
+
+
+def test_prediction_from_the_feature_arrays_equals_the_table(detector):
+    """``Detector`` hands the model ``feature_arrays`` (no table): the same scores as from
+    ``featurize``'s table, with compiled trees and with scikit-learn."""
+    from detector.features import feature_arrays
+    from detector.model import load_model
+
+    for model in (detector.model, load_model(compiled=False)):
+        for page in sorted(PAGES.glob("*.html")):
+            doc = detector.extract(RawDoc(id=page.stem, content=page.read_bytes(), format="html"))
+            arrays = feature_arrays(doc)
+            assert arrays.frame().equals(featurize(doc))
+            a, b = model.predict(arrays), model.predict(featurize(doc))
+            assert np.array_equal(a.relevance, b.relevance) and a.reasons == b.reasons, page.name
+            assert np.array_equal(a.lexical, b.lexical), page.name
+            assert np.array_equal(model.predict_relevance(arrays), b.relevance), page.name
