@@ -586,8 +586,16 @@ def text_similarity(text_a: str, text_b: str) -> float:
     from ``text_a`` are removed -- 1.0 when every token of ``text_b`` occurs in ``text_a``, 0.0
     when none does or either text has no token. Tokens are Unicode words here (JavaScript's
     ``\\W`` is ASCII-only)."""
+    return _similarity_to_tokens(_title_token_set(text_a), text_b)
+
+
+def _title_token_set(text: str) -> set[str]:
+    return {t for t in _TITLE_TOKENS.split(text.lower()) if t}
+
+
+def _similarity_to_tokens(tokens_a: set[str], text_b: str) -> float:
+    """``text_similarity(text_a, text_b)`` given ``_title_token_set(text_a)``."""
     tokens_b = [t for t in _TITLE_TOKENS.split(text_b.lower()) if t]
-    tokens_a = {t for t in _TITLE_TOKENS.split(text_a.lower()) if t}
     if not tokens_a or not tokens_b:
         return 0.0
     unique_b = [t for t in tokens_b if t not in tokens_a]
@@ -606,7 +614,10 @@ def title_overlap(text: str, title: str | None, language: str | None, min_words:
         return None
     parts = [title, *(part for part in _TITLE_SEPARATORS.split(title) if part.strip())]
     parts = [part for part in parts if sum(1 for t in _TITLE_TOKENS.split(part) if t) >= min_words]
-    return max((text_similarity(text, part) for part in parts), default=None)
+    if not parts:
+        return None
+    text_tokens = _title_token_set(text)  # the long side, split once for every part
+    return max(_similarity_to_tokens(text_tokens, part) for part in parts)
 
 
 def penalty(flag: str, config: Config) -> float:
