@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ _NOTICE_BOX = (frozenset(PATH_HINTS["footer"]) - {"bottom"}) | {  # "bottom" is 
 
 @lru_cache(maxsize=4096)
 def _path_words(path: str) -> frozenset[str]:
-    return frozenset(_PATH_WORDS.split(path.lower()))
+    # interned: the cache holds thousands of paths that share most of their words
+    return frozenset(map(sys.intern, _PATH_WORDS.split(path.lower())))
 
 
 # markup words that say what a box is (class/id/role words are English whatever the page's
@@ -239,7 +241,7 @@ def _class_words(path: str) -> frozenset[str]:
     for segment in path.lower().split("/"):
         _, _, classes = segment.partition(".")
         if classes:
-            words.update(classes.split("."))
+            words.update(map(sys.intern, classes.split(".")))  # shared by the cached paths
     return frozenset(words)
 
 

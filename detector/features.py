@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress
 from operator import itemgetter
@@ -233,14 +234,42 @@ def _shifted(values: np.ndarray, by: int) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class FeatureArrays:
+    """What ``featurize`` puts in its table, before the table is made: ``values`` of shape
+    (n_blocks, len(FEATURE_COLUMNS)), float64, and each block's ``paths`` and ``texts``. The
+    paragraph model reads these directly (``ParagraphModel.predict``), sparing a table per page."""
+
+    values: np.ndarray
+    paths: list[str]
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def frame(self) -> pd.DataFrame:
+        """The ``featurize`` table: columns ``FEATURE_COLUMNS``, then ``path`` and ``text``."""
+        if not self.texts:
+            return pd.DataFrame(columns=[*FEATURE_COLUMNS, "path", "text"])
+        frame = pd.DataFrame(self.values, columns=_FRAME_COLUMNS, copy=False)
+        frame["path"] = self.paths
+        frame["text"] = self.texts  # what the lexical stage reads
+        return frame
+
+
 def featurize(doc: Document) -> pd.DataFrame:
     """One row per block of ``doc``: columns ``FEATURE_COLUMNS``, then ``path`` and ``text``.
 
     Returns a DataFrame of shape (n_blocks, len(FEATURE_COLUMNS) + 2)."""
+    return feature_arrays(doc).frame()
+
+
+def feature_arrays(doc: Document) -> FeatureArrays:
+    """``featurize(doc)`` as arrays (``FeatureArrays``), without making the table."""
     blocks: Sequence[Block] = doc.blocks
     n = len(blocks)
     if n == 0:
-        return pd.DataFrame(columns=[*FEATURE_COLUMNS, "path", "text"])
+        return FeatureArrays(np.zeros((0, len(FEATURE_COLUMNS))), [], [])
     stops = stopwords(doc.language)
     toks = [cached_tokens(b.text) for b in blocks]
     folded = [cached_folded_tokens(b.text) for b in blocks]
@@ -337,9 +366,6 @@ def featurize(doc: Document) -> pd.DataFrame:
     put("in_main_container_prev", _shifted(in_main, 1))
     put("in_main_container_next", _shifted(in_main, -1))
 
-    frame = pd.DataFrame(X, columns=_FRAME_COLUMNS, copy=False)
-    frame["path"] = paths
-    frame["text"] = [b.text for b in blocks]  # what the lexical stage reads
-    return frame
+    return FeatureArrays(X, paths, [b.text for b in blocks])
 
 assert len(set(FEATURE_COLUMNS)) == len(FEATURE_COLUMNS), "feature names must be unique"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,8 +32,8 @@ from threadpoolctl import ThreadpoolController
 from detector.compiled import CompileError, CompiledBoosters, compile_boosters, onnxruntime_available
 from detector.context import context_for_documents
 from detector.errors import ModelError
-from detector.features import FEATURE_COLUMNS
-from detector.lexical import LEXICAL_COLUMNS, LexicalScorer
+from detector.features import FEATURE_COLUMNS, FeatureArrays
+from detector.lexical import LEXICAL_COLUMNS, LexicalScorer, neighbour_scores
 
 MODEL_FILENAME = "paragraph-model.joblib"
 CARD_FILENAME = "paragraph-model.card.json"
@@ -97,6 +98,13 @@ def _column_values(X: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
         rest = [X[c].to_numpy(dtype=np.float32) for c in columns[lead:]]
         return np.column_stack([X.iloc[:, :lead].to_numpy(dtype=np.float32), *rest])
     return X.loc[:, list(columns)].to_numpy(dtype=np.float32)
+
+
+def _texts_of(features: pd.DataFrame | FeatureArrays) -> list[str]:
+    """The block texts the lexical stage reads, of a featurize table or its arrays."""
+    if isinstance(features, FeatureArrays):
+        return features.texts
+    return features["text"].astype(str).tolist()
 
 
 def _first_seen_codes(values: list[str]) -> np.ndarray:
@@ -293,13 +301,20 @@ class ParagraphModel:
     compiled: CompiledStages | None = field(default=None, repr=False, compare=False)
     _threads: ThreadpoolController | None = field(default=None, init=False, repr=False, compare=False)
 
-    def predict_relevance(self, features: pd.DataFrame) -> np.ndarray:
+    def predict_relevance(self, features: pd.DataFrame | FeatureArrays) -> np.ndarray:
         """Probability that each block belongs to the article (one call for all blocks):
         shape (n_blocks,). Through the compiled trees when ``compiled`` is set (same values
-        within 1e-12), else scikit-learn's."""
+        within 1e-12), else scikit-learn's. ``features``: ``featurize``'s table or its arrays
+        (``features.feature_arrays``)."""
         if len(features) == 0:
             return np.zeros(0)
         if self.compiled is not None:
+            direct = self._direct_matrix(features)
+            if direct is not None:
+                lexical, _ = self.pipeline.steps[0][1].score_texts(_texts_of(features), reasons=False)
+                return self.pipeline.steps[-1][1].predict_proba(direct(lexical), compiled=self.compiled)[:, 1]
+        if isinstance(features, FeatureArrays):
+            features = features.frame()
             X = features
             for _, step in self.pipeline.steps[:-1]:
                 X = step.transform(X)
@@ -311,13 +326,23 @@ class ParagraphModel:
         with self._threads.limit(limits=1, user_api="openmp"):
             return self.pipeline.predict_proba(features)[:, 1]
 
-    def predict(self, features: pd.DataFrame) -> "BlockScores":
+    def predict(self, features: pd.DataFrame | FeatureArrays) -> "BlockScores":
         """Relevance, and what the lexical stage read in each block's words (its score and the
         drop reason it points to), from one pass of the lexical stage. A model without a lexical
-        stage gives relevance only."""
+        stage gives relevance only. ``features``: ``featurize``'s table or its arrays
+        (``features.feature_arrays``)."""
         steps = getattr(self.pipeline, "named_steps", {})
         if "lexical" not in steps or len(features) == 0:
             return BlockScores(self.predict_relevance(features))
+        if self.compiled is not None:
+            direct = self._direct_matrix(features)
+            if direct is not None:
+                lexical, reasons = steps["lexical"].score_texts(_texts_of(features))
+                X = direct(lexical)
+                relevance = self.pipeline.steps[-1][1].predict_proba(X, compiled=self.compiled)[:, 1]
+                return BlockScores(relevance, reasons, lexical)
+        if isinstance(features, FeatureArrays):
+            features = features.frame()
         X, reasons = steps["lexical"].transform_with_reasons(features)
         lexical = X["lexical"].to_numpy()
         if self.compiled is not None:
@@ -329,6 +354,54 @@ class ParagraphModel:
             self._threads = ThreadpoolController()
         with self._threads.limit(limits=1, user_api="openmp"):
             return BlockScores(self.pipeline[1:].predict_proba(X)[:, 1], reasons, lexical)
+
+    def _direct_matrix(self, features: pd.DataFrame | FeatureArrays) -> Callable[[np.ndarray], np.ndarray] | None:
+        """For the shipped set-up (lexical stage -> ``FeatureMatrix(MODEL_COLUMNS, with_keys=True)``
+        -> classifier) on one document's featurize table: a function of the lexical scores
+        (shape (n_blocks,)) returning the classifier's input, equal to what
+        ``LexicalScorer.transform`` then ``FeatureMatrix.transform`` give, built straight into
+        one float32 array (no table with the lexical columns added, no second column lookup:
+        those two pandas round trips were a quarter of the model's time on a page). None when
+        the pipeline or the table is of another shape (the general path handles those)."""
+        steps = self.pipeline.steps
+        if [name for name, _ in steps] != ["lexical", "features", "classifier"]:
+            return None
+        matrix = steps[1][1]
+        if not (
+            type(matrix) is FeatureMatrix
+            and tuple(matrix.columns) == MODEL_COLUMNS
+            and getattr(matrix, "with_keys", False)
+            and type(steps[0][1]) is LexicalScorer
+        ):
+            return None
+        n_features = len(FEATURE_COLUMNS)
+        if isinstance(features, FeatureArrays):
+            values, paths = features.values, features.paths
+        else:
+            names = features.columns
+            if (
+                len(names) < n_features
+                or tuple(names[:n_features]) != FEATURE_COLUMNS
+                or any(c in names for c in (*LEXICAL_COLUMNS, *KEY_COLUMNS[:2]))
+                or "path" not in names
+                or "text" not in names
+            ):
+                return None
+            values = features.iloc[:, :n_features].to_numpy(dtype=np.float32)
+            paths = features["path"].astype(str).tolist()
+        n = len(features)
+        X = np.empty((n, len(MODEL_COLUMNS) + 4), dtype=np.float32)
+        X[:, :n_features] = values  # float64 -> float32 as pandas' to_numpy(dtype=float32) casts
+        X[:, len(MODEL_COLUMNS)] = 0.0  # doc: one document
+        X[:, len(MODEL_COLUMNS) + 1] = 0.0  # group: the document's
+        X[:, len(MODEL_COLUMNS) + 2] = _first_seen_codes(paths)
+        X[:, len(MODEL_COLUMNS) + 3] = _first_seen_codes([p.rsplit("/", 1)[0] for p in paths])
+
+        def fill(lexical: np.ndarray) -> np.ndarray:
+            X[:, n_features : len(MODEL_COLUMNS)] = np.column_stack(neighbour_scores(lexical))
+            return X
+
+        return fill
 
     def save(self, path: Path, card: dict[str, Any]) -> dict[str, Any]:
         """Write the model atomically and its machine-readable card beside it."""

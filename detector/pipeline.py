@@ -10,7 +10,7 @@ from detector.config import Config
 from detector.document import Decision, Document, FieldNames, RawDoc, Result
 from detector.errors import InputError
 from detector.extract import extract
-from detector.features import featurize
+from detector.features import feature_arrays, featurize
 from detector.model import BlockScores, ParagraphModel, load_model
 from detector.redundancy import score_redundancy
 
@@ -38,11 +38,12 @@ class Detector:
         """Score an extracted document. ``template_fingerprints`` are paragraph fingerprints
         (``redundancy.fingerprint``) known to be boilerplate of this document's site."""
         blocks = doc.blocks
-        features = featurize(doc)
-        if hasattr(self.model, "predict"):
-            scores = self.model.predict(features)
+        if type(self.model) is ParagraphModel:  # reads the feature arrays, no table needed
+            scores = self.model.predict(feature_arrays(doc))
+        elif hasattr(self.model, "predict"):
+            scores = self.model.predict(featurize(doc))
         else:  # any stand-in that only knows relevance
-            scores = BlockScores(self.model.predict_relevance(features))
+            scores = BlockScores(self.model.predict_relevance(featurize(doc)))
         relevance = scores.relevance
         redundancy = score_redundancy(doc, self.config)
         decisions = decide.decide_blocks(

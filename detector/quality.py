@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from dataclasses import dataclass
 
+import numpy as np
 import regex
 
 from detector.config import Config
@@ -157,7 +158,10 @@ def count_sentences(line: str, toks: Sequence[str] | None = None) -> int:
     if toks is None:
         toks = words(line)
     n, open_sentence = 0, False
-    for i, tok in enumerate(toks):
+    for tok in toks:
+        if tok[0].isalnum():  # most tokens: neither a terminal mark nor punctuation (tested for
+            open_sentence = True  # every alphanumeric code point), so they open a sentence
+            continue
         if _SENTENCE_TERMINAL.fullmatch(tok[0]) and not tok[0].isalnum() and all(
             _SENTENCE_TERMINAL.match(c) for c in tok
         ):
@@ -270,6 +274,128 @@ def _duplicates(items: Sequence[str]) -> tuple[int, int]:
 def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
     """Characters of the most frequent n-gram (space-joined) times its count
     (gopher_repetition_filter.py:49-54); 0 when the text has fewer than n words."""
+    return _Ngrams(toks).top_chars(n)
+
+
+def _duplicate_ngram_chars(toks: Sequence[str], n: int) -> int:
+    """Characters inside repeated n-grams, scanning left to right and jumping over each repeat
+    (gopher_repetition_filter.py:57-70)."""
+    return _Ngrams(toks).duplicate_chars(n)
+
+
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64
+_HASH_POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _hash_powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """(B**j, B**-j) modulo 2**64 for j < ``length`` (uint64, grown by doubling and shared)."""
+    size = max(1024, 1 << (max(length, 1) - 1).bit_length())
+    cached = _HASH_POWERS.get(size)
+    if cached is None:
+        with np.errstate(over="ignore"):
+            up = np.full(size, _HASH_BASE, dtype=np.uint64)
+            down = np.full(size, pow(_HASH_BASE, -1, 2**64), dtype=np.uint64)
+            up[0] = down[0] = 1
+            cached = _HASH_POWERS[size] = (np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64))
+    return cached
+
+
+class _Substrings:
+    """Equality of substrings of one string by polynomial hashes modulo 2**64, every equality
+    the hashes claim checked on the strings themselves (a collision sends the caller back to
+    comparing strings)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        self.up, down = _hash_powers(len(codes) + 1)
+        with np.errstate(over="ignore"):
+            self.prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * down[: len(codes)])])
+
+    def ids(self, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(id of each substring ``text[starts[k]:stops[k]]``, index of the first substring of
+        each id); equal ids exactly for equal substrings. None on a hash collision."""
+        with np.errstate(over="ignore"):
+            h = (self.prefix[stops] - self.prefix[starts]) * self.up[starts]
+        _, first, ids = np.unique(h, return_index=True, return_inverse=True)
+        if len(first) == len(h):
+            return ids, first
+        # every substring must equal the first one with its hash (and have its length)
+        rep = first[ids]
+        lengths = stops - starts
+        if not np.array_equal(lengths[rep], lengths):
+            return None
+        text = self.text
+        for k, r in zip(np.flatnonzero(rep != np.arange(len(h))).tolist(), rep[rep != np.arange(len(h))].tolist()):
+            if text[starts[k] : stops[k]] != text[starts[r] : stops[r]]:
+                return None
+        return ids, first
+
+
+class _Ngrams:
+    """The word n-grams of one text for the Gopher repetition signals: space-joined n-grams
+    (``top_chars``) and n-grams joined without a separator (``duplicate_chars``), each n-gram a
+    substring of the whole joined text, compared through ``_Substrings`` rather than made one
+    string at a time. Equal to building every n-gram string (the reference scans in the tests)."""
+
+    def __init__(self, toks: Sequence[str]) -> None:
+        self.toks = list(toks)
+        self._spaced: _Substrings | None = None
+        self._plain: _Substrings | None = None
+        lengths = np.fromiter(map(len, self.toks), dtype=np.int64, count=len(self.toks))
+        self.ends = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])  # "".join offsets
+        self.starts = self.ends + np.arange(len(self.ends))  # " ".join offsets (+1 per separator)
+
+    def top_chars(self, n: int) -> int:
+        """Characters of the most frequent space-joined n-gram times its count (the first
+        such n-gram on ties, as ``Counter.most_common``); 0 with fewer than n words."""
+        count = len(self.toks) - n + 1
+        if count <= 0:
+            return 0
+        if self._spaced is None:
+            self._spaced = _Substrings(" ".join(self.toks))
+        starts, stops = self.starts[:count], self.starts[n : n + count] - 1
+        found = self._spaced.ids(starts, stops)
+        if found is None:
+            return _top_ngram_chars_slow(self.toks, n)
+        ids, first = found
+        counts = np.bincount(ids)
+        best = counts.max()
+        gram = int(first[counts == best].min())  # the earliest n-gram of the most frequent
+        return int(stops[gram] - starts[gram]) * int(best)
+
+    def duplicate_chars(self, n: int) -> int:
+        """Characters inside repeated n-grams (joined without a separator), scanning left to
+        right and jumping over each repeat."""
+        count = len(self.toks) - n + 1
+        if count <= 0:
+            return 0
+        if self._plain is None:
+            self._plain = _Substrings("".join(self.toks))
+        starts, stops = self.ends[:count], self.ends[n : n + count]
+        found = self._plain.ids(starts, stops)
+        if found is None:
+            return _duplicate_ngram_chars_slow(self.toks, n)
+        ids, first = found
+        if len(first) == count:  # no n-gram repeats: the scan below would find none
+            return 0
+        lengths = (stops - starts).tolist()
+        grams = ids.tolist()
+        seen: set[int] = set()
+        repeated = i = 0
+        while i < count:
+            gram = grams[i]
+            if gram in seen:
+                repeated += lengths[i]
+                i += n
+            else:
+                seen.add(gram)
+                i += 1
+        return repeated
+
+
+def _top_ngram_chars_slow(toks: Sequence[str], n: int) -> int:
+    """``_top_ngram_chars`` one n-gram string at a time (after a hash collision)."""
     joined, starts = " ".join(toks), [0, *accumulate(len(w) + 1 for w in toks)]
     grams = Counter(joined[a : b - 1] for a, b in zip(starts, starts[n:]))  # " ".join(toks[i : i + n])
     if not grams:
@@ -278,9 +404,8 @@ def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
     return len(gram) * count
 
 
-def _duplicate_ngram_chars(toks: Sequence[str], n: int) -> int:
-    """Characters inside repeated n-grams, scanning left to right and jumping over each repeat
-    (gopher_repetition_filter.py:57-70)."""
+def _duplicate_ngram_chars_slow(toks: Sequence[str], n: int) -> int:
+    """``_duplicate_ngram_chars`` one n-gram string at a time (after a hash collision)."""
     joined, ends = "".join(toks), [0, *accumulate(map(len, toks))]
     grams = [joined[a:b] for a, b in zip(ends, ends[n:])]  # "".join(toks[i : i + n])
     if len(set(grams)) == len(grams):  # no n-gram repeats: the scan below would find none
@@ -306,7 +431,8 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     lines = text.splitlines() or [""]
     line_toks = [words(line) for line in lines]  # the text is tokenised once, line by line
     toks = [w for lt in line_toks for w in lt]  # == words(text): every line break is whitespace
-    content = [w for w in toks if not _is_symbol(w)]
+    line_content = [[w for w in lt if not _is_symbol(w)] for lt in line_toks]
+    content = [w for lc in line_content for w in lc]
     n_words = len(content)
     if language in _NO_SPACES:  # no spaces between words: about two letters a word
         n_words = sum(1 for c in text if c.isalnum()) // 2
@@ -321,7 +447,9 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     signals["gopher_ellipsis_ratio"] = (text.count("...") + text.count("…")) / n_toks
     signals["gopher_bullet_lines"] = sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines)
     signals["gopher_ellipsis_lines"] = sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines)
-    signals["gopher_alpha_words"] = sum(any(map(str.isalpha, w)) for w in toks) / n_toks
+    # a word all letters has one; only the others need a look at each character
+    no_alpha = sum(1 for w in toks if not w.isalpha() and not any(map(str.isalpha, w)))
+    signals["gopher_alpha_words"] = (n_toks - no_alpha) / n_toks
     lang = (language or "en").lower()[:2]
     stops = GOPHER_STOP_WORDS if lang == "en" else stopwords(lang)
     if stops:
@@ -336,17 +464,18 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     n_dup, dup_chars = _duplicates(text_lines)
     signals["dup_line_frac"] = n_dup / len(text_lines)
     signals["dup_line_char_frac"] = dup_chars / len(text)
+    ngrams = _Ngrams(toks)
     for n, _ in config.gopher_top_ngram_limits:
-        signals[f"top_{n}_gram_frac"] = _top_ngram_chars(toks, n) / len(text)
+        signals[f"top_{n}_gram_frac"] = ngrams.top_chars(n) / len(text)
     for n, _ in config.gopher_dup_ngram_limits:
-        signals[f"dup_{n}_gram_frac"] = _duplicate_ngram_chars(toks, n) / len(text)
+        signals[f"dup_{n}_gram_frac"] = ngrams.duplicate_chars(n) / len(text)
     # C4 (c4_filters.py:89-133): the lines C4 keeps, and what ends the document
     lorem = curly = 0.0
     sentences = 0
     for line, lt in zip(lines, line_toks):
         line = line.strip()
         line_words = line.split()
-        if any(len(w) > config.c4_max_word_length for w in line_words):
+        if line_words and max(map(len, line_words)) > config.c4_max_word_length:
             continue
         cited = line
         line = _CITATION.sub("", line)
@@ -362,7 +491,9 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         if any(p in lowered for p in _C4_POLICY):
             continue
         sentences += count_sentences(line, lt if line == cited else None)
-    signals["prose_words"] = float(sum(prose_line_words(line, language, lt) for line, lt in zip(lines, line_toks)))
+    signals["prose_words"] = float(
+        sum(prose_line_words(line, language, lt, len(lc)) for line, lt, lc in zip(lines, line_toks, line_content))
+    )
     signals["c4_lorem_ipsum"] = lorem
     signals["c4_curly_bracket"] = curly
     signals["c4_sentences"] = float(sentences)
@@ -383,7 +514,9 @@ _CLOSERS = "\"'”’»)]」』）"
 _SENTENCE_END = regex.compile(r"\p{Sentence_Terminal}[" + regex.escape(_CLOSERS) + r"]*(?=\s)")
 
 
-def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None = None) -> int:
+def prose_line_words(
+    line: str, language: str | None, toks: Sequence[str] | None = None, n_content: int | None = None
+) -> int:
     """Words of ``line`` when it reads as prose, else 0: it ends in sentence-terminal punctuation
     (closing quotes and brackets may follow), has at least 3 words (10 characters in languages
     written without spaces) and mentions neither JavaScript nor cookies, privacy policy or terms
@@ -392,7 +525,8 @@ def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None
     A line whose sentences end in an unpunctuated tail (a whole body on one line closing with a
     byline or "Read more »") is judged without that tail: its words up to its last sentence end.
 
-    ``toks``: ``words(line)`` when the caller already has them (not checked)."""
+    ``toks``: ``words(line)`` when the caller already has them (not checked); ``n_content``: how
+    many of ``toks`` are not all punctuation, when the caller has counted them (not checked)."""
     stripped = line.strip()
     line = stripped.rstrip(_CLOSERS)
     if line and not _SENTENCE_TERMINAL.fullmatch(line[-1]):
@@ -407,8 +541,8 @@ def prose_line_words(line: str, language: str | None, toks: Sequence[str] | None
         n = sum(1 for c in line if c.isalnum()) // 2 if len(line) >= 10 else 0
     else:
         if toks is None or len(line) != len(stripped):  # closers taken off: tokenise what is left
-            toks = words(line)
-        n = sum(1 for w in toks if not _is_symbol(w))
+            toks, n_content = words(line), None
+        n = sum(1 for w in toks if not _is_symbol(w)) if n_content is None else n_content
     if n < 3:
         return 0
     lowered = line.lower()
@@ -488,8 +622,16 @@ def text_similarity(text_a: str, text_b: str) -> float:
     from ``text_a`` are removed -- 1.0 when every token of ``text_b`` occurs in ``text_a``, 0.0
     when none does or either text has no token. Tokens are Unicode words here (JavaScript's
     ``\\W`` is ASCII-only)."""
+    return _similarity_to_tokens(_title_token_set(text_a), text_b)
+
+
+def _title_token_set(text: str) -> set[str]:
+    return {t for t in _TITLE_TOKENS.split(text.lower()) if t}
+
+
+def _similarity_to_tokens(tokens_a: set[str], text_b: str) -> float:
+    """``text_similarity(text_a, text_b)`` given ``_title_token_set(text_a)``."""
     tokens_b = [t for t in _TITLE_TOKENS.split(text_b.lower()) if t]
-    tokens_a = {t for t in _TITLE_TOKENS.split(text_a.lower()) if t}
     if not tokens_a or not tokens_b:
         return 0.0
     unique_b = [t for t in tokens_b if t not in tokens_a]
@@ -508,7 +650,10 @@ def title_overlap(text: str, title: str | None, language: str | None, min_words:
         return None
     parts = [title, *(part for part in _TITLE_SEPARATORS.split(title) if part.strip())]
     parts = [part for part in parts if sum(1 for t in _TITLE_TOKENS.split(part) if t) >= min_words]
-    return max((text_similarity(text, part) for part in parts), default=None)
+    if not parts:
+        return None
+    text_tokens = _title_token_set(text)  # the long side, split once for every part
+    return max(_similarity_to_tokens(text_tokens, part) for part in parts)
 
 
 def penalty(flag: str, config: Config) -> float:

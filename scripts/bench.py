@@ -164,12 +164,14 @@ class _GcClock:
 def stage_times(det: Detector, raws: list[RawDoc], repeat: int) -> tuple[dict[str, float], float, int]:
     """CPU seconds per stage over all pages (median of ``repeat`` passes), plus the seconds
     spent in garbage collection and the number of collections in one pass. Each page goes
-    through the stages in pipeline order, as in ``Detector.score``."""
+    through the stages in pipeline order, as in ``Detector.score`` (the model stage includes the
+    lexical stage's drop reasons, which decide reads)."""
     from unittest import mock
 
     import detector.extract.html as html_extraction
     from detector import decide, quality
-    from detector.features import featurize
+    from detector.features import feature_arrays
+    from detector.model import BlockScores, ParagraphModel
     from detector.redundancy import score_redundancy
 
     clock = time.process_time
@@ -195,13 +197,19 @@ def stage_times(det: Detector, raws: list[RawDoc], repeat: int) -> tuple[dict[st
                 t0 = clock()
                 doc = det.extract(raw)
                 t1 = clock()
-                feats = featurize(doc)
+                feats = feature_arrays(doc)  # what Detector.score_document hands the model
                 t2 = clock()
-                rel = det.model.predict_relevance(feats)
+                if isinstance(det.model, ParagraphModel):
+                    scores = det.model.predict(feats)
+                else:  # a stand-in that reads the table
+                    scores = BlockScores(det.model.predict_relevance(feats.frame()))
                 t3 = clock()
                 red = score_redundancy(doc, det.config)
                 t4 = clock()
-                quality.score_document(doc, decide.decide_blocks(doc, rel, red, det.config), det.config)
+                decisions = decide.decide_blocks(
+                    doc, scores.relevance, red, det.config, text_reasons=scores.reasons, lexical=scores.lexical
+                )
+                quality.score_document(doc, decisions, det.config)
                 t5 = clock()
                 for i, seconds in enumerate((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
                     spent[i] += seconds

@@ -133,7 +133,9 @@ def run_clean(corpus: Path, out: Path, workers: int, extra: list[str], code: Pat
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(code)} if code is not None else None
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env)
+    # ``python -m`` puts the working directory first on sys.path: run the old code from its own
+    # tree, or a run from this repository's root would import this tree's detector instead
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env, cwd=code)
     ps = psutil.Process(proc.pid)
     peak_sum = peak_max = peak_parent = 0
     sched: dict[int, list[float]] = {}
@@ -246,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the code of git commit REV, interleaved, and report new/old ratios")
     args = parser.parse_args(argv)
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-corpus-"))
+    workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="bench-corpus-"))).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     extra = ["--no-templates"] if args.no_templates else []
     results: dict[str, Any] = {"cpus": os.cpu_count(), "runs": []}

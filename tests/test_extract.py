@@ -125,3 +125,15 @@ def test_thematic_breaks_mark_the_next_block():
         ("End matter here.", True),
         ("- a list item, not a rule", True),
     ]
+
+
+def test_shingle_set_equals_the_set_of_shingles():
+    import random
+
+    from detector.extract.textutil import shingle_set, token_shingles
+
+    rng = random.Random(0)
+    for _ in range(300):
+        toks = [rng.choice(["a", "b", "ab", "c", "é", "日本"]) for _ in range(rng.randrange(0, 12))]
+        for n in (1, 2, 3):
+            assert shingle_set(toks, n) == set(token_shingles(toks, n)), (toks, n)

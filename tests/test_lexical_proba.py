@@ -67,3 +67,42 @@ def test_compact_holds_the_reason_model_sparse_with_the_same_predictions(detecto
     features = featurize(doc)
     for a, b in zip(dense.transform_with_reasons(features), compacted.transform_with_reasons(features)):
         assert a.equals(b) if hasattr(a, "equals") else a == b
+
+
+def test_direct_hashing_and_model_input_equal_the_pipeline_steps(detector):
+    """``LexicalScorer._hashed`` is the vectorizer's transform bit for bit, and the model's
+    direct input (``ParagraphModel._direct_matrix``) is what the lexical stage then the
+    feature matrix give, on every test page."""
+    lexical = _stage(detector)
+    model = detector.model
+    matrix = model.pipeline.named_steps["features"]
+    for page in sorted(PAGES.glob("*.html")):
+        doc = detector.extract(RawDoc(id=page.stem, content=page.read_bytes(), format="html"))
+        features = featurize(doc)
+        texts = features["text"].astype(str).tolist()
+        expected, got = lexical._vectorizer().transform(texts), lexical._hashed(texts)
+        for attr in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(expected, attr), getattr(got, attr)), page.name
+        direct = model._direct_matrix(features)
+        assert direct is not None
+        reference = matrix.transform(lexical.transform(features))
+        scores, _ = lexical.score_texts(texts)
+        got_matrix = direct(scores)
+        assert got_matrix.dtype == reference.dtype and np.array_equal(got_matrix, reference), page.name
+
+
+def test_prediction_from_the_feature_arrays_equals_the_table(detector):
+    """``Detector`` hands the model ``feature_arrays`` (no table): the same scores as from
+    ``featurize``'s table, with compiled trees and with scikit-learn."""
+    from detector.features import feature_arrays
+    from detector.model import load_model
+
+    for model in (detector.model, load_model(compiled=False)):
+        for page in sorted(PAGES.glob("*.html")):
+            doc = detector.extract(RawDoc(id=page.stem, content=page.read_bytes(), format="html"))
+            arrays = feature_arrays(doc)
+            assert arrays.frame().equals(featurize(doc))
+            a, b = model.predict(arrays), model.predict(featurize(doc))
+            assert np.array_equal(a.relevance, b.relevance) and a.reasons == b.reasons, page.name
+            assert np.array_equal(a.lexical, b.lexical), page.name
+            assert np.array_equal(model.predict_relevance(arrays), b.relevance), page.name

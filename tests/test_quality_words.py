@@ -198,3 +198,28 @@ def test_a_body_on_one_line_with_an_unpunctuated_tail_is_prose_up_to_its_last_se
     assert prose_line_words("Wait... what comes next", "en") == 0
     # the policy words still disqualify what is counted
     assert prose_line_words("We use cookies on this site. Accept all", "en") == 0
+
+
+def test_ngram_measures_after_a_hash_collision_and_on_lone_surrogates(monkeypatch):
+    """The n-gram measures compare substrings by hash; a collision falls back on comparing the
+    strings (forced here), and any code point, a lone surrogate too, can be hashed."""
+    rng = random.Random(1)
+    vocab = ["a", "b", "ab", "c", "bc", "\ud800", "x\udfff"]
+    cases = [[rng.choice(vocab) for _ in range(rng.randrange(0, 40))] for _ in range(100)]
+    for toks in cases:
+        for n in (1, 2, 3, 5, 8):
+            assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
+            assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
+    monkeypatch.setattr(quality._Substrings, "ids", lambda self, starts, stops: None)
+    for toks in cases:
+        for n in (1, 2, 3, 5, 8):
+            assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
+            assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
+
+
+def test_an_alphanumeric_character_is_no_sentence_mark_nor_punctuation():
+    # count_sentences lets a token that starts alphanumeric open a sentence without its regexes
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        if ch.isalnum():
+            assert quality._PUNCT.fullmatch(ch) is None and quality._SENTENCE_TERMINAL.fullmatch(ch) is None, hex(cp)

@@ -22,7 +22,7 @@ import trafilatura
 
 from detector.config import Config
 from detector.document import Block
-from detector.extract.textutil import cached_tokens, normalize_space, token_shingles, tokens
+from detector.extract.textutil import cached_tokens, normalize_space, shingle_set, token_shingles, tokens
 
 SKIP_TAGS = frozenset(
     {
@@ -428,15 +428,15 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     language = page_language(root)
     discussion = declares_discussion(root)
     raw_blocks, truncated = walk_blocks(root, config)
-    if sum(len(b.text.split()) for b in raw_blocks) < config.shell_page_words:
+    if not _has_words(raw_blocks, config.shell_page_words):
         # a shell around the content: its <noscript> fallback, what a script reveals, what an
         # unclosed control swallowed
         raw_blocks, truncated = walk_blocks(root, config, skip_tags=SHELL_SKIP_TAGS)
     if not raw_blocks:
         return HtmlExtraction(title, language, (), truncated, notes, discussion)
     kept_tokens = tokens(extractor_text(text))
-    kept_shingles = set(token_shingles(kept_tokens))
-    kept_short = set(token_shingles(kept_tokens, 1)) | set(token_shingles(kept_tokens, 2))
+    kept_shingles = shingle_set(kept_tokens)
+    kept_short = shingle_set(kept_tokens, 1) | shingle_set(kept_tokens, 2)
     main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
     paths: dict[etree._Element, str] = {}
@@ -478,6 +478,16 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         )
         offset += len(block_text)
     return HtmlExtraction(title, language, tuple(blocks), truncated, notes, discussion)
+
+
+def _has_words(raw_blocks: list[RawBlock], n: int) -> bool:
+    """The blocks hold at least ``n`` whitespace-separated words (counted until there are)."""
+    total = 0
+    for b in raw_blocks:
+        total += len(b.text.split())
+        if total >= n:
+            return True
+    return total >= n
 
 
 def main_container(raw_blocks: list[RawBlock]) -> etree._Element | None:

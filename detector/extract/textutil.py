@@ -46,5 +46,13 @@ def token_shingles(toks: Sequence[str], n: int = 3) -> list[int]:
     return list(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
 
 
+def shingle_set(toks: Sequence[str], n: int = 3) -> set[int]:
+    """``set(token_shingles(toks, n))``, hashing each distinct n-gram once."""
+    if len(toks) < n:
+        return set(token_shingles(toks, n))
+    grams = set(zip(*(toks[k:] for k in range(n))))
+    return set(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
+
+
 def split_sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCE_END.split(text)) if s]
