@@ -32,10 +32,26 @@ _NOTICE_BOX = (frozenset(PATH_HINTS["footer"]) - {"bottom"}) | {  # "bottom" is 
 }
 
 
+_PAGE_TAGS = ("html", "body")
+
+
+def _box_path(path: str) -> str:
+    """``path`` without its ``<html>`` and ``<body>`` segments: their classes describe the page's
+    state or template ("has-cookie-bar", "comments-open", "single-post"), not the box a block
+    sits in, and they are on every block of the page."""
+    segments = path.split("/")
+    k = 0
+    while k < len(segments) and segments[k].partition(".")[0].lower() in _PAGE_TAGS:
+        k += 1
+    return "/".join(segments[k:])
+
+
 @lru_cache(maxsize=4096)
 def _path_words(path: str) -> frozenset[str]:
+    """The tag and class/id words of the elements a block sits in, ``<html>`` and ``<body>`` left
+    out (:func:`_box_path`)."""
     # interned: the cache holds thousands of paths that share most of their words
-    return frozenset(map(sys.intern, _PATH_WORDS.split(path.lower())))
+    return frozenset(map(sys.intern, _PATH_WORDS.split(_box_path(path).lower())))
 
 
 # markup words that say what a box is (class/id/role words are English whatever the page's
@@ -236,9 +252,10 @@ def _first_title(blocks: Sequence[Block]) -> int:
 
 @lru_cache(maxsize=4096)
 def _class_words(path: str) -> frozenset[str]:
-    """The class/id words of every element on ``path`` (tag names left out)."""
+    """The class/id words of every element on ``path`` (tag names left out), ``<html>`` and
+    ``<body>`` left out (:func:`_box_path`)."""
     words: set[str] = set()
-    for segment in path.lower().split("/"):
+    for segment in _box_path(path).lower().split("/"):
         _, _, classes = segment.partition(".")
         if classes:
             words.update(map(sys.intern, classes.split(".")))  # shared by the cached paths
