@@ -289,7 +289,7 @@ def _rescue_in_body_container(page: PageState) -> None:
     confident = [i for i, b in enumerate(blocks) if keep[i] and relevance[i] >= 0.8 and word_counts[i] >= min_words]
     body_paths = Counter(blocks[i].path for i in confident)
     body_shapes = Counter(path_shape(blocks[i].path) for i in confident)
-    region = article_region(blocks, relevance, keep, min_words)
+    region = article_region(blocks, relevance, keep, min_words, config.article_region_share)
     for i, block in enumerate(blocks):
         if (
             not keep[i]
@@ -407,12 +407,14 @@ def _drop_weak_box_lines(page: PageState) -> None:
             page.drop(i, "page-meta")
 
 
-def article_region(blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int) -> str:
+def article_region(
+    blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int, share: float = 0.9
+) -> str:
     """The element path of the page's article region: the parent of the deepest element that holds
-    most (``REGION_SHARE`` of the words) of the confidently kept body paragraphs (one level up, so
-    a summary or claim box beside the text stays in; "most", so that one confident teaser in a
-    ticker does not stretch the region over the whole page). Empty when there are fewer than two
-    such paragraphs, or for plain text."""
+    most (``share`` of the words, ``Config.article_region_share``) of the confidently kept body
+    paragraphs (one level up, so a summary or claim box beside the text stays in; "most", so that
+    one confident teaser in a ticker does not stretch the region over the whole page). Empty when
+    there are fewer than two such paragraphs, or for plain text."""
     confident = [
         (b.path.split("/")[:-1], len(cached_tokens(b.text)))
         for i, b in enumerate(blocks)
@@ -425,11 +427,8 @@ def article_region(blocks: Sequence[Block], relevance: np.ndarray, keep: Sequenc
     for segments, n in confident:
         for depth in range(len(segments) + 1):
             words_under[tuple(segments[:depth])] += n
-    deepest = max((p for p, n in words_under.items() if n >= REGION_SHARE * total), key=len)
+    deepest = max((p for p, n in words_under.items() if n >= share * total), key=len)
     return "/".join(deepest[:-1])
-
-
-REGION_SHARE = 0.8
 
 
 def _drop_weak_lines_outside_article_region(page: PageState) -> None:
@@ -439,7 +438,8 @@ def _drop_weak_lines_outside_article_region(page: PageState) -> None:
     blocks, config = page.blocks, page.config
     if page.discussion:
         return
-    region = article_region(blocks, page.relevance, page.keep, config.container_rescue_min_words)
+    region = article_region(blocks, page.relevance, page.keep, config.container_rescue_min_words,
+                            config.article_region_share)
     if region.count("/") < 2:  # the region is the whole page body: nothing is outside it
         return
     inside = region + "/"
