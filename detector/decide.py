@@ -469,9 +469,9 @@ def in_ruled_section(blocks: Sequence[Block]) -> list[bool]:
 
 def _drop_weak_ruled_off_sections(page: PageState) -> None:
     """After the article's confident body, a part set apart by a thematic break (``<hr>``,
-    "---") is end matter (company boilerplate, notes) unless the model is sure of it; a paragraph
-    there that opens with a label line of its own ("About X", "Media contact") is end matter
-    however well written it is."""
+    "---"): a paragraph there that opens with a label line of its own ("About X", "Media
+    contact") is end matter however well written it is; with ``Config.ruled_section_min_relevance``
+    set (off by default), the rest of the part needs that much relevance."""
     ruled = in_ruled_section(page.blocks)
     seen_body = False
     for i, block in enumerate(page.blocks):
