@@ -11,6 +11,7 @@ from detector.quality import score_document
 from detector.redundancy import fingerprint, score_redundancy
 
 CFG = Config(extractor_fallback_share=0.0)  # test blocks default to extractor_overlap 1.0; the fallback has its own test
+ON = CFG.replace(disabled_rules=frozenset())  # every page rule, those off by default too
 PARA = "The committee published its report on water quality in the region, with figures for every district."
 
 
@@ -41,7 +42,7 @@ def test_heading_follows_its_section():
         Block("You May Also Like", kind="heading", tag="h3"), Block("Other story", kind="list", link_density=1.0),
     ]
     doc = doc_of(blocks)
-    decisions = decide_blocks(doc, np.array([0.3, 0.9, 0.9, 0.1]), score_redundancy(doc, CFG), CFG)
+    decisions = decide_blocks(doc, np.array([0.3, 0.9, 0.9, 0.1]), score_redundancy(doc, ON), ON)
     assert decisions[0].keep  # doubtful heading over a kept paragraph is kept
     assert not decisions[2].keep and decisions[2].reason == "navigation"  # nothing kept under it
 
@@ -83,10 +84,10 @@ def test_lead_in_line_follows_what_it_introduces():
     blocks = [Block(PARA), Block("More from the archive:"), Block("Old story one", kind="list", link_density=1.0),
               Block("Figures by district:"), Block(PARA + " Table follows.")]
     doc = doc_of(blocks)
-    decisions = decide_blocks(doc, np.array([0.95, 0.45, 0.05, 0.45, 0.9]), score_redundancy(doc, CFG), CFG)
+    decisions = decide_blocks(doc, np.array([0.95, 0.45, 0.05, 0.45, 0.9]), score_redundancy(doc, ON), ON)
     assert not decisions[1].keep and decisions[1].reason == decisions[2].reason == "navigation"
     assert decisions[3].keep  # it introduces a kept paragraph
-    confident = decide_blocks(doc, np.array([0.95, 0.55, 0.05, 0.45, 0.9]), score_redundancy(doc, CFG), CFG)
+    confident = decide_blocks(doc, np.array([0.95, 0.55, 0.05, 0.45, 0.9]), score_redundancy(doc, ON), ON)
     assert not confident[1].keep  # however sure of itself, a lead-in to links that go goes too
 
 
@@ -96,11 +97,11 @@ def test_confident_lead_in_keeps_its_table():
               Block("Other table", kind="table", tag="tr", path="div.side/table/tbody/tr")]
     doc = doc_of(blocks)
     relevance = np.array([0.95, 0.7, 0.26, 0.24, 0.15, 0.28, 0.25])
-    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, ON), ON)
     assert [d.keep for d in decisions] == [True, True, True, True, False, True, False]
     doubtful = relevance.copy()
     doubtful[1] = 0.4  # a doubted lead-in rescues nothing
-    assert [d.keep for d in decide_blocks(doc, doubtful, score_redundancy(doc, CFG), CFG)][2:] == [False] * 5
+    assert [d.keep for d in decide_blocks(doc, doubtful, score_redundancy(doc, ON), ON)][2:] == [False] * 5
 
 
 def test_repeat_under_another_heading_in_the_same_container_is_kept():
