@@ -169,9 +169,12 @@ def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argpars
         base_aeb = score_predictions("base", aeb_out, aeb).f1 if aeb else 0.0
         base_wcxb = score_wcxb("base", wcxb_out, wcxb) if wcxb else None
         for name, _ in PAGE_RULES:
-            a, w = texts(config.replace(disabled_rules=frozenset({name})))
+            # the rule switched alone: off when the configuration runs it, on when it is off by default
+            # ("without" then means "with", and a positive delta means switching it on would cost)
+            on = name not in config.disabled_rules
+            a, w = texts(config.replace(disabled_rules=config.disabled_rules ^ {name}))
             without = score_wcxb(name, w, wcxb) if wcxb else None
-            ablations[name] = {
+            ablations[name if on else f"{name} (off by default: switched on)"] = {
                 "aeb_f1_without": round(score_predictions(name, a, aeb).f1, 4) if aeb else None,
                 "aeb_delta": round(base_aeb - score_predictions(name, a, aeb).f1, 4) if aeb else None,
                 "wcxb_f1_without": round(without.f1, 4) if without else None,
