@@ -530,10 +530,12 @@ def prose_line_words(
     stripped = line.strip()
     line = stripped.rstrip(_CLOSERS)
     if line and not _SENTENCE_TERMINAL.fullmatch(line[-1]):
-        ends = [m.end() for m in _SENTENCE_END.finditer(line)]
-        if not ends:
+        last = None
+        for last in _SENTENCE_END.finditer(line):
+            pass
+        if last is None:
             return 0
-        stripped = line = line[: ends[-1]].rstrip(_CLOSERS)
+        stripped = line = line[: last.end()].rstrip(_CLOSERS)
         toks = None
     if not line or not _SENTENCE_TERMINAL.fullmatch(line[-1]) or line.endswith("..."):
         return 0

@@ -201,8 +201,8 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
         except (UnicodeDecodeError, LookupError):
             pass
     text = data.decode("utf-8", errors="replace")
-    if text and text.count("\ufffd") > MAX_REPLACED_SHARE * len(text):
-        share = text.count("\ufffd") / len(text)
+    share = text.count("\ufffd") / len(text) if text else 0.0
+    if share > MAX_REPLACED_SHARE:
         raise InputError(source, f"content is not text in any known charset ({share:.0%} of it is not UTF-8 "
                                  "and no declared or detected charset reads it)")
     return Decoded(text, "utf-8", (*notes, "invalid-utf-8"))
