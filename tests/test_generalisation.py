@@ -15,7 +15,7 @@ from detector.document import REASONS, Block, Document, RawDoc
 from detector.extract import extract
 from detector.lexical import LexicalScorer, analyze
 from detector.redundancy import score_redundancy
-from detector.training import block_labels, labeled_pages_jsonl
+from detector.training import LabeledPage, block_labels, clean_version, labeled_pages_jsonl
 from detector.training.wcxb import WcxbPage, page_score, score_wcxb, site_of
 
 CFG = Config()
@@ -150,6 +150,24 @@ def test_snippets_override_overlap_labels():
     labels = block_labels(doc, truth, include=(), exclude=("our weekly digest for", "Home"))
     assert labels.tolist() == [0.0, 0.0, 1.0, 1.0]  # a one-word snippet does not hit "Homemade ..."
     assert block_labels(doc, truth, include=("weekly digest for the",), exclude=("our weekly digest",))[1] == 1.0
+
+
+def test_nearly_clean_text_versions_do_not_tie_junk_to_a_position():
+    # always a junk line first and two last taught text mode that an opening and a closing
+    # paragraph are junk: true bodies given as text lost them (plain-text check 93.8% of words)
+    body = [f"Paragraph {w} of the story. {SENT}" for w in ("one", "two", "three")]
+    junk = ["Subscribe to our newsletter", "Share this story", "Related: more news", "Advertisement"]
+    html = "<html><body><nav>" + "".join(f"<p>{j}</p>" for j in junk) + "</nav><article>"
+    html += "".join(f"<p>{b}</p>" for b in body) + "</article></body></html>"
+    firsts, lasts = set(), set()
+    for k in range(40):
+        page = LabeledPage(f"page-{k}", html, "\n".join(body))
+        doc = clean_version(page, extract(RawDoc(id=page.id, content=html, format="html"), CFG), CFG)
+        texts = [b.text for b in doc.blocks]
+        assert body[0] in texts  # the body is always there (on some pages only its first two paragraphs)
+        firsts.add("body" if texts[0] == body[0] else "junk")
+        lasts.add("body" if texts[-1] in body else "junk")
+    assert firsts == {"body", "junk"} and lasts == {"body", "junk"}
 
 
 def test_wcxb_metric_means_over_pages_and_snippets():
@@ -361,3 +379,26 @@ def test_one_confident_teaser_does_not_stretch_the_article_region():
               *[Block(text, path=body) for text in LONG]]
     decisions = _decide(blocks, [0.85, 0.6, 0.95, 0.95, 0.95, 0.95])
     assert [d.keep for d in decisions] == [True, False, True, True, True, True]
+
+
+
+ARTICLE_AS_TEXT = [
+    "HALIFAX, Nova Scotia (Reuters) — A ferry that ran aground off the coast of Nova Scotia on Sunday "
+    "was refloated early on Tuesday, and all 212 passengers were brought ashore without injury, the operator said.",
+    "The vessel struck a sandbar in heavy fog shortly after leaving port. Tugboats from two nearby harbours "
+    "pulled it free at high tide, and divers found only minor damage to the hull.",
+    "Passengers spent two nights on board with food and blankets supplied by the crew. Several told local "
+    "radio that the mood had stayed calm, though some missed connecting flights.",
+    "The transport ministry has opened an inquiry into how the ship left the marked channel.",
+]
+
+
+@pytest.mark.xfail(strict=False, reason="a short text's ends are still judged by position: the dateline lead "
+                   "scores 0.36 and the closing paragraph 0.30 (on the benchmarks' true bodies, first three or five "
+                   "paragraphs alone, 97-98% of words are kept out-of-fold; a plain-text rule that kept prose ends "
+                   "changed none of them and was not kept)")
+def test_a_clean_article_given_as_text_keeps_its_opening_and_closing_paragraphs(detector):
+    # the plain-text fault kind: a dateline lead and the closing paragraph dropped by position
+    pitch = "Sign up for our free weekly newsletter to get the best stories of the week in your inbox."
+    result = detector.score_text("\n\n".join([*ARTICLE_AS_TEXT, pitch]))
+    assert [p.text for p in result.paragraphs if p.keep] == ARTICLE_AS_TEXT

@@ -150,8 +150,9 @@ def text_version(doc: Document, config: Config) -> Document:
 
 def clean_version(page: LabeledPage, html_doc: Document, config: Config) -> Document:
     """Nearly clean scraped text: the true body (or, for a third of the pages, its first two
-    paragraphs) with a few of the page's own junk lines before and after it, as a scraper that
-    mostly worked leaves it. Teaches the model short texts in text mode, junk and all."""
+    paragraphs) with a few of the page's own junk lines around it, as a scraper that mostly
+    worked leaves it: one line before it on half of the pages, none to two after it. Teaches
+    the model short texts in text mode, junk and all, without tying junk to a position."""
     salt = zlib.crc32(page.id.encode("utf-8"))
     paragraphs = [p for p in page.truth.split("\n") if p.strip()]
     if salt % 3 == 0:
@@ -159,7 +160,13 @@ def clean_version(page: LabeledPage, html_doc: Document, config: Config) -> Docu
     share = block_labels(html_doc, page.truth)
     junk = [b.text for b, s in zip(html_doc.blocks, share) if s < 0.2 and b.kind != "title" and len(b.text) < 300]
     picked = [junk[(salt >> k) % len(junk)] for k in (0, 5, 11)] if junk else []
-    chunks = picked[:1] + paragraphs + picked[1:]
+    # where the leftover junk sits varies page by page (before the body, after it, both or
+    # neither): always one line before and two after taught text mode that a first and a last
+    # paragraph are junk by position, and true bodies given as text lost their opening and
+    # closing paragraphs
+    before = picked[:1] if (salt >> 15) % 2 == 0 else []
+    after = picked[1:][: (salt >> 17) % 3]
+    chunks = before + paragraphs + after
     return extract(RawDoc(id=page.id + "#clean", content="\n\n".join(chunks), format="text"), config)
 
 
