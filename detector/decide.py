@@ -471,7 +471,7 @@ def _drop_weak_ruled_off_sections(page: PageState) -> None:
     """After the article's confident body, a part set apart by a thematic break (``<hr>``,
     "---"): a paragraph there that opens with a label line of its own ("About X", "Media
     contact") is end matter however well written it is; with ``Config.ruled_section_min_relevance``
-    set (off by default), the rest of the part needs that much relevance."""
+    (0.7; 0 is off), the rest of the part needs that much relevance."""
     ruled = in_ruled_section(page.blocks)
     seen_body = False
     for i, block in enumerate(page.blocks):
