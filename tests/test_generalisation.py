@@ -381,7 +381,6 @@ def test_one_confident_teaser_does_not_stretch_the_article_region():
     assert [d.keep for d in decisions] == [True, False, True, True, True, True]
 
 
-
 ARTICLE_AS_TEXT = [
     "HALIFAX, Nova Scotia (Reuters) — A ferry that ran aground off the coast of Nova Scotia on Sunday "
     "was refloated early on Tuesday, and all 212 passengers were brought ashore without injury, the operator said.",
@@ -394,8 +393,8 @@ ARTICLE_AS_TEXT = [
 
 
 def test_a_clean_article_given_as_text_keeps_its_opening_and_closing_paragraphs(detector):
-    # the plain-text fault kind: the previous model dropped the dateline lead (0.36) and the two
-    # closing paragraphs (0.30, 0.04) by their place; a newsletter pitch after them still goes
+    # the plain-text fault kind: the previous model dropped the dateline lead (0.36) and the
+    # closing paragraph (0.17) by their place; a newsletter pitch after them still goes
     pitch = "Sign up for our free weekly newsletter to get the best stories of the week in your inbox."
     result = detector.score_text("\n\n".join([*ARTICLE_AS_TEXT, pitch]))
     assert [p.text for p in result.paragraphs if p.keep] == ARTICLE_AS_TEXT
