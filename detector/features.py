@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from detector.document import Block, Document
 from detector.extract.textutil import cached_folded_tokens, cached_tokens, tokens
 from detector.language import stopwords
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PATH_HINTS: dict[str, tuple[str, ...]] = {
     "nav": ("nav", "navigation", "menu", "breadcrumb", "breadcrumbs", "pagination", "pager", "skip", "topbar"),
@@ -90,8 +93,16 @@ _TEXT_COLUMNS = (
     "has_copyright", "has_email", "has_url", "separator_ratio",
 )  # fmt: skip
 _COLUMN_INDEX = {name: j for j, name in enumerate(FEATURE_COLUMNS)}
-# built once: pandas takes a noticeable part of a page's featurize time to infer it from a list
-_FRAME_COLUMNS = pd.Index(list(FEATURE_COLUMNS))
+
+
+@lru_cache(maxsize=1)
+def _frame_columns() -> pd.Index:
+    """The columns as a pandas Index, built once: pandas takes a noticeable part of a page's
+    featurize time to infer it from a list. (pandas is imported only when a table is made:
+    scoring reads ``FeatureArrays`` and never needs it.)"""
+    import pandas as pd
+
+    return pd.Index(list(FEATURE_COLUMNS))
 
 
 @lru_cache(maxsize=4096)
@@ -249,9 +260,11 @@ class FeatureArrays:
 
     def frame(self) -> pd.DataFrame:
         """The ``featurize`` table: columns ``FEATURE_COLUMNS``, then ``path`` and ``text``."""
+        import pandas as pd
+
         if not self.texts:
             return pd.DataFrame(columns=[*FEATURE_COLUMNS, "path", "text"])
-        frame = pd.DataFrame(self.values, columns=_FRAME_COLUMNS, copy=False)
+        frame = pd.DataFrame(self.values, columns=_frame_columns(), copy=False)
         frame["path"] = self.paths
         frame["text"] = self.texts  # what the lexical stage reads
         return frame

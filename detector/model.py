@@ -1,50 +1,46 @@
-"""The paragraph relevance model: a scikit-learn Pipeline (feature matrix -> calibrated
-gradient boosting), saved with joblib beside a model card that records its SHA-256.
+"""The paragraph relevance model: a scikit-learn Pipeline (lexical stage -> feature matrix ->
+calibrated two-stage gradient boosting, ``detector.estimators``), saved with joblib beside a
+model card that records its SHA-256, and the same fitted model in a form that scores without
+scikit-learn: its trees compiled for onnxruntime (``detector.compiled``) and the rest of its
+fitted state as plain arrays (``ScoringArrays``, an ``.npz`` file read without pickle).
 
 A joblib file is code: ``load_model`` only opens the shipped file or one the caller names,
-and refuses it unless its SHA-256 matches the card (or the hash the caller gives).
+and refuses it unless its SHA-256 matches the card (or the hash the caller gives). The
+compiled files are checked against the SHA-256 the card records for each. When they are
+there, scoring never unpickles the joblib and never imports scikit-learn (nor pandas): a
+worker holds ~130 MB less (``README.md``, speed and memory); ``ParagraphModel.pipeline``
+loads the scikit-learn estimators on first use (training, the reference predict).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import warnings
+import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-import pandas as pd
-import sklearn
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.isotonic import IsotonicRegression
-from sklearn.model_selection import GroupKFold
-from sklearn.pipeline import Pipeline
 from threadpoolctl import ThreadpoolController
 
-from detector.compiled import CompileError, CompiledBoosters, compile_boosters, onnxruntime_available
+from detector.compiled import CompileError, CompiledBoosters, onnxruntime_available
 from detector.context import context_for_documents
 from detector.errors import ModelError
 from detector.features import FEATURE_COLUMNS, FeatureArrays
-from detector.lexical import LEXICAL_COLUMNS, LexicalScorer, neighbour_scores
+from detector.lexical import LEXICAL_COLUMNS, neighbour_scores, score_texts
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 MODEL_FILENAME = "paragraph-model.joblib"
 CARD_FILENAME = "paragraph-model.card.json"
-DEFAULT_PARAMS: dict[str, Any] = {
-    "learning_rate": 0.12,
-    "max_iter": 150,
-    "max_leaf_nodes": 31,
-    "min_samples_leaf": 30,
-    "l2_regularization": 1.0,
-}
-
 
 MODEL_COLUMNS: tuple[str, ...] = (*FEATURE_COLUMNS, *LEXICAL_COLUMNS)
 """What the gradient-boosting stages read: the block features and the lexical stage's scores."""
@@ -53,51 +49,20 @@ KEY_COLUMNS: tuple[str, ...] = ("doc", "group", "path")
 """Columns that say where a row belongs: its document, its training group (a page and its
 text versions) and its element path. Absent at inference (one document): all rows share one."""
 
-
-class FeatureMatrix(BaseEstimator, TransformerMixin):
-    """Selects the model's feature columns from ``features.featurize`` output as float32; with
-    ``with_keys`` it appends integer codes of the document, the group, the element path and its
-    parent (what the second stage needs to put a block in context)."""
-
-    def __init__(self, columns: tuple[str, ...] = FEATURE_COLUMNS, with_keys: bool = False) -> None:
-        self.columns = columns
-        self.with_keys = with_keys
-
-    def fit(self, X: pd.DataFrame, y: Any = None) -> "FeatureMatrix":
-        missing = [c for c in self.columns if c not in X.columns]
-        if missing:
-            raise ValueError(f"feature table lacks columns {missing[:5]}")
-        return self
-
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        values = _column_values(X, self.columns)
-        if not getattr(self, "with_keys", False):
-            return values
-        n = len(X)
-        doc = pd.factorize(X["doc"])[0] if "doc" in X.columns else np.zeros(n, dtype=np.int64)
-        group = pd.factorize(X["group"])[0] if "group" in X.columns else doc
-        # plain Python beats pandas' string methods on the few hundred paths of a page
-        paths = X["path"].astype(str).tolist() if "path" in X.columns else [""] * n
-        path = _first_seen_codes(paths)
-        parent = _first_seen_codes([p.rsplit("/", 1)[0] for p in paths])
-        return np.column_stack([values, doc, group, path, parent]).astype(np.float32)
+_MOVED = {  # fitted-estimator names that live in detector.estimators (scikit-learn)
+    "DEFAULT_PARAMS", "FeatureMatrix", "TwoStageClassifier", "build_pipeline", "compile_stages",
+    "_calibrated_boosting", "_positive_proba", "_calibrate", "_is_binary_pair", "_column_values",
+}  # fmt: skip
 
 
-def _column_values(X: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
-    """``X[columns]`` as float32, shape (n_rows, len(columns)). The columns that lead the table
-    in order (featurize's layout) are taken by position and the few after them (the lexical
-    stage's, appended at the end) one by one, which spares pandas' label lookup and copy of the
-    whole table. KeyError on a missing column."""
-    names = X.columns.tolist()
-    lead = 0
-    while lead < min(len(columns), len(names)) and names[lead] == columns[lead]:
-        lead += 1
-    if lead == len(columns):
-        return X.iloc[:, :lead].to_numpy(dtype=np.float32)
-    if len(columns) - lead <= 8:
-        rest = [X[c].to_numpy(dtype=np.float32) for c in columns[lead:]]
-        return np.column_stack([X.iloc[:, :lead].to_numpy(dtype=np.float32), *rest])
-    return X.loc[:, list(columns)].to_numpy(dtype=np.float32)
+def __getattr__(name: str) -> Any:
+    """The estimators moved to ``detector.estimators``; joblib files and older code name them
+    here (``detector.model.TwoStageClassifier``), which imports scikit-learn on first use."""
+    if name in _MOVED:
+        import detector.estimators
+
+        return getattr(detector.estimators, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _texts_of(features: pd.DataFrame | FeatureArrays) -> list[str]:
@@ -111,120 +76,6 @@ def _first_seen_codes(values: list[str]) -> np.ndarray:
     """``pd.factorize(values)[0]``: each distinct value's rank of first appearance."""
     codes: dict[str, int] = {}
     return np.array([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
-
-
-def _calibrated_boosting(params: dict[str, Any] | None, seed: int) -> CalibratedClassifierCV:
-    hgb = HistGradientBoostingClassifier(**{**DEFAULT_PARAMS, **(params or {})}, random_state=seed)
-    return CalibratedClassifierCV(hgb, method="isotonic", cv=2)
-
-
-class TwoStageClassifier(BaseEstimator, ClassifierMixin):
-    """Stage one scores each block on its own features. Stage two sees the same features plus
-    each block's stage-one score in its document's context (``detector.context``) and may only
-    lower the relevance of short blocks (< ``short_tokens``): junk lines among rejected
-    neighbours go, while a long body paragraph that stands alone keeps its stage-one score.
-
-    Stage two is trained on stage-one scores of blocks their own model did not see (grouped
-    inner folds), so it learns how far to trust stage one on unseen pages. Input: the output of
-    ``FeatureMatrix(with_keys=True)``."""
-
-    def __init__(
-        self, params: dict[str, Any] | None = None, *, seed: int = 0, inner_folds: int = 3, short_tokens: int = 25
-    ) -> None:
-        self.params = params
-        self.seed = seed
-        self.inner_folds = inner_folds
-        self.short_tokens = short_tokens
-
-    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "TwoStageClassifier":
-        features, keys = _split_keys(X)
-        y = np.asarray(y)
-        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        self.classes_ = np.array([0, 1])
-        self.stage1_ = _calibrated_boosting(self.params, self.seed).fit(features, y, sample_weight=weight)
-        groups = keys[:, 1]
-        folds = min(self.inner_folds, len(np.unique(groups)))
-        if folds < 2:
-            self.stage2_ = None
-            return self
-        unseen = np.zeros(len(y))
-        for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(features, y, groups=groups)):
-            inner = _calibrated_boosting(self.params, self.seed + 1000 + k)
-            inner.fit(features[train], y[train], sample_weight=weight[train])
-            unseen[test] = inner.predict_proba(features[test])[:, 1]
-        stage2_input = np.hstack([features, self._context(unseen, features, keys)])
-        # one uncalibrated model: its log-loss probabilities are close enough to compare with
-        # stage one's, and a second calibrated pair would double the prediction time again
-        stage2 = HistGradientBoostingClassifier(**{**DEFAULT_PARAMS, **(self.params or {})}, random_state=self.seed + 1)
-        self.stage2_ = stage2.fit(stage2_input, y, sample_weight=weight)
-        return self
-
-    def predict_proba(self, X: np.ndarray, *, compiled: CompiledStages | None = None) -> np.ndarray:
-        """(n_samples, 2) probabilities; with ``compiled`` (from ``compile_stages`` of this
-        very model) the trees run in onnxruntime, equal to scikit-learn's within 1e-12."""
-        features, keys = _split_keys(X)
-        first = _positive_proba(self.stage1_, features, None if compiled is None else compiled.stage1)
-        relevance = first
-        short = _n_tokens(features) < self.short_tokens
-        if self.stage2_ is not None and short.any():
-            # stage two only ever lowers short blocks: predict (row by row) just those
-            context = self._context(first, features, keys)
-            rows = np.hstack([features[short], context[short]])
-            if compiled is not None and compiled.stage2 is not None:
-                # HGB's predict_proba for a binary log-loss model: expit of the raw value
-                second = expit(compiled.stage2.raw(rows)[:, 0])
-            else:
-                second = self.stage2_.predict_proba(rows)[:, 1]
-            relevance = first.copy()
-            relevance[short] = np.minimum(first[short], second)
-        return np.column_stack([1.0 - relevance, relevance])
-
-    @staticmethod
-    def _context(relevance: np.ndarray, features: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        codes = keys.astype(np.int64)
-        return context_for_documents(relevance, codes[:, 0], codes[:, 2], codes[:, 3], _n_tokens(features))
-
-
-def _positive_proba(
-    model: CalibratedClassifierCV, X: np.ndarray, compiled: CompiledBoosters | None = None
-) -> np.ndarray:
-    """``model.predict_proba(X)[:, 1]`` of a fitted binary calibrated classifier, computed as
-    sklearn does (the mean over its folds of the calibrator applied to the decision function)
-    without the per-fold response-method lookup and label encoding, a third of stage one's
-    time on a page-sized X. ``compiled`` gives every fold's decision function in one
-    onnxruntime call (column k = fold k). Other set-ups go through sklearn."""
-    folds = model.calibrated_classifiers_
-    if not all(_is_binary_pair(fold) for fold in folds):
-        return model.predict_proba(X)[:, 1]
-    raw = compiled.raw(X) if compiled is not None else None
-    total = np.zeros(len(X))
-    for k, fold in enumerate(folds):
-        decision = raw[:, k] if raw is not None else fold.estimator.decision_function(X)
-        total += _calibrate(fold.calibrators[0], decision)
-    return total / len(folds)
-
-
-def _calibrate(calibrator: Any, decision: np.ndarray) -> np.ndarray:
-    """``calibrator.predict(decision)``; for a fitted ``IsotonicRegression`` the steps of its
-    ``_transform`` (clip to the fitted range, its interpolating function ``f_``, cast back)
-    without the input validation, which cost as much as the interpolation on a page."""
-    if not (isinstance(calibrator, IsotonicRegression) and hasattr(calibrator, "f_")):
-        return calibrator.predict(decision)
-    T = np.asarray(decision, dtype=calibrator.X_thresholds_.dtype).reshape(-1)
-    if calibrator.out_of_bounds == "clip":
-        T = np.clip(T, calibrator.X_min_, calibrator.X_max_)
-    return calibrator.f_(T).astype(T.dtype)
-
-
-def _is_binary_pair(fold: Any) -> bool:
-    """A calibrated fold of a 0/1 classifier with one sigmoid or isotonic calibrator."""
-    return (
-        getattr(fold, "method", None) in ("sigmoid", "isotonic")
-        and len(getattr(fold, "calibrators", ())) == 1
-        and list(getattr(fold, "classes", ())) == [0, 1]
-        and list(getattr(fold.estimator, "classes_", ())) == [0, 1]
-        and hasattr(fold.estimator, "decision_function")
-    )
 
 
 _LOG_TOKENS = FEATURE_COLUMNS.index("log_tokens")
@@ -241,6 +92,35 @@ def _split_keys(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X[:, :-4], X[:, -4:]
 
 
+def stage_two_context(relevance: np.ndarray, features: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Stage two's context columns (``detector.context``) of stage-one ``relevance``, shape
+    (n_blocks,), for ``features`` and ``keys`` of ``FeatureMatrix(with_keys=True)`` output."""
+    codes = keys.astype(np.int64)
+    return context_for_documents(relevance, codes[:, 0], codes[:, 2], codes[:, 3], _n_tokens(features))
+
+
+def apply_stage_two(
+    first: np.ndarray,
+    features: np.ndarray,
+    keys: np.ndarray,
+    short_tokens: int,
+    second: Callable[[np.ndarray], np.ndarray] | None,
+) -> np.ndarray:
+    """Relevance, shape (n_blocks,): stage one's (``first``) where a block has at least
+    ``short_tokens`` tokens, else the lower of stage one's and stage two's. ``second`` maps
+    stage two's input rows (features + context of the short blocks) to probabilities; None
+    (no stage two) keeps ``first``. Stage two only ever lowers short blocks, so only they are
+    predicted."""
+    short = _n_tokens(features) < short_tokens
+    if second is None or not short.any():
+        return first
+    context = stage_two_context(first, features, keys)
+    rows = np.hstack([features[short], context[short]])
+    relevance = first.copy()
+    relevance[short] = np.minimum(first[short], second(rows))
+    return relevance
+
+
 @dataclass(frozen=True)
 class CompiledStages:
     """The two stages' trees in onnxruntime: ``stage1`` gives the decision function of every
@@ -253,32 +133,219 @@ class CompiledStages:
 COMPILED_STAGES: tuple[str, ...] = ("stage1", "stage2")
 
 
-def compile_stages(classifier: TwoStageClassifier) -> dict[str, bytes]:
-    """Serialized ONNX graphs of a fitted ``TwoStageClassifier``'s boosters, by stage name
-    (``detector.compiled.compile_boosters``). Raises CompileError when a stage is not the
-    binary calibrated HistGradientBoosting set-up the predict path expects."""
-    folds = classifier.stage1_.calibrated_classifiers_
-    if not all(_is_binary_pair(fold) for fold in folds):
-        raise CompileError("stage 1 is not a binary calibrated classifier with one calibrator per fold")
-    graphs = {"stage1": compile_boosters([fold.estimator for fold in folds], name="stage1")}
-    if classifier.stage2_ is not None:
-        graphs["stage2"] = compile_boosters([classifier.stage2_], name="stage2")
-    return graphs
+@dataclass(frozen=True)
+class LinearTerms:
+    """A fitted linear model over hashed terms as arrays, what ``lexical.linear_proba`` reads.
+
+    coef_ : ndarray or scipy.sparse CSC matrix of shape (n_classes or 1, n_features)
+    intercept_ : ndarray of shape (n_classes or 1,)
+    classes_ : ndarray of shape (n_classes,)
+    """
+
+    coef_: Any
+    intercept_: np.ndarray
+    classes_: np.ndarray
 
 
-def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0, lexical: bool = True) -> Pipeline:
-    """lexical stage -> feature matrix -> two-stage gradient boosting.
+@dataclass(frozen=True)
+class IsotonicCurve:
+    """A fitted ``sklearn.isotonic.IsotonicRegression`` (``out_of_bounds="clip"``) as its
+    thresholds: ``x`` and ``y`` of shape (n_thresholds,), float64, ``x`` ascending.
 
-    ``fit`` takes the featurize table (``MODEL_COLUMNS`` but the lexical ones, ``text`` and
-    ``KEY_COLUMNS``) and ``lexical__sample_weight`` / ``classifier__sample_weight``."""
-    steps: list[tuple[str, Any]] = []
-    if lexical:
-        steps.append(("lexical", LexicalScorer(seed=seed)))
-    steps += [
-        ("features", FeatureMatrix(MODEL_COLUMNS if lexical else FEATURE_COLUMNS, with_keys=True)),
-        ("classifier", TwoStageClassifier(params, seed=seed)),
-    ]
-    return Pipeline(steps)
+    Calling it on decision values of shape (n,) gives what the regressor's ``predict`` gives
+    bit for bit: clip to [``x_min``, ``x_max``], then linear interpolation, which
+    scikit-learn 1.9 does with ``scipy.interpolate.interp1d(kind="linear")`` and scipy (>= 1.10,
+    float64 data) with ``numpy.interp``; one threshold gives a constant."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_min: float
+    x_max: float
+
+    def __call__(self, decision: np.ndarray) -> np.ndarray:
+        T = np.clip(np.asarray(decision, dtype=np.float64).reshape(-1), self.x_min, self.x_max)
+        if len(self.y) == 1:
+            return self.y.repeat(T.shape)
+        return np.interp(T, self.x, self.y).astype(T.dtype)
+
+
+@dataclass(frozen=True)
+class ScoringArrays:
+    """The fitted state the compiled scoring path reads besides the trees: the lexical stage's
+    two linear models, stage one's calibration curves (one per calibration fold, in fold
+    order) and stage two's short-block limit. Written as an ``.npz`` of plain arrays (no
+    pickle) by ``ParagraphModel.save_compiled``; ``from_pipeline`` takes them from a fitted
+    shipped-shape pipeline and raises ``CompileError`` for any other."""
+
+    n_features: int
+    max_chars: int
+    lexical: LinearTerms
+    reasons: LinearTerms | None
+    calibrators: tuple[IsotonicCurve, ...]
+    short_tokens: int
+    stage2: bool
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Pipeline) -> "ScoringArrays":
+        from sklearn.isotonic import IsotonicRegression
+
+        from detector.estimators import FeatureMatrix, LexicalScorer, TwoStageClassifier, _is_binary_pair
+
+        steps = getattr(pipeline, "steps", [])
+        if [name for name, _ in steps] != ["lexical", "features", "classifier"]:
+            raise CompileError("not a lexical -> features -> classifier pipeline")
+        lexical, matrix, classifier = (step for _, step in steps)
+        if not (
+            type(lexical) is LexicalScorer
+            and type(matrix) is FeatureMatrix
+            and tuple(matrix.columns) == MODEL_COLUMNS
+            and getattr(matrix, "with_keys", False)
+            and type(classifier) is TwoStageClassifier
+        ):
+            raise CompileError("the pipeline's steps are not the shipped set-up")
+        curves = []
+        for fold in classifier.stage1_.calibrated_classifiers_:
+            calibrator = fold.calibrators[0] if _is_binary_pair(fold) else None
+            if not (
+                isinstance(calibrator, IsotonicRegression)
+                and calibrator.out_of_bounds == "clip"
+                and calibrator.X_thresholds_.dtype == np.float64
+                and calibrator.y_thresholds_.dtype == np.float64
+                and np.all(np.diff(calibrator.X_thresholds_) >= 0)
+            ):
+                raise CompileError("stage 1 is not calibrated by isotonic regression (clip, float64)")
+            curves.append(
+                IsotonicCurve(calibrator.X_thresholds_, calibrator.y_thresholds_, calibrator.X_min_, calibrator.X_max_)
+            )
+        lexical.compact()
+        reason_model = getattr(lexical, "reason_model_", None)
+        return cls(
+            n_features=int(lexical.n_features),
+            max_chars=int(lexical.max_chars),
+            lexical=LinearTerms(lexical.model_.coef_, lexical.model_.intercept_, lexical.model_.classes_),
+            reasons=None
+            if reason_model is None
+            else LinearTerms(reason_model.coef_, reason_model.intercept_, reason_model.classes_),
+            calibrators=tuple(curves),
+            short_tokens=int(classifier.short_tokens),
+            stage2=classifier.stage2_ is not None,
+        )
+
+    def to_bytes(self) -> bytes:
+        """The arrays as a compressed ``.npz`` (``numpy.savez_compressed``)."""
+        arrays: dict[str, np.ndarray] = {
+            "meta": np.array(
+                [self.n_features, self.max_chars, self.short_tokens, int(self.stage2), len(self.calibrators)],
+                dtype=np.int64,
+            )
+        }
+        for name, linear in (("lexical", self.lexical), ("reasons", self.reasons)):
+            if linear is None:
+                continue
+            coef = linear.coef_
+            if hasattr(coef, "tocsc"):
+                coef = coef.tocsc()
+                arrays.update({f"{name}.data": coef.data, f"{name}.indices": coef.indices, f"{name}.indptr": coef.indptr})
+                arrays[f"{name}.shape"] = np.array(coef.shape, dtype=np.int64)
+            else:
+                arrays[f"{name}.coef"] = np.asarray(coef)
+            arrays[f"{name}.intercept"] = np.asarray(linear.intercept_)
+            arrays[f"{name}.classes"] = np.asarray(linear.classes_)
+        for k, curve in enumerate(self.calibrators):
+            arrays[f"curve{k}.x"], arrays[f"curve{k}.y"] = curve.x, curve.y
+            arrays[f"curve{k}.bounds"] = np.array([curve.x_min, curve.x_max], dtype=np.float64)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "<arrays>") -> "ScoringArrays":
+        """Read ``to_bytes`` output without pickle. ModelError (naming ``source``) when it is
+        not such a file."""
+        import scipy.sparse as sp
+
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                files = {name: npz[name] for name in npz.files}
+            n_features, max_chars, short_tokens, stage2, n_curves = (int(v) for v in files["meta"])
+
+            def linear(name: str) -> LinearTerms | None:
+                if f"{name}.intercept" not in files:
+                    return None
+                if f"{name}.coef" in files:
+                    coef: Any = files[f"{name}.coef"]
+                else:
+                    shape = tuple(int(v) for v in files[f"{name}.shape"])
+                    coef = sp.csc_matrix(
+                        (files[f"{name}.data"], files[f"{name}.indices"], files[f"{name}.indptr"]), shape=shape
+                    )
+                return LinearTerms(coef, files[f"{name}.intercept"], files[f"{name}.classes"])
+
+            lexical = linear("lexical")
+            if lexical is None:
+                raise KeyError("lexical.intercept")
+            curves = tuple(
+                IsotonicCurve(files[f"curve{k}.x"], files[f"curve{k}.y"], *(float(v) for v in files[f"curve{k}.bounds"]))
+                for k in range(n_curves)
+            )
+        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{source} is not a scoring-arrays file: {exc}") from exc
+        return cls(n_features, max_chars, lexical, linear("reasons"), curves, short_tokens, bool(stage2))
+
+    def predict(self, X: np.ndarray, compiled: CompiledStages) -> np.ndarray:
+        """Relevance, shape (n_blocks,), of the classifier input ``X`` (``direct_matrix``
+        output, lexical columns filled) through the compiled trees: what
+        ``TwoStageClassifier.predict_proba(X, compiled=compiled)[:, 1]`` gives, bit for bit."""
+        features, keys = _split_keys(X)
+        raw = compiled.stage1.raw(features)
+        total = np.zeros(len(features))
+        for k, curve in enumerate(self.calibrators):
+            total += curve(raw[:, k])
+        first = total / len(self.calibrators)
+        if not self.stage2 or compiled.stage2 is None:
+            return first
+        stage2 = compiled.stage2
+        return apply_stage_two(
+            first, features, keys, self.short_tokens, lambda rows: expit(stage2.raw(rows)[:, 0])
+        )  # fmt: skip
+
+
+def direct_matrix(features: pd.DataFrame | FeatureArrays) -> Callable[[np.ndarray], np.ndarray] | None:
+    """For one document's ``featurize`` table or its arrays: a function of the lexical scores
+    (shape (n_blocks,)) returning the classifier's input of shape (n_blocks,
+    len(MODEL_COLUMNS) + 4), float32, equal to what ``LexicalScorer.transform`` then
+    ``FeatureMatrix(MODEL_COLUMNS, with_keys=True).transform`` give, built straight into one
+    array (no table with the lexical columns added, no second column lookup: those two pandas
+    round trips were a quarter of the model's time on a page). None when the table is of
+    another shape (the general path handles those)."""
+    n_features = len(FEATURE_COLUMNS)
+    if isinstance(features, FeatureArrays):
+        values, paths = features.values, features.paths
+    else:
+        names = features.columns
+        if (
+            len(names) < n_features
+            or tuple(names[:n_features]) != FEATURE_COLUMNS
+            or any(c in names for c in (*LEXICAL_COLUMNS, *KEY_COLUMNS[:2]))
+            or "path" not in names
+            or "text" not in names
+        ):
+            return None
+        values = features.iloc[:, :n_features].to_numpy(dtype=np.float32)
+        paths = features["path"].astype(str).tolist()
+    n = len(features)
+    X = np.empty((n, len(MODEL_COLUMNS) + 4), dtype=np.float32)
+    X[:, :n_features] = values  # float64 -> float32 as pandas' to_numpy(dtype=float32) casts
+    X[:, len(MODEL_COLUMNS)] = 0.0  # doc: one document
+    X[:, len(MODEL_COLUMNS) + 1] = 0.0  # group: the document's
+    X[:, len(MODEL_COLUMNS) + 2] = _first_seen_codes(paths)
+    X[:, len(MODEL_COLUMNS) + 3] = _first_seen_codes([p.rsplit("/", 1)[0] for p in paths])
+
+    def fill(lexical: np.ndarray) -> np.ndarray:
+        X[:, n_features : len(MODEL_COLUMNS)] = np.column_stack(neighbour_scores(lexical))
+        return X
+
+    return fill
 
 
 @dataclass(frozen=True)
@@ -292,14 +359,55 @@ class BlockScores:
     lexical: np.ndarray | None = None
 
 
-@dataclass
 class ParagraphModel:
-    """A fitted pipeline plus what the card says about it."""
+    """A fitted model plus what the card says about it.
 
-    pipeline: Pipeline
-    info: dict[str, Any] = field(default_factory=dict)
-    compiled: CompiledStages | None = field(default=None, repr=False, compare=False)
-    _threads: ThreadpoolController | None = field(default=None, init=False, repr=False, compare=False)
+    Parameters
+    ----------
+    pipeline : sklearn Pipeline or None
+        The fitted estimators (``detector.estimators.build_pipeline``). None when ``arrays``
+        and ``compiled`` score and ``source`` names the joblib to load them from on first use
+        of ``pipeline``.
+    info : dict
+        The model card (plus ``path`` and ``sha256`` once loaded).
+    compiled : CompiledStages or None
+        The trees in onnxruntime.
+    arrays : ScoringArrays or None
+        With ``compiled``: scoring without scikit-learn.
+    source : (Path, str) or None
+        The joblib and its checked SHA-256.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline | None = None,
+        info: dict[str, Any] | None = None,
+        compiled: CompiledStages | None = None,
+        *,
+        arrays: ScoringArrays | None = None,
+        source: tuple[Path, str] | None = None,
+    ) -> None:
+        if pipeline is None and (arrays is None or compiled is None or source is None):
+            raise ValueError("ParagraphModel needs a pipeline, or compiled trees, scoring arrays and the joblib's path")
+        self._pipeline = pipeline
+        self.info: dict[str, Any] = dict(info or {})
+        self.compiled = compiled
+        self.arrays = arrays if compiled is not None else None
+        self._source = source
+        self._threads: ThreadpoolController | None = None
+
+    def __repr__(self) -> str:
+        how = "compiled" if self.arrays is not None else "scikit-learn"
+        return f"ParagraphModel({self.info.get('path', '<unsaved>')!r}, {how})"
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The scikit-learn estimators; loaded from the joblib (SHA-256 checked again) on first
+        use when the model was loaded to score with compiled trees and arrays."""
+        if self._pipeline is None:
+            assert self._source is not None
+            self._pipeline = _load_pipeline(*self._source)
+        return self._pipeline
 
     def predict_relevance(self, features: pd.DataFrame | FeatureArrays) -> np.ndarray:
         """Probability that each block belongs to the article (one call for all blocks):
@@ -308,6 +416,10 @@ class ParagraphModel:
         (``features.feature_arrays``)."""
         if len(features) == 0:
             return np.zeros(0)
+        if self.arrays is not None:
+            scored = self._predict_arrays(features, reasons=False)
+            if scored is not None:
+                return scored.relevance
         if self.compiled is not None:
             direct = self._direct_matrix(features)
             if direct is not None:
@@ -326,11 +438,15 @@ class ParagraphModel:
         with self._threads.limit(limits=1, user_api="openmp"):
             return self.pipeline.predict_proba(features)[:, 1]
 
-    def predict(self, features: pd.DataFrame | FeatureArrays) -> "BlockScores":
+    def predict(self, features: pd.DataFrame | FeatureArrays) -> BlockScores:
         """Relevance, and what the lexical stage read in each block's words (its score and the
         drop reason it points to), from one pass of the lexical stage. A model without a lexical
         stage gives relevance only. ``features``: ``featurize``'s table or its arrays
         (``features.feature_arrays``)."""
+        if self.arrays is not None and len(features):
+            scored = self._predict_arrays(features, reasons=True)
+            if scored is not None:
+                return scored
         steps = getattr(self.pipeline, "named_steps", {})
         if "lexical" not in steps or len(features) == 0:
             return BlockScores(self.predict_relevance(features))
@@ -355,14 +471,24 @@ class ParagraphModel:
         with self._threads.limit(limits=1, user_api="openmp"):
             return BlockScores(self.pipeline[1:].predict_proba(X)[:, 1], reasons, lexical)
 
+    def _predict_arrays(self, features: pd.DataFrame | FeatureArrays, *, reasons: bool) -> BlockScores | None:
+        """``predict`` through ``arrays`` and ``compiled`` alone (no scikit-learn); None for a
+        table of another shape."""
+        arrays, compiled = self.arrays, self.compiled
+        direct = direct_matrix(features)
+        if arrays is None or compiled is None or direct is None:
+            return None
+        lexical, named = score_texts(
+            _texts_of(features), arrays.n_features, arrays.max_chars, arrays.lexical, arrays.reasons, reasons=reasons
+        )
+        relevance = arrays.predict(direct(lexical), compiled)
+        return BlockScores(relevance, named, lexical)
+
     def _direct_matrix(self, features: pd.DataFrame | FeatureArrays) -> Callable[[np.ndarray], np.ndarray] | None:
-        """For the shipped set-up (lexical stage -> ``FeatureMatrix(MODEL_COLUMNS, with_keys=True)``
-        -> classifier) on one document's featurize table: a function of the lexical scores
-        (shape (n_blocks,)) returning the classifier's input, equal to what
-        ``LexicalScorer.transform`` then ``FeatureMatrix.transform`` give, built straight into
-        one float32 array (no table with the lexical columns added, no second column lookup:
-        those two pandas round trips were a quarter of the model's time on a page). None when
-        the pipeline or the table is of another shape (the general path handles those)."""
+        """``direct_matrix(features)`` when the pipeline is the shipped set-up (lexical stage ->
+        ``FeatureMatrix(MODEL_COLUMNS, with_keys=True)`` -> classifier), else None."""
+        from detector.estimators import FeatureMatrix, LexicalScorer
+
         steps = self.pipeline.steps
         if [name for name, _ in steps] != ["lexical", "features", "classifier"]:
             return None
@@ -374,41 +500,17 @@ class ParagraphModel:
             and type(steps[0][1]) is LexicalScorer
         ):
             return None
-        n_features = len(FEATURE_COLUMNS)
-        if isinstance(features, FeatureArrays):
-            values, paths = features.values, features.paths
-        else:
-            names = features.columns
-            if (
-                len(names) < n_features
-                or tuple(names[:n_features]) != FEATURE_COLUMNS
-                or any(c in names for c in (*LEXICAL_COLUMNS, *KEY_COLUMNS[:2]))
-                or "path" not in names
-                or "text" not in names
-            ):
-                return None
-            values = features.iloc[:, :n_features].to_numpy(dtype=np.float32)
-            paths = features["path"].astype(str).tolist()
-        n = len(features)
-        X = np.empty((n, len(MODEL_COLUMNS) + 4), dtype=np.float32)
-        X[:, :n_features] = values  # float64 -> float32 as pandas' to_numpy(dtype=float32) casts
-        X[:, len(MODEL_COLUMNS)] = 0.0  # doc: one document
-        X[:, len(MODEL_COLUMNS) + 1] = 0.0  # group: the document's
-        X[:, len(MODEL_COLUMNS) + 2] = _first_seen_codes(paths)
-        X[:, len(MODEL_COLUMNS) + 3] = _first_seen_codes([p.rsplit("/", 1)[0] for p in paths])
-
-        def fill(lexical: np.ndarray) -> np.ndarray:
-            X[:, n_features : len(MODEL_COLUMNS)] = np.column_stack(neighbour_scores(lexical))
-            return X
-
-        return fill
+        return direct_matrix(features)
 
     def save(self, path: Path, card: dict[str, Any]) -> dict[str, Any]:
         """Write the model atomically and its machine-readable card beside it."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        import joblib
+        import sklearn
+
         from detector.atomic import atomic_path, atomic_write_json  # noqa: PLC0415 - the save path only
 
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
             joblib.dump(self.pipeline, tmp, compress=3)
             digest = sha256_of(Path(tmp))
@@ -426,10 +528,12 @@ class ParagraphModel:
         return card
 
     def save_compiled(self, path: Path) -> dict[str, Any]:
-        """Compile the trees (``compile_stages``) into ``.onnx`` files beside the joblib at
-        ``path`` (written atomically) and record each file's SHA-256 in the card, with the
-        SHA-256 of the joblib they were compiled from. The model must already be saved at
-        ``path`` with its card. Returns the updated card."""
+        """Compile the trees (``estimators.compile_stages``) into ``.onnx`` files beside the
+        joblib at ``path`` and the rest of the fitted state into ``MODEL.arrays.npz``
+        (``ScoringArrays``; not written for a pipeline of another shape, which then scores
+        through scikit-learn with the compiled trees), all written atomically, and record each
+        file's SHA-256 in the card, with the SHA-256 of the joblib they were compiled from. The
+        model must already be saved at ``path`` with its card. Returns the updated card."""
         path = Path(path)
         card_path = card_path_for(path)
         card = json.loads(card_path.read_text("utf-8"))
@@ -438,6 +542,7 @@ class ParagraphModel:
         import onnx
 
         from detector.atomic import atomic_write_bytes, atomic_write_json  # noqa: PLC0415 - the save path only
+        from detector.estimators import compile_stages
 
         files: dict[str, Any] = {}
         for stage, graph in compile_stages(self.pipeline.steps[-1][1]).items():
@@ -450,6 +555,14 @@ class ParagraphModel:
             "onnx_version": onnx.__version__,
             "stages": files,
         }
+        try:
+            data = ScoringArrays.from_pipeline(self.pipeline).to_bytes()
+        except CompileError:
+            compiled_path_for(path, "arrays", ".npz").unlink(missing_ok=True)
+        else:
+            target = compiled_path_for(path, "arrays", ".npz")
+            atomic_write_bytes(target, data)
+            card["compiled"]["arrays"] = {"file": target.name, "sha256": hashlib.sha256(data).hexdigest()}
         atomic_write_json(card_path, card, sort_keys=True)
         self.info = {**self.info, **card}
         return card
@@ -467,9 +580,9 @@ def card_path_for(model_path: Path) -> Path:
     return Path(model_path).with_name(Path(model_path).name.removesuffix(".joblib") + ".card.json")
 
 
-def compiled_path_for(model_path: Path, stage: str) -> Path:
-    """``paragraph-model.joblib`` -> ``paragraph-model.<stage>.onnx``."""
-    return Path(model_path).with_name(Path(model_path).name.removesuffix(".joblib") + f".{stage}.onnx")
+def compiled_path_for(model_path: Path, stage: str, suffix: str = ".onnx") -> Path:
+    """``paragraph-model.joblib`` -> ``paragraph-model.<stage>.onnx`` (or another ``suffix``)."""
+    return Path(model_path).with_name(Path(model_path).name.removesuffix(".joblib") + f".{stage}{suffix}")
 
 
 def shipped_model_path() -> Path:
@@ -484,8 +597,11 @@ def load_model(
 
     With ``compiled`` (the default), the compiled trees the card lists (``.onnx`` files beside
     the joblib, see ``ParagraphModel.save_compiled``) are used when onnxruntime is importable,
-    each checked against its SHA-256 in the card (ModelError when one does not match); without
-    them, or when they were compiled from another joblib (a warning), scikit-learn predicts."""
+    each checked against its SHA-256 in the card (ModelError when one does not match); when the
+    card also lists the scoring arrays, the joblib is not unpickled until ``pipeline`` is used
+    (its SHA-256 is checked here all the same). Without compiled files, or when they were
+    compiled from another joblib (a warning), scikit-learn predicts. Raises ModelError for a
+    missing file, an unreadable or malformed card, or a hash that does not match."""
     model_path = Path(path) if path is not None else shipped_model_path()
     if not model_path.is_file():
         raise ModelError(f"model file not found: {model_path}")
@@ -508,12 +624,34 @@ def load_model(
     actual = sha256_of(model_path)
     if actual != expected.lower():
         raise ModelError(f"{model_path}: SHA-256 {actual} does not match the expected {expected}; refusing to load it")
+    info = {**card, "path": str(model_path), "sha256": actual}
+    stages = _load_compiled(model_path, card, actual) if compiled else None
+    arrays = _load_arrays(model_path, card) if stages is not None else None
+    if arrays is not None:
+        return ParagraphModel(None, info, compiled=stages, arrays=arrays, source=(model_path, actual))
+    return ParagraphModel(_load_pipeline(model_path, actual, card), info, compiled=stages)
+
+
+def _load_pipeline(model_path: Path, sha256: str, card: dict[str, Any] | None = None) -> Pipeline:
+    """Unpickle the joblib at ``model_path`` after checking it still has ``sha256``; warn when
+    the card says it was trained with another scikit-learn."""
+    import joblib
+    import sklearn
+
+    import detector.estimators  # noqa: F401 - the classes the pickle names
+
+    actual = sha256_of(model_path)
+    if actual != sha256:
+        raise ModelError(f"{model_path}: SHA-256 {actual} is no longer the {sha256} checked at load; refusing to load it")
+    if card is None:
+        card_file = card_path_for(model_path)
+        card = json.loads(card_file.read_text("utf-8")) if card_file.is_file() else {}
     trained_with = card.get("sklearn_version")
     if trained_with and trained_with != sklearn.__version__:
         warnings.warn(
             f"model {model_path.name} was trained with scikit-learn {trained_with}, "
             f"this is {sklearn.__version__}; predictions may differ",
-            stacklevel=2,
+            stacklevel=3,
         )
     pipeline = joblib.load(model_path)
     lexical = getattr(pipeline, "named_steps", {}).get("lexical")
@@ -521,8 +659,7 @@ def load_model(
         lexical.compact()
     if not hasattr(pipeline, "predict_proba"):
         raise ModelError(f"{model_path} does not hold a classifier pipeline")
-    stages = _load_compiled(model_path, card, actual) if compiled else None
-    return ParagraphModel(pipeline, {**card, "path": str(model_path), "sha256": actual}, compiled=stages)
+    return pipeline
 
 
 def _load_compiled(model_path: Path, card: dict[str, Any], model_sha256: str) -> CompiledStages | None:
@@ -540,15 +677,33 @@ def _load_compiled(model_path: Path, card: dict[str, Any], model_sha256: str) ->
         return None
     sessions: dict[str, CompiledBoosters] = {}
     for stage, info in entry.get("stages", {}).items():
-        file = model_path.with_name(info["file"])
-        if not file.is_file():
-            warnings.warn(f"compiled trees {file} missing; using scikit-learn's predict", stacklevel=3)
+        data = _checked_bytes(model_path.with_name(info["file"]), info["sha256"])
+        if data is None:
             return None
-        data = file.read_bytes()
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != info["sha256"]:
-            raise ModelError(f"{file}: SHA-256 {actual} does not match the card's {info['sha256']}; refusing to load it")
         sessions[stage] = CompiledBoosters(data)
     if "stage1" not in sessions:
         return None
     return CompiledStages(sessions["stage1"], sessions.get("stage2"))
+
+
+def _load_arrays(model_path: Path, card: dict[str, Any]) -> ScoringArrays | None:
+    """The card's scoring arrays, hash-checked, or None (not listed, or the file missing)."""
+    info = card.get("compiled", {}).get("arrays")
+    if not info:
+        return None
+    file = model_path.with_name(info["file"])
+    data = _checked_bytes(file, info["sha256"])
+    return None if data is None else ScoringArrays.from_bytes(data, str(file))
+
+
+def _checked_bytes(file: Path, sha256: str) -> bytes | None:
+    """The bytes of ``file`` when its SHA-256 is ``sha256``; None (a warning) when it is
+    missing; ModelError when it does not match."""
+    if not file.is_file():
+        warnings.warn(f"compiled model file {file} missing; using scikit-learn's predict", stacklevel=4)
+        return None
+    data = file.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise ModelError(f"{file}: SHA-256 {actual} does not match the card's {sha256}; refusing to load it")
+    return data

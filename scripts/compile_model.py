@@ -3,10 +3,11 @@
 
     python scripts/compile_model.py [MODEL.joblib] [--data ../shared/data/aeb]
 
-Writes ``MODEL.stage1.onnx`` and ``MODEL.stage2.onnx`` beside the joblib (default: the shipped
-``models/paragraph-model.joblib``), records their SHA-256 in the card, then scores the seed
+Writes ``MODEL.stage1.onnx``, ``MODEL.stage2.onnx`` and ``MODEL.arrays.npz`` (the rest of the
+fitted state as plain arrays, ``detector.model.ScoringArrays``) beside the joblib (default: the
+shipped ``models/paragraph-model.joblib``), records their SHA-256 in the card, then scores the seed
 pages, the failure-class test pages and (when ``--data`` exists) every AEB page with
-scikit-learn and with the compiled trees and fails (exit 1) if any relevance differs by more
+scikit-learn and with the compiled files (no scikit-learn) and fails (exit 1) if any relevance differs by more
 than 1e-9. ``detector train`` does the same compile step; run this after retraining a model
 some other way, or when the card's ``compiled`` entry names another joblib.
 """
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     card = reference.save_compiled(path)
     for stage, info in card["compiled"]["stages"].items():
         print(f"{stage}: {info['file']} sha256 {info['sha256']}")
+    if "arrays" in card["compiled"]:
+        print(f"arrays: {card['compiled']['arrays']['file']} sha256 {card['compiled']['arrays']['sha256']}")
     compiled = load_model(path)
     if compiled.compiled is None:
         print("onnxruntime is not importable: compiled, but not checked", file=sys.stderr)

@@ -143,6 +143,7 @@ def _copy_model(tmp_path):
     shutil.copy(card_path_for(src), card_path_for(dst))
     for stage in ("stage1", "stage2"):
         shutil.copy(compiled_path_for(src, stage), compiled_path_for(dst, stage))
+    shutil.copy(compiled_path_for(src, "arrays", ".npz"), compiled_path_for(dst, "arrays", ".npz"))
     return dst
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from detector.context import CONTEXT_COLUMNS, context_features, context_for_documents
 from detector.features import FEATURE_COLUMNS
-from detector.model import FeatureMatrix, TwoStageClassifier
+from detector.estimators import FeatureMatrix, TwoStageClassifier
 
 
 def column(table: np.ndarray, name: str) -> np.ndarray:

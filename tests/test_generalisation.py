@@ -13,7 +13,8 @@ from detector import Config
 from detector.decide import PAGE_RULES, decide_blocks, drop_reason, markup_reason
 from detector.document import REASONS, Block, Document, RawDoc
 from detector.extract import extract
-from detector.lexical import LexicalScorer, analyze
+from detector.estimators import LexicalScorer
+from detector.lexical import analyze
 from detector.redundancy import score_redundancy
 from detector.training import LabeledPage, block_labels, clean_version, labeled_pages_jsonl
 from detector.training.wcxb import WcxbPage, page_score, score_wcxb, site_of

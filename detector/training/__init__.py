@@ -29,7 +29,8 @@ from detector.extract import extract
 from detector.extract.textutil import token_shingles, tokens
 from detector.features import FEATURE_COLUMNS, featurize
 from detector.context import CONTEXT_COLUMNS
-from detector.model import DEFAULT_PARAMS, BlockScores, KEY_COLUMNS, ParagraphModel, TwoStageClassifier, build_pipeline
+from detector.estimators import DEFAULT_PARAMS, TwoStageClassifier, build_pipeline
+from detector.model import KEY_COLUMNS, BlockScores, ParagraphModel
 
 log = logging.getLogger(__name__)
 
