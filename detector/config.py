@@ -75,6 +75,11 @@ class Config:
     model (without them AEB 0.9637 -> 0.9669, WCXB-dev 0.8594 -> 0.8613; models/README.md)."""
     heading_rescue_min_relevance: float = 0.2
     """...unless the model is this sure it is not part of the article (teaser links in a body)."""
+    person_box_max_share: float = 0.2
+    """A box whose class/id words name a person profile (``decide.PERSON_BOX``: bio, expert,
+    contributor ...) set into or under an article goes as ``page-meta`` when it holds at most this
+    share of the kept characters (``decide`` rule ``person-boxes``): an author or expert profile
+    reads as body to the model; a profile page is mostly its profile, so it stays."""
     box_min_relevance: float = 0.6
     """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
     much relevance to stay (the model alone keeps short box lines at 0.3-0.5)."""

@@ -80,6 +80,27 @@ def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
         (False, "navigation"), (True, None), (False, "navigation")]
 
 
+def test_a_person_box_set_into_the_body_goes_unless_it_is_most_of_the_page():
+    bio = "Jane Doe is a water engineer in Leeds and has advised city councils on drinking water for twenty years."
+    blocks = [Block(PARA, path=BODY), Block(PARA + " More figures follow here.", path=BODY),
+              Block("Officials said the figures would be updated every spring, district by district.", path=BODY),
+              Block("About the author", kind="heading", tag="h4", path="div.article.body/aside.author.bio/h4"),
+              Block(bio, path="div.article.body/aside.author.bio/p"),
+              Block(CLOSING, path=BODY), Block(CLOSING + " Guided tours start at noon.", path=BODY)]
+    doc = doc_of(blocks)
+    relevance = np.array([0.95, 0.95, 0.95, 0.9, 0.9, 0.9, 0.9])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    assert [(d.keep, d.reason) for d in decisions] == [
+        (True, None), (True, None), (True, None), (False, "page-meta"), (False, "page-meta"), (True, None), (True, None)]
+    off = CFG.replace(disabled_rules=CFG.disabled_rules | {"person-boxes"})
+    assert all(d.keep for d in decide_blocks(doc, relevance, score_redundancy(doc, off), off))
+    # a page that is mostly such a box (a speaker's page) keeps it
+    page = doc_of([Block(bio, path="div.speaker.bio/p"), Block(CLOSING, path="div.speaker.bio/p"),
+                   Block("Contact", kind="heading", tag="h2", path="div.footer/h2")])
+    kept = decide_blocks(page, np.array([0.9, 0.9, 0.9]), score_redundancy(page, CFG), CFG)
+    assert kept[0].keep and kept[1].keep
+
+
 def test_lead_in_line_follows_what_it_introduces():
     blocks = [Block(PARA), Block("More from the archive:"), Block("Old story one", kind="list", link_density=1.0),
               Block("Figures by district:"), Block(PARA + " Table follows.")]

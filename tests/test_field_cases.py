@@ -17,8 +17,6 @@ CASES = Path(__file__).resolve().parents[2] / "shared" / "cases" / "field"
 NAMES = sorted(p.name.removesuffix(".html") for p in CASES.glob("*.html")) if CASES.is_dir() else []
 # Cases the shipped model still fails, with why (not strict: a fix shows as XPASS).
 KNOWN_FAILURES = {
-    "06-german-ol-h3-person": "the 'Zur Person' expert box (heading + bio) in the middle of the body scores 0.85-0.87; "
-    "no markup says it is a box apart from the article",
     "11-promo-prose": "prose newsletter pitch and advertorial teaser in the body: the lexical stage reads the pitch as "
     "boilerplate (0.06) but the trees keep it (0.85); the lexical veto that drops it costs F1 on AEB and WCXB-dev, "
     "so it is off by default (Config(lexical_veto_below=0.1) turns it on); the advertorial reads like body (0.95)",

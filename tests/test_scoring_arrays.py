@@ -189,3 +189,13 @@ def test_scoring_imports_neither_scikit_learn_nor_pandas(seeds_dir):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "", f"scoring imported {done.stdout.strip()}"
+
+
+def test_no_hashed_term_holds_a_lone_surrogate():
+    """``mmh3`` cannot take a lone surrogate (it crashes the process), so ``hash_terms`` relies on
+    ``analyze`` never producing one, whatever the text holds."""
+    from detector.lexical import analyze
+
+    text = " ".join(f"a{chr(cp)}b {chr(cp)}{chr(cp)}" for cp in range(0xD800, 0xE000, 7))
+    terms = analyze(text, max_chars=len(text))
+    assert terms and not any(0xD800 <= ord(ch) < 0xE000 for term in terms for ch in term)
