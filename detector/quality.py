@@ -181,13 +181,22 @@ class Rule:
     """One document rule: it fires when ``signals[signal] op limit`` (``op`` is "<" or ">").
 
     ``limit`` names the ``Config`` field holding the threshold; ``source`` is where the
-    definition comes from."""
+    definition comes from. ``only_below``: (signal, ``Config`` field): the rule applies only
+    while that signal is below that limit (a limit of 0: always)."""
 
     flag: str
     signal: str
     op: str
     limit: str
     source: str
+    only_below: tuple[str, str] | None = None
+
+    def applies(self, signals: dict[str, float], config: Config) -> bool:
+        if self.only_below is None:
+            return True
+        signal, field_name = self.only_below
+        cap = float(getattr(config, field_name))
+        return cap <= 0 or signals.get(signal, 0.0) < cap
 
     def limit_value(self, config: Config) -> float:
         if self.limit.startswith("@"):  # an n-gram limit: "@gopher_top_ngram_limits:2"
@@ -210,7 +219,8 @@ RULES: tuple[Rule, ...] = (
     Rule("no-main-content", "main_run_chars", "<", "min_main_run_chars",
          "detector: no stretch of consecutive kept paragraphs this long (the kept text is scattered)"),
     Rule("off-title", "title_overlap", "<", "min_title_overlap",
-         "detector: kept text not about the page title (Readability.js _textSimilarity)"),
+         "detector: kept text not about the page title (Readability.js _textSimilarity)",
+         only_below=("words", "off_title_max_words")),
     Rule("gopher-short-doc", "gopher_words", "<", "gopher_min_words", _GQ.format("79")),
     Rule("gopher-long-doc", "gopher_words", ">", "gopher_max_words", _GQ.format("81")),
     Rule("gopher-short-words", "gopher_mean_word_length", "<", "gopher_min_mean_word_length", _GQ.format("86")),
@@ -558,7 +568,7 @@ def fired_rules(signals: dict[str, float], config: Config) -> list[Rule]:
     out = []
     for rule in RULES:
         value = signals.get(rule.signal)
-        if value is not None and rule.fires(value, config):
+        if value is not None and rule.fires(value, config) and rule.applies(signals, config):
             out.append(rule)
     if not signals.get("words"):
         out = [r for r in out if r.flag == "no-main-content"]
@@ -759,7 +769,9 @@ def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
     lines = []
     for flag in quality.flags:
         rules = [r for r in RULES_BY_FLAG.get(flag, ()) if r.signal in quality.signals]
-        fired = [r for r in rules if r.fires(quality.signals[r.signal], config)] or rules
+        fired = [
+            r for r in rules if r.fires(quality.signals[r.signal], config) and r.applies(quality.signals, config)
+        ] or rules
         cost = penalty(flag, config)
         effect = "drops" if cost == 0 else (f"x{cost:g}" if cost < 1 else "informational")
         if not fired:
@@ -782,7 +794,10 @@ def why_dropped(result: Result, config: Config | None = None, min_quality: float
     parts = []
     for reason in v.reasons:
         rules = [r for r in RULES_BY_FLAG.get(reason, ()) if r.signal in result.quality.signals]
-        fired = [r for r in rules if r.fires(result.quality.signals[r.signal], config)]
+        fired = [
+            r for r in rules
+            if r.fires(result.quality.signals[r.signal], config) and r.applies(result.quality.signals, config)
+        ]
         if fired:
             r = fired[0]
             parts.append(f"{reason} ({r.signal} {_fmt(result.quality.signals[r.signal])} {r.op} {_fmt(r.limit_value(config))})")

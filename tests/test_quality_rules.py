@@ -210,6 +210,19 @@ def test_kept_prose_not_about_the_title_is_off_title():
     ).flags
 
 
+def test_off_title_can_be_limited_to_short_kept_texts():
+    article = [(m, False) for m in MENU] + [(s, True) for s in SENTENCES]
+    title = "Striker signs for city rivals in record transfer deal | Sport"
+    words = int(scored(article, title=title).quality.signals["words"])
+    for cap, fires in ((0, True), (words + 1, True), (words, False), (words // 2, False)):
+        config = CFG.replace(off_title_max_words=cap)
+        shell = scored(article, title=title, config=config)
+        assert shell.quality.signals["title_overlap"] < config.min_title_overlap  # measured either way
+        assert ("off-title" in shell.quality.flags) is fires, cap
+        assert verdict(shell, config).keep is not fires, cap
+        assert ("off-title" in (why_dropped(shell, config) or "")) is fires, cap
+
+
 def test_short_titles_are_site_names_and_not_compared():
     from detector.quality import title_overlap
 
