@@ -431,15 +431,44 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
     out["shells_drop_all"] = _share([not quality.verdict(r, config).keep for r in all_res])
     out["shells_at_most_20_words_all"] = _share([r.quality.signals.get("words", 0) <= SHORT_SHELL_WORDS for r in all_res])
     out["shells_words_mean_all"] = statistics.mean(r.quality.signals.get("words", 0) for r in all_res)
+    truth_of = {p.id: p.truth for p in pages}
     out["shells_kept"] = [
-        {"id": s.id, "words": shell_res[s.id].quality.signals.get("words", 0), "flags": list(shell_res[s.id].quality.flags)}
+        {"id": s.id, "words": shell_res[s.id].quality.signals.get("words", 0), "flags": list(shell_res[s.id].quality.flags),
+         "from_body": from_body(shell_res[s.id].text, truth_of.get(s.origin or ""))}
         for s in shells if quality.verdict(shell_res[s.id], config).keep
     ]
+    shares = [k["from_body"] for k in out["shells_kept"] if k["from_body"] is not None]
+    out["shells_kept_from_body"] = {
+        "kept": len(out["shells_kept"]),
+        "mostly_body": sum(x >= 0.5 for x in shares),
+        "mostly_other": sum(x < 0.5 for x in shares),
+    }
     if args.sweep:
         out["sweep"] = sweep_by_half(pages, shells, real, shell_res, args.sweep)
     if args.agreement:
         out["agreement"] = agreement([(real[p.id].text, real[p.id].language) for p in pages], config)
     return out
+
+
+def from_body(kept: str, truth: str | None) -> float | None:
+    """The share of the kept text's word 3-grams (lower-cased) that occur in the page's true
+    body: for a shell made from a page, how much of what was kept is the part of the article the
+    deleted element did not hold (a standfirst, a summary box, a FAQ) rather than other text of
+    the page (teasers, a bio, an "about us"). None without a page or with under 3 kept words."""
+    if truth is None:
+        return None
+    mine = _trigrams(kept)
+    if not mine:
+        return None
+    body = set(_trigrams(truth))
+    return sum(g in body for g in mine) / len(mine)
+
+
+def _trigrams(text: str) -> list[tuple[str, ...]]:
+    from detector import quality
+
+    words = [w.lower() for w in quality.words(text) if any(c.isalnum() for c in w)]
+    return list(zip(words, words[1:], words[2:]))
 
 
 def agreement(texts: list[tuple[str, str | None]], config) -> dict[str, dict[str, Any]]:
@@ -493,8 +522,12 @@ def format_report(out: dict[str, Any]) -> str:
                      f"{_pct(r['body_left_mean']):>9}")
     lines.append(f"all shells: detector drop {_pct(out['shells_drop_all'])}, mean words kept "
                  f"{out['shells_words_mean_all']:.1f}, <=20 words kept {_pct(out['shells_at_most_20_words_all'])}")
+    kb = out["shells_kept_from_body"]
+    lines.append(f"kept shells: {kb['kept']}; of those made from a page, {kb['mostly_body']} keep mostly words of the "
+                 f"page's own body (>= 50%: the part the deleted element did not hold), {kb['mostly_other']} mostly other text")
     for k in out["shells_kept"][:30]:
-        lines.append(f"  kept shell {k['id']}: {k['words']:.0f} words, flags {', '.join(k['flags']) or '-'}")
+        share = "-" if k["from_body"] is None else f"{100 * k['from_body']:.0f}%"
+        lines.append(f"  kept shell {k['id']}: {k['words']:.0f} words, {share} from the body, flags {', '.join(k['flags']) or '-'}")
     for row in out.get("sweep", []):
         name, value = next(iter(row.items()))
         lines.append(f"{name}={value}: " + " | ".join(
