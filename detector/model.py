@@ -231,13 +231,15 @@ class ScoringArrays:
             stage2=classifier.stage2_ is not None,
         )
 
-    def to_bytes(self) -> bytes:
-        """The arrays as a compressed ``.npz`` (``numpy.savez_compressed``)."""
+    def to_bytes(self, model_sha256: str = "") -> bytes:
+        """The arrays as a compressed ``.npz`` (``numpy.savez_compressed``), with the SHA-256 of
+        the joblib they were taken from (``from_bytes`` checks it)."""
         arrays: dict[str, np.ndarray] = {
             "meta": np.array(
                 [self.n_features, self.max_chars, self.short_tokens, int(self.stage2), len(self.calibrators)],
                 dtype=np.int64,
-            )
+            ),
+            "model_sha256": np.array(model_sha256),
         }
         for name, linear in (("lexical", self.lexical), ("reasons", self.reasons)):
             if linear is None:
@@ -259,15 +261,24 @@ class ScoringArrays:
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes, source: str = "<arrays>") -> "ScoringArrays":
+    def from_bytes(cls, data: bytes, source: str = "<arrays>", *, model_sha256: str | None = None) -> "ScoringArrays":
         """Read ``to_bytes`` output without pickle. ModelError (naming ``source``) when it is
-        not such a file."""
+        not such a file, when its arrays do not fit together (coefficient widths, calibration
+        curves), or when ``model_sha256`` is given and the arrays were taken from another joblib."""
         import scipy.sparse as sp
 
         try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            loaded = np.load(io.BytesIO(data), allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            with loaded as npz:
                 files = {name: npz[name] for name in npz.files}
+            if files["meta"].dtype.kind not in "iu" or files["meta"].shape != (5,):
+                raise ValueError("meta is not five integers")
             n_features, max_chars, short_tokens, stage2, n_curves = (int(v) for v in files["meta"])
+            taken_from = str(files["model_sha256"]) if "model_sha256" in files else ""
+            if model_sha256 is not None and taken_from != model_sha256:
+                raise ValueError(f"taken from joblib {taken_from or '(unrecorded)'}, not this one ({model_sha256})")
 
             def linear(name: str) -> LinearTerms | None:
                 if f"{name}.intercept" not in files:
@@ -288,9 +299,11 @@ class ScoringArrays:
                 IsotonicCurve(files[f"curve{k}.x"], files[f"curve{k}.y"], *(float(v) for v in files[f"curve{k}.bounds"]))
                 for k in range(n_curves)
             )
-        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-            raise ModelError(f"{source} is not a scoring-arrays file: {exc}") from exc
-        return cls(n_features, max_chars, lexical, linear("reasons"), curves, short_tokens, bool(stage2))
+            reasons = linear("reasons")
+            _check_arrays(n_features, max_chars, short_tokens, lexical, reasons, curves)
+        except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{source} is not a scoring-arrays file of this model: {exc}") from exc
+        return cls(n_features, max_chars, lexical, reasons, curves, short_tokens, bool(stage2))
 
     def predict(self, X: np.ndarray, compiled: CompiledStages) -> np.ndarray:
         """Relevance, shape (n_blocks,), of the classifier input ``X`` (``direct_matrix``
@@ -308,6 +321,32 @@ class ScoringArrays:
         return apply_stage_two(
             first, features, keys, self.short_tokens, lambda rows: expit(stage2.raw(rows)[:, 0])
         )  # fmt: skip
+
+
+def _check_arrays(
+    n_features: int,
+    max_chars: int,
+    short_tokens: int,
+    lexical: LinearTerms,
+    reasons: LinearTerms | None,
+    curves: tuple[IsotonicCurve, ...],
+) -> None:
+    """ValueError when the scoring arrays do not fit together."""
+    if n_features < 1 or max_chars < 1 or short_tokens < 0:
+        raise ValueError("meta holds a non-positive size")
+    for name, linear in (("lexical", lexical), ("reasons", reasons)):
+        if linear is None:
+            continue
+        rows, width = linear.coef_.shape
+        if width != n_features or len(linear.intercept_) != rows or rows != (1 if len(linear.classes_) == 2 else len(linear.classes_)):
+            raise ValueError(f"{name} coefficients of shape {linear.coef_.shape} do not fit {n_features} hashed terms")
+    if len(lexical.classes_) != 2:
+        raise ValueError("the lexical model is not binary")
+    if not curves:
+        raise ValueError("no calibration curve")
+    for curve in curves:
+        if curve.x.ndim != 1 or curve.x.shape != curve.y.shape or len(curve.x) == 0 or np.any(np.diff(curve.x) < 0):
+            raise ValueError("a calibration curve is not two ascending arrays of one length")
 
 
 def direct_matrix(features: pd.DataFrame | FeatureArrays) -> Callable[[np.ndarray], np.ndarray] | None:
@@ -556,7 +595,7 @@ class ParagraphModel:
             "stages": files,
         }
         try:
-            data = ScoringArrays.from_pipeline(self.pipeline).to_bytes()
+            data = ScoringArrays.from_pipeline(self.pipeline).to_bytes(card["sha256"])
         except CompileError:
             compiled_path_for(path, "arrays", ".npz").unlink(missing_ok=True)
         else:
@@ -625,8 +664,13 @@ def load_model(
     if actual != expected.lower():
         raise ModelError(f"{model_path}: SHA-256 {actual} does not match the expected {expected}; refusing to load it")
     info = {**card, "path": str(model_path), "sha256": actual}
-    stages = _load_compiled(model_path, card, actual) if compiled else None
-    arrays = _load_arrays(model_path, card) if stages is not None else None
+    try:
+        stages = _load_compiled(model_path, card, actual) if compiled else None
+        arrays = _load_arrays(model_path, card, actual) if stages is not None else None
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise ModelError(f"model card {card_file}: malformed 'compiled' entry ({type(exc).__name__}: {exc})") from exc
     if arrays is not None:
         return ParagraphModel(None, info, compiled=stages, arrays=arrays, source=(model_path, actual))
     return ParagraphModel(_load_pipeline(model_path, actual, card), info, compiled=stages)
@@ -677,28 +721,42 @@ def _load_compiled(model_path: Path, card: dict[str, Any], model_sha256: str) ->
         return None
     sessions: dict[str, CompiledBoosters] = {}
     for stage, info in entry.get("stages", {}).items():
-        data = _checked_bytes(model_path.with_name(info["file"]), info["sha256"])
+        file = _beside(model_path, info["file"])
+        data = _checked_bytes(file, info["sha256"])
         if data is None:
             return None
-        sessions[stage] = CompiledBoosters(data)
+        try:
+            sessions[stage] = CompiledBoosters(data)
+        except Exception as exc:  # onnxruntime raises its own types for a graph it cannot read
+            raise ModelError(f"{file}: not a compiled tree graph onnxruntime can load ({type(exc).__name__})") from exc
     if "stage1" not in sessions:
         return None
     return CompiledStages(sessions["stage1"], sessions.get("stage2"))
 
 
-def _load_arrays(model_path: Path, card: dict[str, Any]) -> ScoringArrays | None:
-    """The card's scoring arrays, hash-checked, or None (not listed, or the file missing)."""
-    info = card.get("compiled", {}).get("arrays")
+def _load_arrays(model_path: Path, card: dict[str, Any], model_sha256: str) -> ScoringArrays | None:
+    """The card's scoring arrays, hash-checked and taken from the joblib with ``model_sha256``,
+    or None (not listed, or the file missing)."""
+    info = card["compiled"].get("arrays")
     if not info:
         return None
-    file = model_path.with_name(info["file"])
+    file = _beside(model_path, info["file"])
     data = _checked_bytes(file, info["sha256"])
-    return None if data is None else ScoringArrays.from_bytes(data, str(file))
+    return None if data is None else ScoringArrays.from_bytes(data, str(file), model_sha256=model_sha256)
+
+
+def _beside(model_path: Path, name: Any) -> Path:
+    """The file ``name`` beside the joblib; ValueError unless it is a plain file name."""
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        raise ValueError(f"file {name!r} is not a file name beside the model")
+    return model_path.with_name(name)
 
 
 def _checked_bytes(file: Path, sha256: str) -> bytes | None:
     """The bytes of ``file`` when its SHA-256 is ``sha256``; None (a warning) when it is
     missing; ModelError when it does not match."""
+    if not isinstance(sha256, str):
+        raise ValueError(f"no SHA-256 for {file.name}")
     if not file.is_file():
         warnings.warn(f"compiled model file {file} missing; using scikit-learn's predict", stacklevel=4)
         return None

@@ -199,3 +199,83 @@ def test_no_hashed_term_holds_a_lone_surrogate():
     text = " ".join(f"a{chr(cp)}b {chr(cp)}{chr(cp)}" for cp in range(0xD800, 0xE000, 7))
     terms = analyze(text, max_chars=len(text))
     assert terms and not any(0xD800 <= ord(ch) < 0xE000 for term in terms for ch in term)
+
+
+def _card(copy):
+    return json.loads(card_path_for(copy).read_text("utf-8"))
+
+
+def _write_card(copy, card):
+    card_path_for(copy).write_text(json.dumps(card), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c["compiled"]["arrays"].update(file="sub/x.npz"),
+        lambda c: c["compiled"]["arrays"].update(file=None),
+        lambda c: c["compiled"]["arrays"].pop("sha256"),
+        lambda c: c["compiled"].update(arrays="yes"),
+        lambda c: c.update(compiled=[1, 2]),
+        lambda c: c["compiled"].update(stages=None),
+    ],
+)
+def test_a_malformed_compiled_entry_is_a_model_error_naming_the_card(tmp_path, change):
+    copy = _copy_model(tmp_path)
+    card = _card(copy)
+    change(card)
+    _write_card(copy, card)
+    with pytest.raises(ModelError, match=r"card\.json|not a file name"):
+        load_model(copy)
+
+
+def _rewrite_arrays(copy, data: bytes):
+    """Replace the copy's arrays file and update its hash in the card (a consistent tamper)."""
+    import hashlib
+
+    compiled_path_for(copy, "arrays", ".npz").write_bytes(data)
+    card = _card(copy)
+    card["compiled"]["arrays"]["sha256"] = hashlib.sha256(data).hexdigest()
+    _write_card(copy, card)
+
+
+def test_arrays_must_come_from_this_joblib_and_fit_together(tmp_path):
+    import dataclasses
+    import io
+
+    shipped = load_model().arrays
+    copy = _copy_model(tmp_path)
+    _rewrite_arrays(copy, shipped.to_bytes("0" * 64))  # taken from another joblib
+    with pytest.raises(ModelError, match="arrays.npz.*another|taken from joblib 0{64}"):
+        load_model(copy)
+    sha = _card(copy)["sha256"]
+    broken = [
+        dataclasses.replace(shipped, calibrators=()),
+        dataclasses.replace(shipped, n_features=1024),
+        dataclasses.replace(shipped, max_chars=0),
+        dataclasses.replace(shipped, calibrators=(IsotonicCurve(shipped.calibrators[0].x, shipped.calibrators[0].y[:-1], 0.0, 1.0),)),
+        dataclasses.replace(shipped, calibrators=(IsotonicCurve(shipped.calibrators[0].x[::-1], shipped.calibrators[0].y, 0.0, 1.0),)),
+    ]
+    for arrays in broken:
+        _rewrite_arrays(copy, arrays.to_bytes(sha))
+        with pytest.raises(ModelError, match="not a scoring-arrays file of this model"):
+            load_model(copy)
+    npy = io.BytesIO()
+    np.save(npy, np.zeros(3))
+    _rewrite_arrays(copy, npy.getvalue())
+    with pytest.raises(ModelError, match="not a scoring-arrays file"):
+        load_model(copy)
+    _rewrite_arrays(copy, shipped.to_bytes(sha))  # the same arrays, re-written: load and score
+    assert load_model(copy).arrays is not None
+
+
+def test_a_compiled_graph_onnxruntime_cannot_read_is_a_model_error(tmp_path):
+    import hashlib
+
+    copy = _copy_model(tmp_path)
+    compiled_path_for(copy, "stage2").write_bytes(b"garbage")
+    card = _card(copy)
+    card["compiled"]["stages"]["stage2"]["sha256"] = hashlib.sha256(b"garbage").hexdigest()
+    _write_card(copy, card)
+    with pytest.raises(ModelError, match=r"stage2\.onnx: not a compiled tree graph"):
+        load_model(copy)
