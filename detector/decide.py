@@ -432,13 +432,15 @@ def _drop_person_boxes(page: PageState) -> None:
     a profile's prose as body. A page that is mostly such a box (a profile page, an article
     whose container carries the word) keeps it."""
     blocks = page.blocks
-    kept_chars = sum(len(b.text) for i, b in enumerate(blocks) if page.keep[i] and b.kind != "title")
     boxes: dict[str, list[int]] = {}
     for i, block in enumerate(blocks):
         if page.keep[i] and block.kind != "title":
             box = _person_box(block.path)
             if box is not None:
                 boxes.setdefault(box, []).append(i)
+    if not boxes:  # most pages
+        return
+    kept_chars = sum(len(b.text) for i, b in enumerate(blocks) if page.keep[i] and b.kind != "title")
     for members in boxes.values():
         if sum(len(blocks[i].text) for i in members) <= page.config.person_box_max_share * kept_chars:
             for i in members:

@@ -386,6 +386,23 @@ def compile_stages(classifier: TwoStageClassifier) -> dict[str, bytes]:
     return graphs
 
 
+def is_shipped_shape(pipeline: Any) -> bool:
+    """Whether ``pipeline`` is the set-up ``build_pipeline`` makes with the lexical stage:
+    ``LexicalScorer`` -> ``FeatureMatrix(MODEL_COLUMNS, with_keys=True)`` -> ``TwoStageClassifier``
+    (what ``model.direct_matrix`` and ``model.ScoringArrays`` stand in for)."""
+    steps = getattr(pipeline, "steps", [])
+    if [name for name, _ in steps] != ["lexical", "features", "classifier"]:
+        return False
+    lexical, matrix, classifier = (step for _, step in steps)
+    return (
+        type(lexical) is LexicalScorer
+        and type(matrix) is FeatureMatrix
+        and tuple(matrix.columns) == MODEL_COLUMNS
+        and bool(getattr(matrix, "with_keys", False))
+        and type(classifier) is TwoStageClassifier
+    )
+
+
 def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0, lexical: bool = True) -> Pipeline:
     """lexical stage -> feature matrix -> two-stage gradient boosting.
 

@@ -189,20 +189,11 @@ class ScoringArrays:
     def from_pipeline(cls, pipeline: Pipeline) -> "ScoringArrays":
         from sklearn.isotonic import IsotonicRegression
 
-        from detector.estimators import FeatureMatrix, LexicalScorer, TwoStageClassifier, _is_binary_pair
+        from detector.estimators import _is_binary_pair, is_shipped_shape
 
-        steps = getattr(pipeline, "steps", [])
-        if [name for name, _ in steps] != ["lexical", "features", "classifier"]:
-            raise CompileError("not a lexical -> features -> classifier pipeline")
-        lexical, matrix, classifier = (step for _, step in steps)
-        if not (
-            type(lexical) is LexicalScorer
-            and type(matrix) is FeatureMatrix
-            and tuple(matrix.columns) == MODEL_COLUMNS
-            and getattr(matrix, "with_keys", False)
-            and type(classifier) is TwoStageClassifier
-        ):
-            raise CompileError("the pipeline's steps are not the shipped set-up")
+        if not is_shipped_shape(pipeline):
+            raise CompileError("the pipeline is not the shipped lexical -> features -> classifier set-up")
+        lexical, _, classifier = (step for _, step in pipeline.steps)
         curves = []
         for fold in classifier.stage1_.calibrated_classifiers_:
             calibrator = fold.calibrators[0] if _is_binary_pair(fold) else None
@@ -526,20 +517,9 @@ class ParagraphModel:
     def _direct_matrix(self, features: pd.DataFrame | FeatureArrays) -> Callable[[np.ndarray], np.ndarray] | None:
         """``direct_matrix(features)`` when the pipeline is the shipped set-up (lexical stage ->
         ``FeatureMatrix(MODEL_COLUMNS, with_keys=True)`` -> classifier), else None."""
-        from detector.estimators import FeatureMatrix, LexicalScorer
+        from detector.estimators import is_shipped_shape
 
-        steps = self.pipeline.steps
-        if [name for name, _ in steps] != ["lexical", "features", "classifier"]:
-            return None
-        matrix = steps[1][1]
-        if not (
-            type(matrix) is FeatureMatrix
-            and tuple(matrix.columns) == MODEL_COLUMNS
-            and getattr(matrix, "with_keys", False)
-            and type(steps[0][1]) is LexicalScorer
-        ):
-            return None
-        return direct_matrix(features)
+        return direct_matrix(features) if is_shipped_shape(self.pipeline) else None
 
     def save(self, path: Path, card: dict[str, Any]) -> dict[str, Any]:
         """Write the model atomically and its machine-readable card beside it."""
