@@ -83,6 +83,12 @@ class Config:
     box_min_relevance: float = 0.6
     """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
     much relevance to stay (the model alone keeps short box lines at 0.3-0.5)."""
+    box_max_body_share: float = 0.5
+    """An element that holds at least this share of the characters the model is confident about
+    (relevance at least ``relevance_threshold``) is the page's layout, not a box: its class words
+    ("popup", "newsletter", "share") and its tag (``<nav>``, ``<aside>``) do not make the body inside
+    it a box (``decide`` rule ``box-lines``). A whole page wrapped in an unclosed sign-up overlay
+    keeps its article. 0 turns the exemption off."""
     ruled_section_min_relevance: float = 0.7
     """After the article's confident body, a part set apart by a thematic break (``<hr>``,
     "---") with no heading since needs this much relevance (rule ``ruled-sections``; a paragraph

@@ -6,7 +6,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -228,6 +228,7 @@ class PageState:
     discussion: bool = False
     """The page declares itself a discussion thread (``Document.discussion``): posts in
     reply/comment markup are its content, not reader comments under an article."""
+    _layout: dict[str, int] | None = field(default=None, repr=False)
 
     def drop(self, i: int, reason: str | None = None) -> None:
         self.keep[i] = False
@@ -235,6 +236,15 @@ class PageState:
 
     def restore(self, i: int) -> None:
         self.keep[i], self.reasons[i] = True, None
+
+    def box_path(self, i: int) -> str:
+        """Block ``i``'s path below the elements that hold the page's body (``layout_depth``):
+        the markup of the box it sits in, if any."""
+        path = self.blocks[i].path
+        if self._layout is None:
+            self._layout = layout_depth(self.blocks, self.relevance, self.config)
+        k = self._layout.get(path, 0)
+        return "/".join(path.split("/")[k:]) if k else path
 
 
 def _repeated_in_another_section(blocks: Sequence[Block], first: int, repeat: int) -> bool:
@@ -384,16 +394,54 @@ def _keep_lists_inside_the_body(page: PageState) -> None:
         i = run.stop
 
 
+def layout_depth(blocks: Sequence[Block], relevance: np.ndarray, config: Config) -> dict[str, int]:
+    """``{path: k}``: the first ``k`` elements of the path hold at least
+    ``Config.box_max_body_share`` of the characters of the blocks the model is confident about
+    (relevance at least ``Config.relevance_threshold``, the title left out). Such elements lay
+    out the page; whatever their class words say, they are not a box around the body. Paths
+    under no such element are absent (k = 0)."""
+    share = config.box_max_body_share
+    if share <= 0:
+        return {}
+    confident: Counter[str] = Counter()
+    for b, r in zip(blocks, relevance):
+        if r >= config.relevance_threshold and b.kind != "title":
+            confident[b.path] += len(b.text)
+    total = sum(confident.values())
+    if not total:
+        return {}
+    held: Counter[str] = Counter()  # confident characters under each element (by its path)
+    for path, chars in confident.items():
+        prefix = ""
+        for segment in path.split("/"):
+            prefix = f"{prefix}/{segment}" if prefix else segment
+            held[prefix] += chars
+    out: dict[str, int] = {}
+    for path in {b.path for b in blocks}:
+        prefix, k = "", 0
+        for depth, segment in enumerate(path.split("/"), 1):
+            prefix = f"{prefix}/{segment}" if prefix else segment
+            if held.get(prefix, 0) < share * total:
+                break
+            k = depth
+        if k:
+            out[path] = k
+    return out
+
+
 def _drop_weak_box_lines(page: PageState) -> None:
     """Lines the model half believes, inside markup named as a menu (links), a consent box, a
     sign-up or promo box, a footer/licensing notice, reader comments (not on a page declared a
     discussion, whose posts are the content), or (short lines) a byline / editor / dateline box,
-    go: the markup says what they are."""
+    go: the markup says what they are. For a line the model keeps on its own, the elements that
+    hold the page's confident body (``layout_depth``) are layout, not a box."""
     for i, block in enumerate(page.blocks):
         if not page.keep[i] or block.kind == "title" or page.relevance[i] >= page.config.box_min_relevance:
             continue
-        words = _class_words(block.path)
-        if _inside_tag(block.path, "nav") or (words & _MENU and block.link_density >= 0.5):
+        # a line the model keeps on its own is judged by the box it sits in, not by the page's layout
+        box = page.box_path(i) if page.relevance[i] >= page.config.relevance_threshold else block.path
+        words = _class_words(box)
+        if _inside_tag(box, "nav") or (words & _MENU and block.link_density >= 0.5):
             page.drop(i, "navigation")
         elif _consent_markup(words):
             page.drop(i, "consent")

@@ -80,6 +80,25 @@ def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
         (False, "navigation"), (True, None), (False, "navigation")]
 
 
+def test_a_body_wrapped_in_box_markup_is_the_page_layout_not_a_box():
+    # the whole page inside an unclosed sign-up overlay: its article is still the article, while
+    # a sign-up box set into that article is still a box
+    wrap = "aside.newsletter.overlay.popup/div.wrapper/article.post"
+    body = [PARA, PARA + " More figures follow here.", "Officials said the figures would be updated every spring.",
+            CLOSING, CLOSING + " Guided tours start at noon."]
+    blocks = [Block(t, path=f"{wrap}/div.entry/p") for t in body[:3]]
+    blocks += [Block("Get the weekly water report in your inbox.", path=f"{wrap}/div.entry/div.signup.box/p")]
+    blocks += [Block(t, path=f"{wrap}/div.entry/p") for t in body[3:]]
+    doc = doc_of(blocks)
+    relevance = np.array([0.55, 0.58, 0.55, 0.55, 0.56, 0.55])  # kept by the model, under box_min_relevance
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    assert [(d.keep, d.reason) for d in decisions] == [
+        (True, None), (True, None), (True, None), (False, "promo"), (True, None), (True, None)]
+    # without the exemption the overlay's class words make every line a sign-up box line
+    off = CFG.replace(box_max_body_share=0.0)
+    assert not any(d.keep for d in decide_blocks(doc, relevance, score_redundancy(doc, off), off))
+
+
 def test_a_person_box_set_into_the_body_goes_unless_it_is_most_of_the_page():
     bio = "Jane Doe is a water engineer in Leeds and has advised city councils on drinking water for twenty years."
     blocks = [Block(PARA, path=BODY), Block(PARA + " More figures follow here.", path=BODY),
