@@ -50,7 +50,7 @@ import regex
 
 from detector.config import Config
 from detector.document import Document, ParagraphScore, QualityScore, Result
-from detector.language import stopwords
+from detector.language import identify_language, stopwords
 
 # --- tokenisation (datatrove's English split_into_words is spaCy's blank "en" tokenizer) ----
 
@@ -710,10 +710,19 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
     ``note:...``) and ``signals`` every measured value (see :func:`measure`, :func:`page_signals`)."""
     notes = tuple(f"note:{n}" for n in doc.notes)
     text = "\n\n".join(d.text for d in decisions if d.keep and d.kind != "title")
-    signals = measure(text, doc.language, config)
+    language = doc.language
+    signals = measure(text, language, config)
+    if signals.get("gopher_stop_words", math.inf) < config.gopher_min_stop_words and signals["words"] >= config.min_content_words:
+        # a page that declares one language and is written in another (a CMS template's
+        # lang="en" on a German post) lacks the declared language's stop words: the kept text's
+        # own language decides, as FineWeb's language filter runs on the text before Gopher's rules
+        found = identify_language(text)[0]
+        if found and found != (language or "")[:2]:
+            language = found
+            signals = measure(text, language, config)
     signals.update(page_signals(doc, decisions))
     signals["main_run_chars"] = float(longest_kept_run(decisions, config.main_run_bridge_chars))
-    overlap = title_overlap(text, doc.title, doc.language, config.min_title_words)
+    overlap = title_overlap(text, doc.title, language, config.min_title_words)
     # every document carries every signal (a Parquet column, the JSON schema); without a title to
     # compare, nothing contradicts it: 1.0, and off-title cannot fire
     signals["title_overlap"] = 1.0 if overlap is None else overlap

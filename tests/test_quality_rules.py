@@ -253,3 +253,27 @@ def test_one_piece_of_evidence_costs_one_penalty():
     doc = Document("d", None, "Water quality report", tuple(Block(t) for t, _ in lines), "html", "en")
     decisions = [ParagraphScore(i, t, "paragraph", 0.9, 0.0, True, None) for i, (t, _) in enumerate(lines)]
     assert not score_document(doc, decisions, per_rule).keep
+
+
+GERMAN = [
+    "Am Montag hat der Ausschuss seinen Bericht über die Wasserqualität in der Region vorgelegt.",
+    "Demnach ist der Nitratgehalt in den meisten Flüssen gesunken, seit die neuen Regeln gelten.",
+    "Die Landwirte sagen, die Umstellung habe sie Geld gekostet, aber die meisten tragen das Ziel mit.",
+    "Der Bericht nennt auch drei Seen, in denen die Algenblüte jeden Sommer wiederkehrt.",
+    "Im nächsten Monat wollen sich die Behörden mit dem Bauernverband treffen und über die Folgen sprechen.",
+    "Ein zweiter Bericht über das Grundwasser soll noch vor dem Ende des Jahres erscheinen.",
+    "Die Angler begrüßen die Ergebnisse und fordern mehr Kontrollen im oberen Tal des Flusses.",
+    "Die Landesregierung hat versprochen, die Messdaten künftig jedes Quartal zu veröffentlichen.",
+]
+
+
+def test_a_text_in_another_language_than_the_page_declares_is_judged_in_its_own():
+    # a CMS template's lang="en" on a German post: Gopher's English stop words are not in it,
+    # the German ones are
+    declared_en = scored([(s, True) for s in GERMAN], language="en")
+    assert "gopher-stop-words" not in declared_en.quality.flags
+    assert declared_en.quality.signals["gopher_stop_words"] >= CFG.gopher_min_stop_words
+    # English prose without Gopher's stop words still fires the rule (the text is English)
+    bare = [" ".join(w for w in s.split() if w.lower() not in {"the", "of", "to", "and", "that", "have", "with", "be"})
+            for s in SENTENCES]
+    assert "gopher-stop-words" in scored([(s, True) for s in bare], language="en").quality.flags
