@@ -395,33 +395,40 @@ def _keep_lists_inside_the_body(page: PageState) -> None:
 
 
 def layout_depth(blocks: Sequence[Block], relevance: np.ndarray, config: Config) -> dict[str, int]:
-    """``{path: k}``: the first ``k`` elements of the path hold at least
-    ``Config.box_max_body_share`` of the characters of the blocks the model is confident about
-    (relevance at least ``Config.relevance_threshold``, the title left out). Such elements lay
-    out the page; whatever their class words say, they are not a box around the body. Paths
-    under no such element are absent (k = 0)."""
+    """``{path: k}``: the first ``k`` elements of the path each hold at least
+    ``Config.box_max_body_share`` of the page's characters and of the characters of the blocks
+    the model is confident about (relevance at least ``Config.relevance_threshold``; the title
+    left out). Such elements lay out the page; whatever their class words say, they are not a box
+    around the body. A sidebar box holding what the model believes on a page without its article
+    holds little of the page, so it stays a box. Paths under no such element are absent (k = 0)."""
     share = config.box_max_body_share
     if share <= 0:
         return {}
+    chars: Counter[str] = Counter()
     confident: Counter[str] = Counter()
     for b, r in zip(blocks, relevance):
-        if r >= config.relevance_threshold and b.kind != "title":
+        if b.kind == "title":
+            continue
+        chars[b.path] += len(b.text)
+        if r >= config.relevance_threshold:
             confident[b.path] += len(b.text)
-    total = sum(confident.values())
-    if not total:
+    total, total_confident = sum(chars.values()), sum(confident.values())
+    if not total_confident:
         return {}
-    held: Counter[str] = Counter()  # confident characters under each element (by its path)
-    for path, chars in confident.items():
+    held: Counter[str] = Counter()  # characters under each element (by its path)
+    held_confident: Counter[str] = Counter()
+    for path, n in chars.items():
         prefix = ""
         for segment in path.split("/"):
             prefix = f"{prefix}/{segment}" if prefix else segment
-            held[prefix] += chars
+            held[prefix] += n
+            held_confident[prefix] += confident.get(path, 0)
     out: dict[str, int] = {}
-    for path in {b.path for b in blocks}:
+    for path in chars:
         prefix, k = "", 0
         for depth, segment in enumerate(path.split("/"), 1):
             prefix = f"{prefix}/{segment}" if prefix else segment
-            if held.get(prefix, 0) < share * total:
+            if held[prefix] < share * total or held_confident[prefix] < share * total_confident:
                 break
             k = depth
         if k:
