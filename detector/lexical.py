@@ -47,9 +47,10 @@ def analyze(text: str, max_chars: int = 300) -> list[str]:
     scripts, and a ``#short`` marker for blocks of at most six words."""
     s = _DIGIT.sub("0", text[:max_chars].lower())
     toks = _TOKEN.findall(s)
-    terms = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
-    for run in _UNSPACED.findall(s):
-        terms += [run[i : i + 2] for i in range(len(run) - 1)]
+    terms = toks + list(map(" ".join, zip(toks, toks[1:])))
+    if not s.isascii():  # (a constant-time test) the unspaced scripts are not ASCII
+        for run in _UNSPACED.findall(s):
+            terms += [run[i : i + 2] for i in range(len(run) - 1)]
     if len(toks) <= _SHORT_TOKENS:
         terms.append("#short")
     return terms

@@ -487,7 +487,8 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     lines = text.splitlines() or [""]
     line_toks = [words(line) for line in lines]  # the text is tokenised once, line by line
     toks = [w for lt in line_toks for w in lt]  # == words(text): every line break is whitespace
-    line_content = [[w for w in lt if not _is_symbol(w)] for lt in line_toks]
+    # not _is_symbol(w), inlined: most words start with a letter or digit
+    line_content = [[w for w in lt if w[:1].isalnum() or _SYMBOLS.fullmatch(w) is None] for lt in line_toks]
     content = [w for lc in line_content for w in lc]
     n_words = len(content)
     if language in _NO_SPACES:  # no spaces between words: about two letters a word

@@ -32,7 +32,10 @@ def cached_tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)
 def cached_folded_tokens(text: str) -> tuple[str, ...]:
     """``cached_tokens(text)``, each casefolded."""
-    return tuple(t.casefold() for t in cached_tokens(text))
+    toks = cached_tokens(text)
+    # casefolding maps each character on its own (no context) and never makes a space, and no
+    # token holds one: folding the tokens joined by spaces folds each token, in one call
+    return tuple(" ".join(toks).casefold().split(" ")) if toks else ()
 
 
 def token_shingles(toks: Sequence[str], n: int = 3) -> list[int]:
