@@ -27,9 +27,23 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _PROSE_KINDS = frozenset({"paragraph", "quote", "list", "table"})
 
 
+_ASCII_MATCH = str.maketrans(
+    {code: " " if _NON_WORD.fullmatch(chr(code)) else "0" if _DIGITS.fullmatch(chr(code)) else chr(code).lower() for code in range(128)}
+)
+"""For ASCII text: each non-word character (and "_") a space, each digit "0", letters lower-cased."""
+_ZEROS = re.compile(r"00+")
+
+
 def normalize_for_match(text: str) -> str:
     """Case, punctuation, spacing and digits removed: ``Posted 3 days ago`` == ``posted 5 days ago``."""
-    return _NON_WORD.sub(" ", _DIGITS.sub("0", text.casefold())).strip()
+    if not text.isascii():  # (a constant-time test)
+        return _NON_WORD.sub(" ", _DIGITS.sub("0", text.casefold())).strip()
+    # the same for ASCII text (most blocks) in one translation: runs of digits become one "0"
+    # (no letter becomes one), runs of spaces one space
+    mapped = text.translate(_ASCII_MATCH)
+    if "00" in mapped:
+        mapped = _ZEROS.sub("0", mapped)
+    return " ".join(mapped.split())
 
 
 def fingerprint(text: str) -> str:

@@ -155,12 +155,13 @@ def _path_of(
 def _inside_hidden(lineage: Sequence[etree._Element], cache: dict[etree._Element, bool]) -> bool:
     """Whether any element of ``lineage`` (root first) is hidden (``_is_hidden``), memoised per
     element (blocks share their ancestors)."""
-    hidden = False
-    for el in lineage:
-        known = cache.get(el)
-        if known is None:
-            known = cache[el] = hidden or _is_hidden(el)
-        hidden = known
+    # an element's answer holds for every block under it: start below the nearest one known
+    known = len(lineage)
+    while known and lineage[known - 1] not in cache:
+        known -= 1
+    hidden = cache[lineage[known - 1]] if known else False
+    for el in lineage[known:]:
+        hidden = cache[el] = hidden or _is_hidden(el)
     return hidden
 
 
