@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -47,26 +46,27 @@ def _box_segments(path: str) -> list[str]:
 
 
 # A page's paths share most of their segments (each is its parent's path plus one element),
-# and pages share class names: the words are read once per segment and joined per path.
-# Interned: the caches hold thousands of segments that share most of their words.
+# and pages share class names: the words are read once per segment and joined per path. Only
+# the words some rule asks about are kept (``_MARKUP_WORDS``): most segments have none.
 @lru_cache(maxsize=8192)
 def _segment_words(segment: str) -> frozenset[str]:
-    """The tag and class/id words of one lower-cased path segment (no empty word)."""
-    return frozenset(map(sys.intern, filter(None, _PATH_WORDS.split(segment))))
+    """The tag and class/id words of one lower-cased path segment that are in ``_MARKUP_WORDS``."""
+    return _MARKUP_WORDS.intersection(_PATH_WORDS.split(segment))
 
 
 @lru_cache(maxsize=8192)
 def _segment_classes(segment: str) -> frozenset[str]:
-    """The class/id words of one lower-cased path segment (what follows its tag)."""
+    """The class/id words of one lower-cased path segment (what follows its tag) that are in
+    ``_MARKUP_WORDS``."""
     _, _, classes = segment.partition(".")
-    return frozenset(map(sys.intern, classes.split("."))) if classes else frozenset()
+    return _MARKUP_WORDS.intersection(classes.split(".")) if classes else frozenset()
 
 
 @lru_cache(maxsize=4096)
 def _path_words(path: str) -> frozenset[str]:
     """The tag and class/id words of the elements a block sits in, ``<html>`` and ``<body>`` left
     out (:func:`_box_segments`): the words of the lower-cased path split at ``.``, ``/`` and
-    spaces, the empty word left out."""
+    spaces that are in ``_MARKUP_WORDS`` (what the rules ask about)."""
     return frozenset().union(*map(_segment_words, _box_segments(path)))
 
 
@@ -95,6 +95,14 @@ _LEGAL = frozenset({"copyright", "legal", "license", "licensing", "disclaimer", 
 _PROMO = (frozenset(PATH_HINTS["newsletter"]) - {"paywall", "register", "login"}) | frozenset(PATH_HINTS["ad"]) | {
     "promo", "promotion", "affiliate", "follow", "social", "share", "sharing"
 }
+
+
+_MARKUP_WORDS = frozenset().union(
+    _NAV_HINTS, _META_HINTS, _MENU, _SIGNUP_BOX, _NOTICE_BOX, _CONSENT, _COOKIE, _COOKIE_BOX, _COMMENT, _META_BOX,
+    _CAPTION, _LEGAL, _PROMO,
+)  # fmt: skip
+"""Every word a rule looks for in ``_path_words`` or ``_class_words``: the sets above (a rule
+that asks about another word must add its set here)."""
 
 
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b", re.I)
@@ -287,7 +295,7 @@ def _first_title(blocks: Sequence[Block]) -> int:
 @lru_cache(maxsize=4096)
 def _class_words(path: str) -> frozenset[str]:
     """The class/id words of every element on ``path`` (tag names left out), ``<html>`` and
-    ``<body>`` left out (:func:`_box_segments`)."""
+    ``<body>`` left out (:func:`_box_segments`), that are in ``_MARKUP_WORDS``."""
     return frozenset().union(*map(_segment_classes, _box_segments(path)))
 
 
