@@ -255,7 +255,6 @@ def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: fr
     n_letters = word_chars - n_digits - text.count("_")
     # first characters of the tokens that start with a letter (tokens are never empty)
     initials = list(filter(str.isalpha, map(itemgetter(0), toks)))
-    lowered = text.lower()
     return (
         math.log1p(nchar),
         math.log1p(ntoks),
@@ -268,10 +267,12 @@ def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: fr
         (sum(map(str.isupper, initials)) / len(initials)) if initials else 0.0,
         (sum(map(stops.__contains__, folded)) / ntoks) if (stops and ntoks) else -1.0,
         float(bool(stops)),
-        float("©" in text or "(c)" in lowered),
+        # ("(c)" and "w." in text.lower(): only "C" and "W" lower-case to "c" and "w", and no
+        # character lower-cases to anything holding "(", ")" or ".")
+        float("©" in text or "(c)" in text or "(C)" in text),
         # the substring tests are necessary for a match and much cheaper than the searches
         float("@" in text and bool(_EMAIL.search(text))),
-        float(("://" in text or "w." in lowered) and bool(_URLISH.search(text))),
+        float(("://" in text or "w." in text or "W." in text) and bool(_URLISH.search(text))),
         n_separators / (ntoks + 1),
     )
 

@@ -144,14 +144,21 @@ def _ngram_rows(codes: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndar
     return rows[:last][same], gram[same]
 
 
-def _distinct(rows: np.ndarray, grams: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (row, gram) pairs as (row, compact gram id, count in the row), sorted by row."""
+def _distinct(
+    rows: np.ndarray, grams: np.ndarray, n_rows: int, *, compact: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (row, gram) pairs as (row, compact gram id, count in the row), sorted by row.
+    ``compact``: the grams are already compact ids (0 .. k-1, each present: ``_codes``)."""
     if not len(grams):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    uniq, gram_ids = np.unique(grams, return_inverse=True)
-    pair, counts = np.unique(rows * len(uniq) + gram_ids, return_counts=True)
-    return pair // len(uniq), pair % len(uniq), counts
+    if compact:
+        n_ids, gram_ids = int(grams.max()) + 1, grams
+    else:
+        uniq, gram_ids = np.unique(grams, return_inverse=True)
+        n_ids = len(uniq)
+    pair, counts = np.unique(rows * n_ids + gram_ids, return_counts=True)
+    return pair // n_ids, pair % n_ids, counts
 
 
 def _earlier_shared(rows: np.ndarray, grams: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -246,7 +253,7 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     words = [_content_words(doc.blocks[i].text, stops, doc.language) for i in prose]
     n_words = np.fromiter(map(len, words), dtype=np.int64, count=n)
     word_codes = _codes(list(chain.from_iterable(words)))
-    uni_r, uni_g, uni_c = _distinct(*_ngram_rows(word_codes, n_words, 1), n)
+    uni_r, uni_g, uni_c = _distinct(*_ngram_rows(word_codes, n_words, 1), n, compact=True)
     bi_r, bi_g, bi_c = _distinct(*_ngram_rows(word_codes, n_words, 2), n)
     n_bigrams = np.bincount(bi_r, minlength=n)
     # 3. near-duplicates: the earlier block with the highest shingle Jaccard (lowest index on ties)
