@@ -331,10 +331,20 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     if n == 0:
         return FeatureArrays(np.zeros((0, len(FEATURE_COLUMNS))), [], [])
     stops = stopwords(doc.language)
-    toks = [cached_tokens(b.text) for b in blocks]
-    folded = [cached_folded_tokens(b.text) for b in blocks]
-    word_lists = [_content_word_list(f, stops) for f in folded]
-    words = [Counter(w) for w in word_lists]
+    texts = [b.text for b in blocks]
+    toks = [cached_tokens(t) for t in texts]
+    # what a block's text alone decides is worked out once per distinct text: a page repeats a
+    # fifth of its blocks (menus, "Share", "Reply"); the lists and Counters are only read
+    by_text: dict[str, tuple[tuple[float, ...], list[str], Counter[str], float]] = {}
+    for text, t in zip(texts, toks):
+        if text not in by_text:
+            folded = cached_folded_tokens(text)
+            word_list = _content_word_list(folded, stops)
+            counts = Counter(word_list)
+            by_text[text] = (_text_shape(text, t, folded, stops), word_list, counts, _norm2(counts))
+    known = [by_text[t] for t in texts]
+    word_lists = [k[1] for k in known]
+    words = [k[2] for k in known]
     paths = [b.path for b in blocks]
     overlap = np.array([b.extractor_overlap for b in blocks], dtype=float)
     n_tok = np.array([len(t) for t in toks], dtype=float)
@@ -352,9 +362,7 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     put("is_html", float(doc.format == "html"))
     put("in_hidden", np.fromiter((b.hidden for b in blocks), dtype=float, count=n))
     first = _COLUMN_INDEX[_TEXT_COLUMNS[0]]
-    X[:, first : first + len(_TEXT_COLUMNS)] = [
-        _text_shape(b.text, t, f, stops) for b, t, f in zip(blocks, toks, folded)
-    ]
+    X[:, first : first + len(_TEXT_COLUMNS)] = [k[0] for k in known]
     put("link_density", link)
     put("depth_rel", np.array([b.depth for b in blocks]) / max_depth)
     put("position", [b.position for b in blocks])
@@ -410,9 +418,12 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     title_words = _content_words([t.casefold() for t in tokens(doc.title or "")], stops)
     doc_norm2 = _norm2(doc_words)
     extracted_norm2 = _norm2(extracted_words)
-    norms2 = [_norm2(w) for w in words]
-    put("sim_to_title", [_cosine(w, title_words) for w in words])
-    put("sim_to_doc", [_cosine_to_rest(w, w2, doc_words, doc_norm2, True) for w, w2 in zip(words, norms2)])
+    norms2 = [k[3] for k in known]
+    # (each distinct text once, as above)
+    to_title = {text: _cosine(k[2], title_words) for text, k in by_text.items()}
+    to_doc = {text: _cosine_to_rest(k[2], k[3], doc_words, doc_norm2, True) for text, k in by_text.items()}
+    put("sim_to_title", [to_title[t] for t in texts])
+    put("sim_to_doc", [to_doc[t] for t in texts])
     put(
         "sim_to_extracted",
         [

@@ -68,7 +68,8 @@ def hash_terms(texts: list[str], n_features: int, max_chars: int = 300) -> sp.cs
     by its l2 norm; counts are whole numbers, so the sums of squares are exact and the result
     does not depend on summation order. ``analyze``'s terms are word characters and CJK/Thai
     runs, never lone surrogates (which ``mmh3`` cannot take)."""
-    analyzed = [analyze(text, max_chars) for text in texts]
+    terms_of = {text: analyze(text, max_chars) for text in dict.fromkeys(texts)}  # a page repeats blocks
+    analyzed = [terms_of[text] for text in texts]
     counts = np.fromiter(map(len, analyzed), dtype=np.int64, count=len(analyzed))
     flat = list(chain.from_iterable(analyzed))
     hashes = np.fromiter(map(mmh3.hash, flat), dtype=np.int64, count=len(flat))

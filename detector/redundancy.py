@@ -211,8 +211,11 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     prose_keys: list[str] = []
     title_seen = False
     # 1. exact matches: the first title, repeats of the title, exact repeats, non-prose
+    keys: dict[str, str] = {}  # a page repeats a fifth of its blocks: each text normalised once
     for i, block in enumerate(doc.blocks):
-        key = normalize_for_match(block.text)
+        key = keys.get(block.text)
+        if key is None:
+            key = keys[block.text] = normalize_for_match(block.text)
         if block.kind == "title" and not title_seen:
             title_seen = True
             seen_exact.setdefault(key, i)

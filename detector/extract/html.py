@@ -447,6 +447,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     title_key = normalize_space(title or "").casefold()
     paths: dict[etree._Element, str] = {}
     hidden_cache: dict[etree._Element, bool] = {}
+    overlaps: dict[str, float] = {}
     h1_seen = False
     total_chars = sum(len(b.text) for b in raw_blocks) or 1
     offset = 0
@@ -460,12 +461,15 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
             kind = "title"
             h1_seen = True
-        block_tokens = cached_tokens(block_text)
-        if len(block_tokens) < 3:
-            overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
-        else:
-            block_shingles = token_shingles(block_tokens)
-            overlap = sum(map(kept_shingles.__contains__, block_shingles)) / len(block_shingles)
+        overlap = overlaps.get(block_text)
+        if overlap is None:  # once per distinct text: a page repeats a fifth of its blocks
+            block_tokens = cached_tokens(block_text)
+            if len(block_tokens) < 3:
+                overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
+            else:
+                block_shingles = token_shingles(block_tokens)
+                overlap = sum(map(kept_shingles.__contains__, block_shingles)) / len(block_shingles)
+            overlaps[block_text] = overlap
         blocks.append(
             Block(
                 text=block_text,
