@@ -54,6 +54,8 @@ def shingle_set(toks: Sequence[str], n: int = 3) -> set[int]:
     """``set(token_shingles(toks, n))``, hashing each distinct n-gram once."""
     if len(toks) < n:
         return set(token_shingles(toks, n))
+    if n == 1:  # a 1-gram joined is its token
+        return set(map(zlib.crc32, map(str.encode, set(toks))))
     grams = set(zip(*(toks[k:] for k in range(n))))
     return set(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
 
