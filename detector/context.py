@@ -33,7 +33,12 @@ def _shift(values: np.ndarray, k: int) -> np.ndarray:
 
 def _mean_of_others(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Mean of ``values`` over the other members of each element's key group (-1 if alone)."""
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    if keys.dtype.kind in "iu" and len(keys) and 0 <= keys.min() and keys.max() < 4 * len(keys):
+        # small non-negative codes (one document's first-seen codes): the groups by the codes
+        # themselves, without sorting; the same sums (each group's values in the same order)
+        inverse, counts = keys, np.bincount(keys)
+    else:
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     sums = np.bincount(inverse, weights=values)
     n = counts[inverse]
     return np.where(n > 1, (sums[inverse] - values) / np.maximum(n - 1, 1), -1.0)
@@ -117,6 +122,8 @@ def context_for_documents(
     relevance: np.ndarray, doc_codes: np.ndarray, path_codes: np.ndarray, parent_codes: np.ndarray, n_tokens: np.ndarray
 ) -> np.ndarray:
     """``context_features`` for rows of many documents (rows of a document kept in order)."""
+    if len(doc_codes) and (doc_codes == doc_codes[0]).all():  # one document (scoring a page)
+        return context_features(relevance, path_codes, parent_codes, n_tokens)
     out = np.zeros((len(relevance), len(CONTEXT_COLUMNS)))
     for rows in _rows_by_document(doc_codes):
         out[rows] = context_features(relevance[rows], path_codes[rows], parent_codes[rows], n_tokens[rows])

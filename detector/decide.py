@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -35,23 +34,40 @@ _NOTICE_BOX = (frozenset(PATH_HINTS["footer"]) - {"bottom"}) | {  # "bottom" is 
 _PAGE_TAGS = ("html", "body")
 
 
-def _box_path(path: str) -> str:
-    """``path`` without its ``<html>`` and ``<body>`` segments: their classes describe the page's
-    state or template ("has-cookie-bar", "comments-open", "single-post"), not the box a block
-    sits in, and they are on every block of the page."""
-    segments = path.split("/")
+def _box_segments(path: str) -> list[str]:
+    """The lower-cased segments of ``path`` without its leading ``<html>`` and ``<body>`` ones:
+    their classes describe the page's state or template ("has-cookie-bar", "comments-open",
+    "single-post"), not the box a block sits in, and they are on every block of the page."""
+    segments = path.lower().split("/")
     k = 0
-    while k < len(segments) and segments[k].partition(".")[0].lower() in _PAGE_TAGS:
+    while k < len(segments) and segments[k].partition(".")[0] in _PAGE_TAGS:
         k += 1
-    return "/".join(segments[k:])
+    return segments[k:]
+
+
+# A page's paths share most of their segments (each is its parent's path plus one element),
+# and pages share class names: the words are read once per segment and joined per path. Only
+# the words some rule asks about are kept (``_MARKUP_WORDS``): most segments have none.
+@lru_cache(maxsize=8192)
+def _segment_words(segment: str) -> frozenset[str]:
+    """The tag and class/id words of one lower-cased path segment that are in ``_MARKUP_WORDS``."""
+    return _MARKUP_WORDS.intersection(_PATH_WORDS.split(segment))
+
+
+@lru_cache(maxsize=8192)
+def _segment_classes(segment: str) -> frozenset[str]:
+    """The class/id words of one lower-cased path segment (what follows its tag) that are in
+    ``_MARKUP_WORDS``."""
+    _, _, classes = segment.partition(".")
+    return _MARKUP_WORDS.intersection(classes.split(".")) if classes else frozenset()
 
 
 @lru_cache(maxsize=4096)
 def _path_words(path: str) -> frozenset[str]:
     """The tag and class/id words of the elements a block sits in, ``<html>`` and ``<body>`` left
-    out (:func:`_box_path`)."""
-    # interned: the cache holds thousands of paths that share most of their words
-    return frozenset(map(sys.intern, _PATH_WORDS.split(_box_path(path).lower())))
+    out (:func:`_box_segments`): the words of the lower-cased path split at ``.``, ``/`` and
+    spaces that are in ``_MARKUP_WORDS`` (what the rules ask about)."""
+    return frozenset().union(*map(_segment_words, _box_segments(path)))
 
 
 # markup words that say what a box is (class/id/role words are English whatever the page's
@@ -79,6 +95,14 @@ _LEGAL = frozenset({"copyright", "legal", "license", "licensing", "disclaimer", 
 _PROMO = (frozenset(PATH_HINTS["newsletter"]) - {"paywall", "register", "login"}) | frozenset(PATH_HINTS["ad"]) | {
     "promo", "promotion", "affiliate", "follow", "social", "share", "sharing"
 }
+
+
+_MARKUP_WORDS = frozenset().union(
+    _NAV_HINTS, _META_HINTS, _MENU, _SIGNUP_BOX, _NOTICE_BOX, _CONSENT, _COOKIE, _COOKIE_BOX, _COMMENT, _META_BOX,
+    _CAPTION, _LEGAL, _PROMO,
+)  # fmt: skip
+"""Every word a rule looks for in ``_path_words`` or ``_class_words``: the sets above (a rule
+that asks about another word must add its set here)."""
 
 
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b", re.I)
@@ -125,7 +149,12 @@ def drop_reason(block: Block, text_reason: str | None = None) -> str:
        from lines whose markup said 1-7: it is what names a reason in plain text);
     9. ``navigation`` for a short heading or list item, else ``low-relevance``.
     """
-    reason = markup_reason(block) or text_reason
+    return _drop_reason(block, markup_reason(block), text_reason)
+
+
+def _drop_reason(block: Block, markup: str | None, text_reason: str | None = None) -> str:
+    """``drop_reason(block, text_reason)`` given ``markup_reason(block)`` (``markup``)."""
+    reason = markup or text_reason
     if reason:
         return reason
     if len(cached_tokens(block.text)) <= 8 and block.kind in ("heading", "list"):
@@ -165,6 +194,9 @@ def decide_blocks(
     keep: list[bool] = []
     reasons: list[str | None] = []
     first_title = _first_title(blocks)
+    page = PageState(
+        blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion
+    )
     # 1. per block
     for i, block in enumerate(blocks):
         red = redundancy[i]
@@ -183,27 +215,25 @@ def decide_blocks(
         ):
             reason = "duplicate"
         elif relevance[i] < config.relevance_threshold:
-            reason = drop_reason(block)
+            reason = page.drop_reason(i)
         keep.append(reason is None)
         reasons.append(reason)
     # 2. the page's structure, rule by rule
-    page = PageState(
-        blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion
-    )
     for name, rule in PAGE_RULES:
         if name not in config.disabled_rules:
             rule(page)
     # 3. the words name what the markup could not: only now, so that the rules above see the same
     # reasons whether or not a reason model is there (as in the out-of-fold evaluation)
     for i in range(len(blocks)):
-        if not keep[i] and hints[i] and reasons[i] in ("low-relevance", "navigation") and markup_reason(blocks[i]) is None:
+        if not keep[i] and hints[i] and reasons[i] in ("low-relevance", "navigation") and page.markup_reason(i) is None:
             reasons[i] = hints[i]
+    relevance_of = page.relevance.tolist()  # Python floats, as float(relevance[i])
     return [
         ParagraphScore(
             index=i,
             text=block.text,
             kind=block.kind,
-            relevance=float(relevance[i]),
+            relevance=relevance_of[i],
             redundancy=float(redundancy[i].score),
             keep=keep[i],
             reason=reasons[i],
@@ -229,10 +259,22 @@ class PageState:
     """The page declares itself a discussion thread (``Document.discussion``): posts in
     reply/comment markup are its content, not reader comments under an article."""
     _layout: dict[str, int] | None = field(default=None, repr=False)
+    markup: dict[int, str | None] = field(default_factory=dict)
+    """``markup_reason`` of the blocks asked about so far (each block's is asked once)."""
+
+    def markup_reason(self, i: int) -> str | None:
+        """``markup_reason(blocks[i])``."""
+        if i not in self.markup:
+            self.markup[i] = markup_reason(self.blocks[i])
+        return self.markup[i]
+
+    def drop_reason(self, i: int) -> str:
+        """``drop_reason(blocks[i])``."""
+        return _drop_reason(self.blocks[i], self.markup_reason(i))
 
     def drop(self, i: int, reason: str | None = None) -> None:
         self.keep[i] = False
-        self.reasons[i] = reason or drop_reason(self.blocks[i])
+        self.reasons[i] = reason or self.drop_reason(i)
 
     def restore(self, i: int) -> None:
         self.keep[i], self.reasons[i] = True, None
@@ -263,13 +305,8 @@ def _first_title(blocks: Sequence[Block]) -> int:
 @lru_cache(maxsize=4096)
 def _class_words(path: str) -> frozenset[str]:
     """The class/id words of every element on ``path`` (tag names left out), ``<html>`` and
-    ``<body>`` left out (:func:`_box_path`)."""
-    words: set[str] = set()
-    for segment in _box_path(path).lower().split("/"):
-        _, _, classes = segment.partition(".")
-        if classes:
-            words.update(map(sys.intern, classes.split(".")))  # shared by the cached paths
-    return frozenset(words)
+    ``<body>`` left out (:func:`_box_segments`), that are in ``_MARKUP_WORDS``."""
+    return frozenset().union(*map(_segment_classes, _box_segments(path)))
 
 
 @lru_cache(maxsize=4096)
@@ -707,7 +744,7 @@ def _keep_a_lone_paragraph(page: PageState) -> None:
         not page.keep[i]
         and block.kind == "paragraph"
         and page.reasons[i] in ("low-relevance", "navigation", "promo", "page-meta")
-        and markup_reason(block) is None
+        and page.markup_reason(i) is None
         and len(cached_tokens(block.text)) >= config.lone_paragraph_min_words
         and page.lexical[i] >= config.lone_paragraph_min_lexical
     ):

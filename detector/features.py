@@ -65,6 +65,52 @@ _UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω]")
 _PUNCT = re.compile(r"[^\w\s]")
 _FINAL = tuple(".!?。！？\"'”»)…:")
 
+
+def _ascii_classes() -> dict[int, str]:
+    """For ASCII text, each character's class among the ones ``_text_shape`` counts: "d" a digit
+    (``_DIGIT``), "u" an upper-case letter (``_UPPER``), "s" a sentence mark (``_SENT_PUNCT``),
+    "x" a separator (``_SEPARATORS``), "p" other punctuation (``_PUNCT``), "-" none, taken from
+    the patterns themselves. Digits, capitals and punctuation are disjoint; sentence marks and
+    separators are disjoint kinds of punctuation."""
+    table = {}
+    for code in range(128):
+        ch = chr(code)
+        for cls, pattern in (("d", _DIGIT), ("u", _UPPER), ("s", _SENT_PUNCT), ("x", _SEPARATORS), ("p", _PUNCT)):
+            if pattern.fullmatch(ch):
+                table[code] = cls
+                break
+        else:
+            table[code] = "-"
+        assert not (_SENT_PUNCT.fullmatch(ch) or _SEPARATORS.fullmatch(ch)) or _PUNCT.fullmatch(ch)
+        assert sum(bool(p.fullmatch(ch)) for p in (_DIGIT, _UPPER, _PUNCT)) <= 1
+    return table
+
+
+_ASCII_CLASSES = _ascii_classes()
+
+
+def _char_counts(text: str) -> tuple[int, int, int, int, int]:
+    """How many characters of ``text`` match ``_DIGIT``, ``_UPPER``, ``_PUNCT``, ``_SENT_PUNCT``
+    and ``_SEPARATORS``: for ASCII text (most blocks) by counting the classes of one
+    translation, which costs less than five searches."""
+    if not text.isascii():  # (a constant-time test)
+        return (
+            len(_DIGIT.findall(text)),
+            len(_UPPER.findall(text)),
+            len(_PUNCT.findall(text)),
+            len(_SENT_PUNCT.findall(text)),
+            len(_SEPARATORS.findall(text)),
+        )
+    classes = text.translate(_ASCII_CLASSES)
+    n_sentence, n_separators = classes.count("s"), classes.count("x")
+    return (
+        classes.count("d"),
+        classes.count("u"),
+        classes.count("p") + n_sentence + n_separators,
+        n_sentence,
+        n_separators,
+    )
+
 FEATURE_COLUMNS: tuple[str, ...] = (
     "is_html", "log_chars", "log_tokens", "mean_token_len", "digit_ratio", "upper_ratio", "punct_ratio",
     "sentence_punct_per_token", "ends_with_punct", "title_case_ratio", "stopword_ratio", "has_stoplist",
@@ -204,29 +250,30 @@ def _text_shape(text: str, toks: Sequence[str], folded: Sequence[str], stops: fr
     nchar = len(text)
     ntoks = len(toks)
     word_chars = sum(map(len, toks))
-    n_digits = len(_DIGIT.findall(text))
+    n_digits, n_upper, n_punct, n_sentence, n_separators = _char_counts(text)
     # letters ([^\W\d_]) are the word characters (the tokens) that are neither digits nor "_"
     n_letters = word_chars - n_digits - text.count("_")
     # first characters of the tokens that start with a letter (tokens are never empty)
     initials = list(filter(str.isalpha, map(itemgetter(0), toks)))
-    lowered = text.lower()
     return (
         math.log1p(nchar),
         math.log1p(ntoks),
         (word_chars / ntoks) if ntoks else 0.0,
         n_digits / nchar if nchar else 0.0,
-        len(_UPPER.findall(text)) / n_letters if n_letters else 0.0,
-        len(_PUNCT.findall(text)) / nchar if nchar else 0.0,
-        len(_SENT_PUNCT.findall(text)) / ntoks if ntoks else 0.0,
+        n_upper / n_letters if n_letters else 0.0,
+        n_punct / nchar if nchar else 0.0,
+        n_sentence / ntoks if ntoks else 0.0,
         float(text.endswith(_FINAL)),
         (sum(map(str.isupper, initials)) / len(initials)) if initials else 0.0,
         (sum(map(stops.__contains__, folded)) / ntoks) if (stops and ntoks) else -1.0,
         float(bool(stops)),
-        float("©" in text or "(c)" in lowered),
+        # ("(c)" and "w." in text.lower(): only "C" and "W" lower-case to "c" and "w", and no
+        # character lower-cases to anything holding "(", ")" or ".")
+        float("©" in text or "(c)" in text or "(C)" in text),
         # the substring tests are necessary for a match and much cheaper than the searches
         float("@" in text and bool(_EMAIL.search(text))),
-        float(("://" in text or "w." in lowered) and bool(_URLISH.search(text))),
-        len(_SEPARATORS.findall(text)) / (ntoks + 1),
+        float(("://" in text or "w." in text or "W." in text) and bool(_URLISH.search(text))),
+        n_separators / (ntoks + 1),
     )
 
 
@@ -284,10 +331,20 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     if n == 0:
         return FeatureArrays(np.zeros((0, len(FEATURE_COLUMNS))), [], [])
     stops = stopwords(doc.language)
-    toks = [cached_tokens(b.text) for b in blocks]
-    folded = [cached_folded_tokens(b.text) for b in blocks]
-    word_lists = [_content_word_list(f, stops) for f in folded]
-    words = [Counter(w) for w in word_lists]
+    texts = [b.text for b in blocks]
+    toks = [cached_tokens(t) for t in texts]
+    # what a block's text alone decides is worked out once per distinct text: a page repeats a
+    # fifth of its blocks (menus, "Share", "Reply"); the lists and Counters are only read
+    by_text: dict[str, tuple[tuple[float, ...], list[str], Counter[str], float]] = {}
+    for text, t in zip(texts, toks):
+        if text not in by_text:
+            folded = cached_folded_tokens(text)
+            word_list = _content_word_list(folded, stops)
+            counts = Counter(word_list)
+            by_text[text] = (_text_shape(text, t, folded, stops), word_list, counts, _norm2(counts))
+    known = [by_text[t] for t in texts]
+    word_lists = [k[1] for k in known]
+    words = [k[2] for k in known]
     paths = [b.path for b in blocks]
     overlap = np.array([b.extractor_overlap for b in blocks], dtype=float)
     n_tok = np.array([len(t) for t in toks], dtype=float)
@@ -305,9 +362,7 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     put("is_html", float(doc.format == "html"))
     put("in_hidden", np.fromiter((b.hidden for b in blocks), dtype=float, count=n))
     first = _COLUMN_INDEX[_TEXT_COLUMNS[0]]
-    X[:, first : first + len(_TEXT_COLUMNS)] = [
-        _text_shape(b.text, t, f, stops) for b, t, f in zip(blocks, toks, folded)
-    ]
+    X[:, first : first + len(_TEXT_COLUMNS)] = [k[0] for k in known]
     put("link_density", link)
     put("depth_rel", np.array([b.depth for b in blocks]) / max_depth)
     put("position", [b.position for b in blocks])
@@ -363,9 +418,12 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     title_words = _content_words([t.casefold() for t in tokens(doc.title or "")], stops)
     doc_norm2 = _norm2(doc_words)
     extracted_norm2 = _norm2(extracted_words)
-    norms2 = [_norm2(w) for w in words]
-    put("sim_to_title", [_cosine(w, title_words) for w in words])
-    put("sim_to_doc", [_cosine_to_rest(w, w2, doc_words, doc_norm2, True) for w, w2 in zip(words, norms2)])
+    norms2 = [k[3] for k in known]
+    # (each distinct text once, as above)
+    to_title = {text: _cosine(k[2], title_words) for text, k in by_text.items()}
+    to_doc = {text: _cosine_to_rest(k[2], k[3], doc_words, doc_norm2, True) for text, k in by_text.items()}
+    put("sim_to_title", [to_title[t] for t in texts])
+    put("sim_to_doc", [to_doc[t] for t in texts])
     put(
         "sim_to_extracted",
         [

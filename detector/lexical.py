@@ -47,9 +47,10 @@ def analyze(text: str, max_chars: int = 300) -> list[str]:
     scripts, and a ``#short`` marker for blocks of at most six words."""
     s = _DIGIT.sub("0", text[:max_chars].lower())
     toks = _TOKEN.findall(s)
-    terms = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
-    for run in _UNSPACED.findall(s):
-        terms += [run[i : i + 2] for i in range(len(run) - 1)]
+    terms = toks + list(map(" ".join, zip(toks, toks[1:])))
+    if not s.isascii():  # (a constant-time test) the unspaced scripts are not ASCII
+        for run in _UNSPACED.findall(s):
+            terms += [run[i : i + 2] for i in range(len(run) - 1)]
     if len(toks) <= _SHORT_TOKENS:
         terms.append("#short")
     return terms
@@ -67,7 +68,8 @@ def hash_terms(texts: list[str], n_features: int, max_chars: int = 300) -> sp.cs
     by its l2 norm; counts are whole numbers, so the sums of squares are exact and the result
     does not depend on summation order. ``analyze``'s terms are word characters and CJK/Thai
     runs, never lone surrogates (which ``mmh3`` cannot take)."""
-    analyzed = [analyze(text, max_chars) for text in texts]
+    terms_of = {text: analyze(text, max_chars) for text in dict.fromkeys(texts)}  # a page repeats blocks
+    analyzed = [terms_of[text] for text in texts]
     counts = np.fromiter(map(len, analyzed), dtype=np.int64, count=len(analyzed))
     flat = list(chain.from_iterable(analyzed))
     hashes = np.fromiter(map(mmh3.hash, flat), dtype=np.int64, count=len(flat))

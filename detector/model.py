@@ -74,8 +74,8 @@ def _texts_of(features: pd.DataFrame | FeatureArrays) -> list[str]:
 
 def _first_seen_codes(values: list[str]) -> np.ndarray:
     """``pd.factorize(values)[0]``: each distinct value's rank of first appearance."""
-    codes: dict[str, int] = {}
-    return np.array([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
+    codes = {v: k for k, v in enumerate(dict.fromkeys(values))}
+    return np.fromiter(map(codes.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 _LOG_TOKENS = FEATURE_COLUMNS.index("log_tokens")

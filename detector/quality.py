@@ -42,8 +42,10 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from bisect import bisect_left
 from itertools import accumulate
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import regex
@@ -100,9 +102,30 @@ def words(text: str) -> list[str]:
     for chunk in text.split():
         if chunk.isalnum():
             out.append(chunk)
+        elif chunk[:-1].isalnum() and (
+            chunk[-1] in _PLAIN_SUFFIXES
+            or (chunk[-1] == "." and chunk[-2] in _LOWER_OR_DIGIT and chunk not in _ABBREVIATIONS)
+        ):
+            # "word," and "word." (most of the rest): a letter or digit matches no prefix, suffix
+            # or infix, so the mark is the one suffix (a "." after a lower-case letter or a digit)
+            out += (chunk[:-1], chunk[-1])
         else:
-            _split_chunk(chunk, out)
+            out.extend(_chunk_words(chunk))
     return out
+
+
+_PLAIN_SUFFIXES = frozenset(",;:!?)")
+"""Marks that are a suffix (``_SUFFIX``) after any letter or digit."""
+_LOWER_OR_DIGIT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+@lru_cache(maxsize=16384)
+def _chunk_words(chunk: str) -> tuple[str, ...]:
+    """The tokens of one whitespace-free ``chunk`` (``_split_chunk``), remembered: punctuated
+    chunks recur within and across pages ("said,", "it's", "(AP)")."""
+    out: list[str] = []
+    _split_chunk(chunk, out)
+    return tuple(out)
 
 
 def _split_chunk(chunk: str, out: list[str]) -> None:
@@ -317,7 +340,8 @@ class _Substrings:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        self.codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = self.codes.astype(np.uint64)
         self.up, down = _hash_powers(len(codes) + 1)
         with np.errstate(over="ignore"):
             self.prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * down[: len(codes)])])
@@ -327,18 +351,31 @@ class _Substrings:
         each id); equal ids exactly for equal substrings. None on a hash collision."""
         with np.errstate(over="ignore"):
             h = (self.prefix[stops] - self.prefix[starts]) * self.up[starts]
-        _, first, ids = np.unique(h, return_index=True, return_inverse=True)
+        # np.unique(h, return_index=True, return_inverse=True)[1:], without its overhead: a
+        # stable sort, so that each id's index is its first substring's
+        order = np.argsort(h, kind="stable")
+        ordered = h[order]
+        opens = np.empty(len(h), dtype=bool)
+        opens[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=opens[1:])
+        first = order[opens]
+        ids = np.empty(len(h), dtype=np.intp)
+        ids[order] = np.cumsum(opens) - 1
         if len(first) == len(h):
             return ids, first
-        # every substring must equal the first one with its hash (and have its length)
+        # every substring must equal the first one with its hash (and have its length): their
+        # characters are compared all at once
         rep = first[ids]
         lengths = stops - starts
         if not np.array_equal(lengths[rep], lengths):
             return None
-        text = self.text
-        for k, r in zip(np.flatnonzero(rep != np.arange(len(h))).tolist(), rep[rep != np.arange(len(h))].tolist()):
-            if text[starts[k] : stops[k]] != text[starts[r] : stops[r]]:
-                return None
+        later = np.flatnonzero(rep != np.arange(len(h)))
+        sizes = lengths[later]
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        if not np.array_equal(
+            self.codes[np.repeat(starts[later], sizes) + offsets], self.codes[np.repeat(starts[rep[later]], sizes) + offsets]
+        ):
+            return None
         return ids, first
 
 
@@ -389,18 +426,27 @@ class _Ngrams:
         ids, first = found
         if len(first) == count:  # no n-gram repeats: the scan below would find none
             return 0
-        lengths = (stops - starts).tolist()
-        grams = ids.tolist()
-        seen: set[int] = set()
+        # The scan (``_duplicate_ngram_chars_slow``) meets an n-gram it has seen only where the
+        # n-gram occurred before: it stops at those positions alone. An n-gram occurring there
+        # was seen when the scan stopped at an earlier occurrence, or when it passed its first
+        # one (every position up to a stop is passed, except those a repeat jumps over).
+        earlier = np.flatnonzero(first[ids] < np.arange(count))
+        seen: set[int] = set()  # n-grams of the positions in ``earlier`` the scan stopped at
+        jumps: list[int] = []  # where a repeat sent the scan n positions on
         repeated = i = 0
-        while i < count:
-            gram = grams[i]
-            if gram in seen:
-                repeated += lengths[i]
-                i += n
+        for at, gram, first_at, length in zip(
+            earlier.tolist(), ids[earlier].tolist(), first[ids[earlier]].tolist(), (stops - starts)[earlier].tolist()
+        ):
+            if at < i:  # jumped over
+                continue
+            k = bisect_left(jumps, first_at)
+            if gram in seen or not (k and jumps[k - 1] + n > first_at):  # the first one was passed
+                repeated += length
+                jumps.append(at)
+                i = at + n
             else:
                 seen.add(gram)
-                i += 1
+                i = at + 1
         return repeated
 
 
@@ -441,7 +487,8 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     lines = text.splitlines() or [""]
     line_toks = [words(line) for line in lines]  # the text is tokenised once, line by line
     toks = [w for lt in line_toks for w in lt]  # == words(text): every line break is whitespace
-    line_content = [[w for w in lt if not _is_symbol(w)] for lt in line_toks]
+    # not _is_symbol(w), inlined: most words start with a letter or digit
+    line_content = [[w for w in lt if w[:1].isalnum() or _SYMBOLS.fullmatch(w) is None] for lt in line_toks]
     content = [w for lc in line_content for w in lc]
     n_words = len(content)
     if language in _NO_SPACES:  # no spaces between words: about two letters a word

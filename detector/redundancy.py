@@ -27,9 +27,23 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _PROSE_KINDS = frozenset({"paragraph", "quote", "list", "table"})
 
 
+_ASCII_MATCH = str.maketrans(
+    {code: " " if _NON_WORD.fullmatch(chr(code)) else "0" if _DIGITS.fullmatch(chr(code)) else chr(code).lower() for code in range(128)}
+)
+"""For ASCII text: each non-word character (and "_") a space, each digit "0", letters lower-cased."""
+_ZEROS = re.compile(r"00+")
+
+
 def normalize_for_match(text: str) -> str:
     """Case, punctuation, spacing and digits removed: ``Posted 3 days ago`` == ``posted 5 days ago``."""
-    return _NON_WORD.sub(" ", _DIGITS.sub("0", text.casefold())).strip()
+    if not text.isascii():  # (a constant-time test)
+        return _NON_WORD.sub(" ", _DIGITS.sub("0", text.casefold())).strip()
+    # the same for ASCII text (most blocks) in one translation: runs of digits become one "0"
+    # (no letter becomes one), runs of spaces one space
+    mapped = text.translate(_ASCII_MATCH)
+    if "00" in mapped:
+        mapped = _ZEROS.sub("0", mapped)
+    return " ".join(mapped.split())
 
 
 def fingerprint(text: str) -> str:
@@ -130,14 +144,21 @@ def _ngram_rows(codes: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndar
     return rows[:last][same], gram[same]
 
 
-def _distinct(rows: np.ndarray, grams: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (row, gram) pairs as (row, compact gram id, count in the row), sorted by row."""
+def _distinct(
+    rows: np.ndarray, grams: np.ndarray, n_rows: int, *, compact: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (row, gram) pairs as (row, compact gram id, count in the row), sorted by row.
+    ``compact``: the grams are already compact ids (0 .. k-1, each present: ``_codes``)."""
     if not len(grams):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    uniq, gram_ids = np.unique(grams, return_inverse=True)
-    pair, counts = np.unique(rows * len(uniq) + gram_ids, return_counts=True)
-    return pair // len(uniq), pair % len(uniq), counts
+    if compact:
+        n_ids, gram_ids = int(grams.max()) + 1, grams
+    else:
+        uniq, gram_ids = np.unique(grams, return_inverse=True)
+        n_ids = len(uniq)
+    pair, counts = np.unique(rows * n_ids + gram_ids, return_counts=True)
+    return pair // n_ids, pair % n_ids, counts
 
 
 def _earlier_shared(rows: np.ndarray, grams: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -190,8 +211,11 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     prose_keys: list[str] = []
     title_seen = False
     # 1. exact matches: the first title, repeats of the title, exact repeats, non-prose
+    keys: dict[str, str] = {}  # a page repeats a fifth of its blocks: each text normalised once
     for i, block in enumerate(doc.blocks):
-        key = normalize_for_match(block.text)
+        key = keys.get(block.text)
+        if key is None:
+            key = keys[block.text] = normalize_for_match(block.text)
         if block.kind == "title" and not title_seen:
             title_seen = True
             seen_exact.setdefault(key, i)
@@ -232,7 +256,7 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     words = [_content_words(doc.blocks[i].text, stops, doc.language) for i in prose]
     n_words = np.fromiter(map(len, words), dtype=np.int64, count=n)
     word_codes = _codes(list(chain.from_iterable(words)))
-    uni_r, uni_g, uni_c = _distinct(*_ngram_rows(word_codes, n_words, 1), n)
+    uni_r, uni_g, uni_c = _distinct(*_ngram_rows(word_codes, n_words, 1), n, compact=True)
     bi_r, bi_g, bi_c = _distinct(*_ngram_rows(word_codes, n_words, 2), n)
     n_bigrams = np.bincount(bi_r, minlength=n)
     # 3. near-duplicates: the earlier block with the highest shingle Jaccard (lowest index on ties)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -155,12 +155,13 @@ def _path_of(
 def _inside_hidden(lineage: Sequence[etree._Element], cache: dict[etree._Element, bool]) -> bool:
     """Whether any element of ``lineage`` (root first) is hidden (``_is_hidden``), memoised per
     element (blocks share their ancestors)."""
-    hidden = False
-    for el in lineage:
-        known = cache.get(el)
-        if known is None:
-            known = cache[el] = hidden or _is_hidden(el)
-        hidden = known
+    # an element's answer holds for every block under it: start below the nearest one known
+    known = len(lineage)
+    while known and lineage[known - 1] not in cache:
+        known -= 1
+    hidden = cache[lineage[known - 1]] if known else False
+    for el in lineage[known:]:
+        hidden = cache[el] = hidden or _is_hidden(el)
     return hidden
 
 
@@ -401,15 +402,20 @@ def _json_ld_declares(node: object, depth: int) -> bool:
 
 
 def page_language(root: etree._Element) -> str | None:
-    for value in (
-        root.get("lang"),
-        root.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        *root.xpath('//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content')[:1],
-        *root.xpath('//meta[@property="og:locale"]/@content')[:1],
-    ):
+    for value in _declared_languages(root):
         if value and value.strip():
             return value.strip().replace("_", "-").split("-")[0].lower()[:3] or None
     return None
+
+
+def _declared_languages(root: etree._Element) -> Iterator[str | None]:
+    """Where a page names its language, in the order ``page_language`` asks: each place is
+    searched only when the ones before it said nothing (a search of the whole tree costs more
+    than the rest of ``page_language``, and most pages say it on ``<html>``)."""
+    yield root.get("lang")
+    yield root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    yield from root.xpath('//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content')[:1]
+    yield from root.xpath('//meta[@property="og:locale"]/@content')[:1]
 
 
 def extractor_text(text: str) -> str:
@@ -441,6 +447,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     title_key = normalize_space(title or "").casefold()
     paths: dict[etree._Element, str] = {}
     hidden_cache: dict[etree._Element, bool] = {}
+    overlaps: dict[str, float] = {}
     h1_seen = False
     total_chars = sum(len(b.text) for b in raw_blocks) or 1
     offset = 0
@@ -454,12 +461,15 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
             kind = "title"
             h1_seen = True
-        block_tokens = cached_tokens(block_text)
-        if len(block_tokens) < 3:
-            overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
-        else:
-            block_shingles = token_shingles(block_tokens)
-            overlap = sum(map(kept_shingles.__contains__, block_shingles)) / len(block_shingles)
+        overlap = overlaps.get(block_text)
+        if overlap is None:  # once per distinct text: a page repeats a fifth of its blocks
+            block_tokens = cached_tokens(block_text)
+            if len(block_tokens) < 3:
+                overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
+            else:
+                block_shingles = token_shingles(block_tokens)
+                overlap = sum(map(kept_shingles.__contains__, block_shingles)) / len(block_shingles)
+            overlaps[block_text] = overlap
         blocks.append(
             Block(
                 text=block_text,

@@ -7,13 +7,14 @@ import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 
-_SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])")
 
 
 def normalize_space(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    """Runs of whitespace as one space, none at either end (``re.sub(r"\\s+", " ", text).strip()``:
+    ``str.split`` and ``\\s`` know the same whitespace)."""
+    return " ".join(text.split())
 
 
 def tokens(text: str) -> list[str]:
@@ -32,7 +33,10 @@ def cached_tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)
 def cached_folded_tokens(text: str) -> tuple[str, ...]:
     """``cached_tokens(text)``, each casefolded."""
-    return tuple(t.casefold() for t in cached_tokens(text))
+    toks = cached_tokens(text)
+    # casefolding maps each character on its own (no context) and never makes a space, and no
+    # token holds one: folding the tokens joined by spaces folds each token, in one call
+    return tuple(" ".join(toks).casefold().split(" ")) if toks else ()
 
 
 def token_shingles(toks: Sequence[str], n: int = 3) -> list[int]:
@@ -50,6 +54,8 @@ def shingle_set(toks: Sequence[str], n: int = 3) -> set[int]:
     """``set(token_shingles(toks, n))``, hashing each distinct n-gram once."""
     if len(toks) < n:
         return set(token_shingles(toks, n))
+    if n == 1:  # a 1-gram joined is its token
+        return set(map(zlib.crc32, map(str.encode, set(toks))))
     grams = set(zip(*(toks[k:] for k in range(n))))
     return set(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
 
