@@ -137,3 +137,14 @@ def test_shingle_set_equals_the_set_of_shingles():
         toks = [rng.choice(["a", "b", "ab", "c", "é", "日本"]) for _ in range(rng.randrange(0, 12))]
         for n in (1, 2, 3):
             assert shingle_set(toks, n) == set(token_shingles(toks, n)), (toks, n)
+
+
+def test_shingles_are_compared_as_n_grams_not_as_hashes():
+    from detector.extract.textutil import shingle_set, token_shingles
+
+    # "plumless" and "buckeroo" share their CRC-32: as hashes, a block of one would overlap the other
+    assert token_shingles(["plumless"], 1)[0] not in shingle_set(["buckeroo"], 1)
+    kept = shingle_set("the plumless hills rise".split())
+    assert token_shingles("the plumless hills".split()) == [("the", "plumless", "hills")]
+    assert token_shingles("the buckeroo hills".split())[0] not in kept
+    assert token_shingles("the plumless hills".split())[0] in kept

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -39,25 +38,22 @@ def cached_folded_tokens(text: str) -> tuple[str, ...]:
     return tuple(" ".join(toks).casefold().split(" ")) if toks else ()
 
 
-def token_shingles(toks: Sequence[str], n: int = 3) -> list[int]:
-    """Hashes of overlapping n-grams of tokens (one shingle for shorter texts)."""
+def token_shingles(toks: Sequence[str], n: int = 3) -> list[tuple[str, ...]]:
+    """The overlapping n-grams of tokens as tuples (one shingle, all the tokens, for shorter
+    texts). Compared as tuples, not as hashes: equal shingles are equal n-grams, never a
+    collision of two different ones."""
     if not toks:
         return []
     if len(toks) < n:
-        return [zlib.crc32("\x1f".join(toks).encode("utf-8"))]
-    grams = zip(*(toks[k:] for k in range(n)))
-    # chained maps keep the per-shingle work in C: join, encode (UTF-8), hash
-    return list(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
+        return [tuple(toks)]
+    return list(zip(*(toks[k:] for k in range(n))))
 
 
-def shingle_set(toks: Sequence[str], n: int = 3) -> set[int]:
-    """``set(token_shingles(toks, n))``, hashing each distinct n-gram once."""
+def shingle_set(toks: Sequence[str], n: int = 3) -> set[tuple[str, ...]]:
+    """``set(token_shingles(toks, n))``."""
     if len(toks) < n:
         return set(token_shingles(toks, n))
-    if n == 1:  # a 1-gram joined is its token
-        return set(map(zlib.crc32, map(str.encode, set(toks))))
-    grams = set(zip(*(toks[k:] for k in range(n))))
-    return set(map(zlib.crc32, map(str.encode, map("\x1f".join, grams))))
+    return set(zip(*(toks[k:] for k in range(n))))
 
 
 def split_sentences(text: str) -> list[str]:
