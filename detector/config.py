@@ -84,10 +84,11 @@ class Config:
     """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
     much relevance to stay (the model alone keeps short box lines at 0.3-0.5)."""
     box_max_body_share: float = 0.5
-    """An element that holds at least this share of the characters the model is confident about
-    (relevance at least ``relevance_threshold``) is the page's layout, not a box: its class words
-    ("popup", "newsletter", "share") and its tag (``<nav>``, ``<aside>``) do not make the body inside
-    it a box (``decide`` rule ``box-lines``). A whole page wrapped in an unclosed sign-up overlay
+    """An element that holds at least this share of the page's characters and of the characters
+    the model is confident about (relevance at least ``relevance_threshold``) is the page's
+    layout, not a box: for a line the model keeps, its class words ("popup", "newsletter",
+    "footer") and its tag (``<nav>``) do not make that line a box line (``decide`` rule
+    ``box-lines``, ``decide.layout_depth``). A whole page wrapped in an unclosed sign-up overlay
     keeps its article. 0 turns the exemption off."""
     ruled_section_min_relevance: float = 0.7
     """After the article's confident body, a part set apart by a thematic break (``<hr>``,
