@@ -355,7 +355,9 @@ def page_title(root: etree._Element) -> str | None:
 DISCUSSION_TYPES = frozenset({"DiscussionForumPosting", "QAPage"})
 """schema.org types a forum thread or a Q&A page declares itself as (Google's structured-data
 guides for forums and Q&A pages ask for these)."""
-_ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype", smart_strings=False)
+# "//*[@itemtype]/@itemtype" by XPath's own reading (every node's itemtype attribute; only
+# elements have attributes), in one pass that tests no element first
+_ITEMTYPES = etree.XPath("//@itemtype", smart_strings=False)
 _LEADING_DISCUSSION_TYPE = re.compile(r'\s*[\[{]\s*(?:"@context"\s*:\s*"[^"]*"\s*,\s*)?"@type"\s*:\s*"(?:DiscussionForumPosting|QAPage)"')
 _JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
 
