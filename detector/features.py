@@ -127,12 +127,14 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-_HINTS_OF_WORD: dict[str, tuple[str, ...]] = {}
-for _name, _words in PATH_HINTS.items():
-    for _w in _words:
-        _HINTS_OF_WORD[_w] = (*_HINTS_OF_WORD.get(_w, ()), f"path_{_name}")
 _STRUCT = frozenset(STRUCT_TAGS)
 _HINT_COLUMNS = (*(f"path_{name}" for name in PATH_HINTS), *(f"in_{tag}" for tag in STRUCT_TAGS))
+_HINT_POSITION = {name: j for j, name in enumerate(_HINT_COLUMNS)}
+_HINTS_OF_WORD: dict[str, tuple[int, ...]] = {}
+"""The ``_HINT_COLUMNS`` positions a class word sets."""
+for _name, _words in PATH_HINTS.items():
+    for _w in _words:
+        _HINTS_OF_WORD[_w] = (*_HINTS_OF_WORD.get(_w, ()), _HINT_POSITION[f"path_{_name}"])
 _TEXT_COLUMNS = (
     "log_chars", "log_tokens", "mean_token_len", "digit_ratio", "upper_ratio", "punct_ratio",
     "sentence_punct_per_token", "ends_with_punct", "title_case_ratio", "stopword_ratio", "has_stoplist",
@@ -155,10 +157,14 @@ def _frame_columns() -> pd.Index:
 def _segment_hints(segment: str) -> tuple[int, ...]:
     """Positions in ``_HINT_COLUMNS`` set by one lower-cased ``tag.class.words`` path segment."""
     tag, _, classes = segment.partition(".")
-    hits = {f"in_{tag}"} if tag in _STRUCT else set()
-    for word in classes.split(".") if classes else ():
-        hits.update(_HINTS_OF_WORD.get(word, ()))
-    return tuple(j for j, name in enumerate(_HINT_COLUMNS) if name in hits)
+    hits = {_HINT_POSITION[f"in_{tag}"]} if tag in _STRUCT else set()
+    if classes:
+        hints_of_word = _HINTS_OF_WORD.get
+        for word in classes.split("."):
+            found = hints_of_word(word)
+            if found:
+                hits.update(found)
+    return tuple(sorted(hits))
 
 
 def _path_hints(path: str) -> list[float]:

@@ -77,8 +77,14 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     ja/zh); otherwise py3langid identifies the language of ``text`` (see ``identify_language``).
     Codes map to jusText stop lists through ``ISO_TO_JUSTEXT`` (``no``/``nb``/``nn`` included).
     """
+    return declared_language(declared) or identify_language(text)[0]
+
+
+def declared_language(declared: str | None) -> str | None:
+    """The ISO 639-1 code of a declaration (``<html lang>``) that ``detect_language`` takes as
+    it is: a language we have a stop list for, or ja/zh. None for any other."""
     if declared:
         code = declared.lower()[:2]
         if code in ISO_TO_JUSTEXT or code in ("ja", "zh"):
             return code
-    return identify_language(text)[0]
+    return None

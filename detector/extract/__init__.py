@@ -10,7 +10,7 @@ from detector.errors import InputError
 from detector.extract.encoding import decode, looks_like_html, refuse_json, strip_xml_declaration
 from detector.extract.html import extract_html
 from detector.extract.text import extract_text
-from detector.language import detect_language
+from detector.language import declared_language, detect_language
 
 __all__ = ["extract", "site_of_url"]
 
@@ -47,8 +47,12 @@ def extract(raw: RawDoc, config: Config) -> Document:
         title, blocks, truncated = extract_text(text, config)
         declared_lang = None
         discussion = False
-    body_sample = " ".join(b.text for b in blocks[:200])
-    language = config.language or detect_language(body_sample, declared_lang)
+    # the body sample is made only when the page's declaration does not settle its language
+    language = (
+        config.language
+        or declared_language(declared_lang)
+        or detect_language(" ".join(b.text for b in blocks[:200]))
+    )
     if truncated:
         notes = (*notes, "truncated-blocks")
     return Document(

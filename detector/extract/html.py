@@ -22,7 +22,7 @@ import trafilatura
 
 from detector.config import Config
 from detector.document import Block
-from detector.extract.textutil import cached_tokens, normalize_space, shingle_set, token_shingles, tokens
+from detector.extract.textutil import cached_tokens, normalize_space, shingle_set, tokens
 
 SKIP_TAGS = frozenset(
     {
@@ -355,7 +355,9 @@ def page_title(root: etree._Element) -> str | None:
 DISCUSSION_TYPES = frozenset({"DiscussionForumPosting", "QAPage"})
 """schema.org types a forum thread or a Q&A page declares itself as (Google's structured-data
 guides for forums and Q&A pages ask for these)."""
-_ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype", smart_strings=False)
+# "//*[@itemtype]/@itemtype" by XPath's own reading (every node's itemtype attribute; only
+# elements have attributes), in one pass that tests no element first
+_ITEMTYPES = etree.XPath("//@itemtype", smart_strings=False)
 _LEADING_DISCUSSION_TYPE = re.compile(r'\s*[\[{]\s*(?:"@context"\s*:\s*"[^"]*"\s*,\s*)?"@type"\s*:\s*"(?:DiscussionForumPosting|QAPage)"')
 _JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
 
@@ -442,7 +444,10 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         return HtmlExtraction(title, language, (), truncated, notes, discussion)
     kept_tokens = tokens(extractor_text(text))
     kept_shingles = shingle_set(kept_tokens)
-    kept_short = shingle_set(kept_tokens, 1) | shingle_set(kept_tokens, 2)
+    # a block of one or two words is kept when that word or word pair is: the words as a set,
+    # the pairs made for the page's first two-word block
+    kept_words = set(kept_tokens)
+    kept_pairs: set[tuple[str, ...]] | None = None
     main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
     paths: dict[etree._Element, str] = {}
@@ -464,11 +469,17 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         overlap = overlaps.get(block_text)
         if overlap is None:  # once per distinct text: a page repeats a fifth of its blocks
             block_tokens = cached_tokens(block_text)
-            if len(block_tokens) < 3:
-                overlap = float(bool(block_tokens) and token_shingles(block_tokens, len(block_tokens))[0] in kept_short)
-            else:
-                block_shingles = token_shingles(block_tokens)
-                overlap = sum(map(kept_shingles.__contains__, block_shingles)) / len(block_shingles)
+            if len(block_tokens) == 1:
+                overlap = float(block_tokens[0] in kept_words)
+            elif len(block_tokens) == 2:
+                if kept_pairs is None:
+                    kept_pairs = shingle_set(kept_tokens, 2)
+                overlap = float(block_tokens in kept_pairs)
+            elif not block_tokens:
+                overlap = 0.0
+            else:  # its word triples (``token_shingles``), counted as they are made
+                triples = zip(block_tokens, block_tokens[1:], block_tokens[2:])
+                overlap = sum(map(kept_shingles.__contains__, triples)) / (len(block_tokens) - 2)
             overlaps[block_text] = overlap
         blocks.append(
             Block(
