@@ -10,9 +10,9 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 SCHEMA_VERSION = 1
 
@@ -63,36 +63,6 @@ def _present(value: Any) -> Any:
     if type(value).__name__ in ("NAType", "NaTType"):
         return None
     return value
-
-
-_Record = TypeVar("_Record", bound=type)
-
-
-def stores_fields_directly(cls: _Record) -> _Record:
-    """A frozen dataclass whose ``__init__`` stores the fields straight into the instance's
-    ``__dict__``: the generated one calls ``object.__setattr__`` field by field to get past the
-    frozen ``__setattr__``, which costs twice as much for the records made once per block. The
-    signature, defaults and instances are the generated ones' (fields with a default factory, or
-    a ``__post_init__``, are not supported)."""
-    assert not hasattr(cls, "__post_init__")
-    params: list[str] = []
-    stores: list[str] = []
-    defaults: dict[str, Any] = {}
-    for f in fields(cls):
-        assert f.default_factory is MISSING and f.init
-        if f.default is MISSING:
-            params.append(f.name)
-        else:
-            defaults[f"_default_{f.name}"] = f.default
-            params.append(f"{f.name}=_default_{f.name}")
-        stores.append(f"    d[{f.name!r}] = {f.name}\n")
-    source = f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n{''.join(stores)}"
-    exec(source, defaults)  # noqa: S102 - the source is made from the field names above
-    init = defaults["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__module__ = cls.__module__
-    cls.__init__ = init  # type: ignore[misc]
-    return cls
 
 
 @dataclass(frozen=True)
@@ -184,7 +154,6 @@ class RawDoc:
         raise InputError(doc_id, f"record has no {names} field (no value in any)")
 
 
-@stores_fields_directly
 @dataclass(frozen=True)
 class Block:
     """One candidate paragraph with the signals its source gave us.
@@ -231,7 +200,6 @@ class Document:
     ``QAPage``, in JSON-LD or microdata): its posts, in reply/comment markup, are the content."""
 
 
-@stores_fields_directly
 @dataclass(frozen=True)
 class ParagraphScore:
     index: int

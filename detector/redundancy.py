@@ -18,7 +18,7 @@ from itertools import chain
 import numpy as np
 
 from detector.config import Config
-from detector.document import Document, stores_fields_directly
+from detector.document import Document
 from detector.extract.textutil import cached_folded_tokens
 from detector.language import stopwords
 
@@ -51,7 +51,6 @@ def fingerprint(text: str) -> str:
     return hashlib.blake2b(normalize_for_match(text).encode("utf-8"), digest_size=8).hexdigest()
 
 
-@stores_fields_directly
 @dataclass(frozen=True)
 class Redundancy:
     score: float
