@@ -215,24 +215,30 @@ class Config:
         ("gopher-duplicate-line-chars", 0.7),
         ("gopher-top-ngram", 0.7),
         ("gopher-duplicate-ngrams", 0.7),
+        ("c4-lorem-ipsum", 0.6),
     )
     """What a fired flag multiplies ``quality.score`` by; 0 makes it a hard drop. A flag not
     listed is informational: reported, never a reason to drop. Informational by default:
     ``gopher-alpha-words`` (datatrove counts punctuation marks as words, so it fires on ~10% of
-    real articles), the ``c4-*`` and ``fineweb-*`` flags (C4 and FineWeb drop 5-15% of the
-    benchmark's real articles; see docs/quality.md)."""
+    real articles), the other ``c4-*`` flags and the ``fineweb-*`` flags (C4 and FineWeb drop
+    5-15% of the benchmark's real articles; see docs/quality.md). ``c4-lorem-ipsum`` costs a
+    penalty, not C4's hard drop: placeholder text is never content, but an article may quote
+    the phrase (a confident text with no other flag stays kept)."""
 
     quality_penalty_groups: tuple[tuple[str, ...], ...] = (
         ("gopher-duplicate-paragraphs", "gopher-duplicate-paragraph-chars",
-         "gopher-duplicate-lines", "gopher-duplicate-line-chars"),
-        ("gopher-top-ngram", "gopher-duplicate-ngrams"),
+         "gopher-duplicate-lines", "gopher-duplicate-line-chars",
+         "gopher-top-ngram", "gopher-duplicate-ngrams"),
     )
     """Flags that measure one piece of evidence: when several of a group fire, the group's
-    smallest penalty applies once. Gopher's repetition checks (Rae et al. 2021, table A1) come in
-    two such families: duplicate paragraphs and duplicate lines are the same count in a text whose
-    paragraphs are single lines (most kept texts), and the n-gram checks overlap likewise. Counted
-    per rule, one repeated boilerplate line cost a real article two or four penalties (16 of 974
-    benchmark articles dropped, out-of-fold; docs/quality.md)."""
+    smallest penalty applies once. Gopher's repetition checks (Rae et al. 2021, table A1;
+    datatrove's GopherRepetitionFilter, one filter that drops on any of them) all measure one
+    thing, a text that repeats itself: duplicate paragraphs and duplicate lines are the same count
+    in a text whose paragraphs are single lines (most kept texts), and repeated lines are repeated
+    n-grams. Counted per rule, one repeated boilerplate line cost a real article two or four
+    penalties (16 of 974 benchmark articles dropped, out-of-fold); counted per family (lines,
+    n-grams), a meal plan, a comparison table and two code listings with repeated lines were still
+    dropped (docs/quality.md)."""
 
     # --- model ---------------------------------------------------------------------
     model_path: Path | None = None

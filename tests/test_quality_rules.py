@@ -242,8 +242,9 @@ def test_one_piece_of_evidence_costs_one_penalty():
     fired = ["gopher-duplicate-paragraphs", "gopher-duplicate-lines"]
     assert penalties(fired, CFG) == [0.7]
     assert penalties(fired, Config().replace(quality_penalty_groups=())) == [0.7, 0.7]
-    # different evidence still multiplies: repeated lines and repeated n-grams, or hashes
-    assert sorted(penalties([*fired, "gopher-duplicate-ngrams", "gopher-hashes"], CFG)) == [0.6, 0.7, 0.7]
+    # repeated lines are repeated n-grams (one filter, GopherRepetitionFilter); hashes are other evidence
+    assert sorted(penalties([*fired, "gopher-duplicate-ngrams", "gopher-hashes"], CFG)) == [0.6, 0.7]
+    assert penalties([*fired, "gopher-duplicate-ngrams", "gopher-top-ngram"], CFG) == [0.7]
     # a confident article whose kept text repeats a few short lines is kept; counted per rule it was dropped
     lines = [(s, True) for s in SENTENCES] + [("Share this article.", True)] * 8
     r = scored(lines)
@@ -253,6 +254,41 @@ def test_one_piece_of_evidence_costs_one_penalty():
     doc = Document("d", None, "Water quality report", tuple(Block(t) for t, _ in lines), "html", "en")
     decisions = [ParagraphScore(i, t, "paragraph", 0.9, 0.0, True, None) for i, (t, _) in enumerate(lines)]
     assert not score_document(doc, decisions, per_rule).keep
+
+
+def test_a_structured_article_that_repeats_its_lines_costs_one_repetition_penalty():
+    from detector.quality import penalties
+
+    # a meal plan: each day repeats the same headings, so duplicate lines AND duplicate n-grams fire
+    day = ["Pre-Workout Meal", "Eat 60 to 90 minutes before your workout", "Workout Supplement",
+           "Drink during your workout", "Post-Workout Meal", "Eat one to two hours after your workout"]
+    lines = [(s, True) for s in SENTENCES[:6]]
+    for n in range(5):
+        lines += [(t, True) for t in day] + [(f"Day {n + 1}: {SENTENCES[6 + n]}", True)]
+    r = scored(lines, relevance=0.95)
+    fired = set(r.quality.flags)
+    assert {"gopher-duplicate-lines", "gopher-duplicate-ngrams"} <= fired
+    assert verdict(r, CFG).keep
+    # counted as two families (lines, n-grams), the same confident article was dropped
+    two = CFG.replace(quality_penalty_groups=(
+        ("gopher-duplicate-paragraphs", "gopher-duplicate-paragraph-chars", "gopher-duplicate-lines",
+         "gopher-duplicate-line-chars"), ("gopher-top-ngram", "gopher-duplicate-ngrams")))
+    assert sorted(penalties(sorted(fired), two))[:2] == [0.7, 0.7] and not scored(lines, relevance=0.95, config=two).quality.keep
+    # the same repetition in text the model doubts is still dropped
+    assert not verdict(scored(lines, relevance=0.4), CFG).keep
+
+
+def test_placeholder_text_costs_a_penalty_and_a_quote_of_it_does_not_drop():
+    lorem = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
+             "labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco.")
+    placeholder = scored([(lorem, True), ("Company rankings for 2025.", True)] * 4 + [(SENTENCES[0], True)],
+                         relevance=0.7)
+    v = verdict(placeholder, CFG)
+    assert not v.keep and "c4-lorem-ipsum" in v.reasons
+    quoting = scored([(s, True) for s in SENTENCES]
+                     + [("Designers fill an empty layout with lorem ipsum, a scrambled passage of Cicero.", True)])
+    assert "c4-lorem-ipsum" in quoting.quality.flags and verdict(quoting, CFG).keep
+    assert quoting.quality.score < scored([(s, True) for s in SENTENCES]).quality.score
 
 
 GERMAN = [
