@@ -52,6 +52,9 @@ class Config:
     """On a page whose confident body stands outside reader-comment markup (an article), a block
     inside comment markup needs this relevance to stay (``decide`` rule ``comments-under-article``;
     a forum thread, whose posts are in such markup, is not touched)."""
+    comment_body_min_relevance: float = 0.75
+    """...where that body is the kept blocks outside comment markup whose relevance is at least
+    this (was 0.8: an open thread's short post at 0.79 left its comments kept; models/README.md)..."""
     comment_article_min_words: int = 30
     """...when that body has at least this many words (a forum thread's opening post is often
     outside the markup of the replies, and short)."""

@@ -383,7 +383,7 @@ def _drop_comments_under_an_article(page: PageState) -> None:
     body_words = sum(
         len(cached_tokens(b.text))
         for i, b in enumerate(blocks)
-        if page.keep[i] and page.relevance[i] >= 0.8 and not in_comments[i] and b.path
+        if page.keep[i] and page.relevance[i] >= config.comment_body_min_relevance and not in_comments[i] and b.path
     )
     if body_words < config.comment_article_min_words:
         return
@@ -474,18 +474,29 @@ def layout_depth(blocks: Sequence[Block], relevance: np.ndarray, config: Config)
 
 
 def _drop_weak_box_lines(page: PageState) -> None:
-    """Lines the model half believes, inside markup named as a menu (links), a consent box, a
-    sign-up or promo box, a footer/licensing notice, reader comments (not on a page declared a
-    discussion, whose posts are the content), or (short lines) a byline / editor / dateline box,
-    go: the markup says what they are. For a line the model keeps on its own, the elements that
-    hold the page's confident body (``layout_depth``) are layout, not a box."""
+    """A line of links (link density at least 0.5) inside menu or ``<nav>`` markup goes whatever
+    the model says: the links and the markup agree that it is navigation (a page whose extractor
+    kept its menus leads the model to believe them). Lines the model half believes (relevance
+    below ``Config.box_min_relevance``) inside ``<nav>``, a consent box, a sign-up or promo box,
+    a footer/licensing notice, reader comments (not on a page declared a discussion, whose posts
+    are the content), or (short lines) a byline / editor / dateline box, go: the markup says what
+    they are. For a line the model keeps on its own, the elements that hold the page's confident
+    body (``layout_depth``) are layout, not a box."""
+    config = page.config
     for i, block in enumerate(page.blocks):
-        if not page.keep[i] or block.kind == "title" or page.relevance[i] >= page.config.box_min_relevance:
+        if not page.keep[i] or block.kind == "title":
+            continue
+        links = block.link_density >= 0.5
+        if page.relevance[i] >= config.box_min_relevance and not links:
             continue
         # a line the model keeps on its own is judged by the box it sits in, not by the page's layout
-        box = page.box_path(i) if page.relevance[i] >= page.config.relevance_threshold else block.path
+        box = page.box_path(i) if page.relevance[i] >= config.relevance_threshold else block.path
         words = _class_words(box)
-        if _inside_tag(box, "nav") or (words & _MENU and block.link_density >= 0.5):
+        if links and (_inside_tag(box, "nav") or words & _MENU):
+            page.drop(i, "navigation")  # whatever the model says: the markup and the links agree
+        elif page.relevance[i] >= config.box_min_relevance:
+            continue
+        elif _inside_tag(box, "nav"):
             page.drop(i, "navigation")
         elif _consent_markup(words):
             page.drop(i, "consent")

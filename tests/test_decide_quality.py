@@ -80,6 +80,23 @@ def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
         (False, "navigation"), (True, None), (False, "navigation")]
 
 
+def test_links_in_menu_markup_go_whatever_the_model_says():
+    # an extractor that kept the whole page leads the model to believe its menus: a line of links
+    # in menu or <nav> markup is navigation at any relevance; a plain line there is judged as before
+    blocks = [Block(PARA, path=BODY), Block(PARA + " It names three lakes.", path=BODY),
+              Block("Maps and aerial photos", path="div.top/ul.dropdown.menu/li", kind="list", link_density=1.0),
+              Block("Town hall history", path="div.top/nav.menumobile/ul/li", kind="list", link_density=1.0),
+              Block("Opening hours of the town hall, weekdays", path="div.top/ul.dropdown.menu/li", kind="list"),
+              Block("Read the full report", path=BODY, link_density=1.0)]
+    doc = doc_of(blocks)
+    relevance = np.array([0.95, 0.95, 0.8, 0.75, 0.8, 0.9])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    assert [(d.keep, d.reason) for d in decisions] == [
+        (True, None), (True, None), (False, "navigation"), (False, "navigation"), (True, None), (True, None)]
+    # the rule is part of box-lines: without it the model's word stands
+    off = CFG.replace(disabled_rules=CFG.disabled_rules | {"box-lines"})
+    assert all(d.keep for d in decide_blocks(doc, relevance, score_redundancy(doc, off), off))
+
 def test_a_body_wrapped_in_box_markup_is_the_page_layout_not_a_box():
     # the whole page inside an unclosed sign-up overlay: its article is still the article, while
     # a sign-up box set into that article is still a box

@@ -282,6 +282,16 @@ def test_comments_under_an_article_go_but_a_forum_thread_stays():
     assert all(d.keep for d in _decide(thread, [0.95, 0.9, 0.7, 0.8]))
 
 
+def test_comments_under_a_short_article_the_model_half_believes_go():
+    # an open thread: a short post the model gives 0.78, reader comments under it it gives more
+    post = "Our goal with hosting quarterly open threads is to give readers a place to ask questions about our work."
+    blocks = [Block(post, path="div.post.thread/div.entry/p"), Block(post + " Ask anything.", path="div.post.thread/div.entry/p"),
+              Block(LONG[2], path="div.comments/div.comment.body/p"), Block(LONG[3], path="div.comments/div.comment.body/p")]
+    decisions = _decide(blocks, [0.78, 0.78, 0.65, 0.7])
+    assert [(d.keep, d.reason) for d in decisions] == [(True, None), (True, None), (False, "comment"), (False, "comment")]
+    # a body the model doubts more (a forum's short opening post) does not make the page an article
+    assert all(d.keep for d in _decide(blocks, [0.6, 0.6, 0.65, 0.7]))
+
 def test_a_page_declared_a_discussion_keeps_replies_an_article_would_drop():
     # the question stands outside comment markup, the replies inside it: on an article page the
     # same shape is a body with reader comments under it
