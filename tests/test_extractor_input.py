@@ -65,9 +65,12 @@ def test_pages_give_trafilatura_the_walks_tree_and_the_same_text(path: Path) -> 
         "<!DOCTYPE html><html><body>" + BODY + "</body> </HTML>  ",
         "<html><body>" + BODY + "</body></html><p>After the end.</p>",  # trafilatura: only the root
         "<html><body>" + "<div>" * 250 + BODY + "</div>" * 250 + "</body></html>",
+        '<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>\n<title>t</title></head><body>' + BODY + "</body></html>",
+        "<html><head><link rel='x' href='a/b' />\n</head><body>" + BODY + "</body></html>",
     ],
     ids=["plain", "leading-space", "doctype", "xhtml-doctype", "doctype-line-with-html", "head-fragment",
-         "doctype-one-line", "doctype-one-line-spaces", "after-html", "depth-252"],
+         "doctype-one-line", "doctype-one-line-spaces", "after-html", "depth-252",
+         "minified-meta", "link-quoted"],
 )
 def test_the_walks_tree_is_used_where_trafilatura_builds_the_same(text: str) -> None:
     assert _same_tree_as_trafilatura(text)
@@ -83,6 +86,9 @@ def test_the_walks_tree_is_used_where_trafilatura_builds_the_same(text: str) -> 
         "<!DOCTYPE html><html><body>" + BODY,  # no newline: the repair adds one, here to the text
         '< !DOCTYPE html "a/b">\n' + PAGE,  # text to libxml2, deleted by the repair
         '<html lang="en"/>\n<body>' + BODY + "</body>",  # self-closing <html/>: rewritten
+        "<html><head><link href=a/b/>\n</head><body>" + BODY + "</body></html>",  # the "/" is the value's
+        '<html><head><script>x="<br/>\n"</script></head><body>' + BODY + "</body></html>",  # in a script
+        "<html><body><div/>\n" + BODY + "</body></html>",  # not a void element
         "<div>" + BODY + "</div>",  # a fragment: lxml.html.fromstring returns the <div>
         BODY,  # a fragment of several elements: the body renamed
         "<html><body>" + "<div>" * 260 + BODY + "</div>" * 260 + "</body></html>",  # beyond 256 levels
@@ -90,7 +96,7 @@ def test_the_walks_tree_is_used_where_trafilatura_builds_the_same(text: str) -> 
         "<p>x</p>",  # not HTML to trafilatura (one element, no "html" at the start)
     ],
     ids=["ctrl-01", "ctrl-0c", "fffe", "ctrl-1f", "doctype-one-line-unclosed", "spaced-doctype",
-         "self-closing-html", "div-fragment", "fragments", "depth-262", "attribute-10mb", "dubious"],
+         "self-closing-html", "link-unquoted", "script-text", "div-self-closing", "div-fragment", "fragments", "depth-262", "attribute-10mb", "dubious"],
 )  # fmt: skip
 def test_trafilatura_parses_the_markup_itself_where_its_tree_would_differ(text: str) -> None:
     assert not _same_tree_as_trafilatura(text)

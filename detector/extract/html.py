@@ -488,6 +488,16 @@ def extractor_text(page: str | lxml.html.HtmlElement) -> str:
 # and lxml.html.fromstring's test for a whole document
 _DOCTYPE_TAG = re.compile("^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
 _LOOKS_LIKE_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
+_FAULTY_HTML = re.compile(r"(<html.*?)\s*/>", re.IGNORECASE)
+_ATTRIBUTES = r"""(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'))?)*"""  # each value quoted, if any
+_RAW_TEXT = "script|style|title|textarea|xmp|plaintext|iframe|noembed|noframes|noscript|template|svg|math"
+_OPENING_TAGS_TO_A_VOID_ONE = re.compile(
+    rf"<html{_ATTRIBUTES}\s*>\s*(?:<(?!(?:{_RAW_TEXT})\b)[a-z][a-z0-9-]*{_ATTRIBUTES}\s*>\s*)*"
+    rf"<(?:meta|link|base|br|hr|img|input){_ATTRIBUTES}\s*/>",
+    re.IGNORECASE,
+)
+"""What ``_FAULTY_HTML`` finds in minified pages (``<html lang="en"><head><meta charset="utf-8"/>``):
+opening tags, no text, up to a void element's "/>", which libxml2 ignores."""
 _IS_INVALID_CONTROL = np.array([c not in (9, 10, 13) for c in range(32)])
 """For each C0 control code: whether ``repair_faulty_html`` deletes it."""
 
@@ -500,7 +510,7 @@ def extractor_input(text: str, page: ParsedPage) -> str | lxml.html.HtmlElement:
 
     The trees are the same unless a step where load_html differs from ``parse_page`` applies:
     ``repair_faulty_html`` deleting characters that are not XML, rewriting a self-closing
-    ``<html/>``, or joining the first line back with a newline the page did not have (harmless
+    ``<html/>`` (but for the first "/>" after ``<html`` closing a void element), or joining the first line back with a newline the page did not have (harmless
     after the closing ``</html>``, where libxml2 drops blank text; removing a doctype that holds
     a "/" changes no element);
     ``lxml.html.fromstring`` taking a page that does not open with ``<html`` or ``<!doctype`` for a
@@ -514,7 +524,7 @@ def extractor_input(text: str, page: ParsedPage) -> str | lxml.html.HtmlElement:
     beginning = text[:50].lower()
     if "html" not in beginning and len(tree) < 2:  # is_dubious_html, and rejected
         return text
-    start = text[:4096]
+    start, repaired_from = text[:4096], 0
     if "doctype" in beginning:  # the repair splits off the first line, and joins it back with "\n"
         line_end = text.find("\n")
         if line_end < 0:
@@ -525,9 +535,12 @@ def extractor_input(text: str, page: ParsedPage) -> str | lxml.html.HtmlElement:
         if doctype is not None:
             if not doctype.group().upper().startswith("<!DOCTYPE"):
                 return text  # "< !DOCTYPE" or "<! DOCTYPE": text to libxml2, which the repair deletes
-            start = text[doctype.end() : doctype.end() + 4096]
+            repaired_from = doctype.end()
+            start = text[repaired_from : repaired_from + 4096]
     if any("<html" in line and line.endswith("/>") for line in start.splitlines()[:4]):
-        return text
+        faulty = _FAULTY_HTML.search(text, repaired_from)  # the repair drops its "/"
+        if faulty is not None and _OPENING_TAGS_TO_A_VOID_ONE.fullmatch(faulty.group()) is None:
+            return text
     if not _LOOKS_LIKE_FULL_HTML.match(start) and (len(tree.findall("head")) != 1 or len(tree.findall("body")) > 1):
         return text
     if _has_invalid_xml_chars(text):
