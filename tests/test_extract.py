@@ -148,3 +148,21 @@ def test_shingles_are_compared_as_n_grams_not_as_hashes():
     assert token_shingles("the plumless hills".split()) == [("the", "plumless", "hills")]
     assert token_shingles("the buckeroo hills".split())[0] not in kept
     assert token_shingles("the plumless hills".split())[0] in kept
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        "post-body entry_content", "mainContent  navBar", "HTMLParser fooBAR xY aB", "a b-c__d",
+        "über-Größe İstanbul ǅemal", "x\u00a0y\u2003zz\x1cww", "-lead_ trail- ", "col-md-6 col-sm-12",
+        "averyveryveryverylongclassnamewithoutbreaks short", "ÉcoleNormale camelÉcole", "",
+    ],
+)  # fmt: skip
+def test_attribute_words_split_as_the_pattern_does(attrs):
+    import re
+
+    from detector.extract.html import _attribute_words
+
+    pattern = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")  # the definition
+    words = {w.lower() for w in pattern.split(attrs) if 1 < len(w) < 30}
+    assert _attribute_words.__wrapped__(attrs) == ".".join(sorted(words)[:12])

@@ -54,7 +54,7 @@ KIND_BY_TAG = {
     "td": "table", "th": "table", "caption": "table", "tr": "table",
 }  # fmt: skip
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_CAMEL_CASE_SPLIT = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,16 @@ def _path_token(el: etree._Element) -> str:
 def _attribute_words(attrs: str) -> str:
     """The distinct lower-cased words of class/id/role/itemprop values, sorted, dot-joined
     (pages repeat the same class strings on many elements)."""
-    words = {w.lower() for w in _CLASS_SPLIT.split(attrs) if 1 < len(w) < 30}
+    words: set[str] = set()
+    # the words between runs of whitespace, "_" and "-", each split where camelCase goes up: as
+    # re.split(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])") (str.split's whitespace is the pattern's \s), with
+    # the pattern run only on words with capitals (4.7 -> 2.7 us for a string not seen before)
+    for part in attrs.replace("_", " ").replace("-", " ").split():
+        if part.lower() == part:
+            if 1 < len(part) < 30:
+                words.add(part)
+        else:
+            words.update(w.lower() for w in _CAMEL_CASE_SPLIT.split(part) if 1 < len(w) < 30)
     return ".".join(sorted(words)[:12])
 
 
