@@ -62,6 +62,16 @@ def test_size_cap():
         extract(RawDoc(id="big", content=b"<p>a</p>" * 100), Config(max_input_bytes=100))
 
 
+@pytest.mark.parametrize("chars", ["a", "é", "€", "\U0001f600"])
+def test_size_cap_counts_a_strs_utf8_bytes(chars):
+    content = "<p>" + chars * 30 + "</p>"
+    size = len(content.encode("utf-8"))
+    with pytest.raises(InputError, match="limit"):
+        extract(RawDoc(id="big", content=content), Config(max_input_bytes=size - 1))
+    for limit in (size, 4 * len(content)):  # the second: too few characters to be over it
+        assert extract(RawDoc(id="ok", content=content), Config(max_input_bytes=limit)).blocks
+
+
 def test_html_blocks_carry_signals():
     html = """<html lang="de"><head><title>Der Titel - Site</title></head><body>
     <nav class="main-menu"><ul><li><a href="/">Start</a></li><li><a href="/a">Politik</a></li></ul></nav>
