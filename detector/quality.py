@@ -351,14 +351,15 @@ class _Substrings:
         each id); equal ids exactly for equal substrings. None on a hash collision."""
         with np.errstate(over="ignore"):
             h = (self.prefix[stops] - self.prefix[starts]) * self.up[starts]
-        # np.unique(h, return_index=True, return_inverse=True)[1:], without its overhead: a
-        # stable sort, so that each id's index is its first substring's
-        order = np.argsort(h, kind="stable")
+        # np.unique(h, return_index=True, return_inverse=True)[1:], without its overhead; numpy's
+        # default sort (faster than the stable one on these uint64: 0.49 -> 0.40 ms/page on AEB)
+        # orders equal hashes anyhow, so each id's first substring is the least index of its run
+        order = np.argsort(h)
         ordered = h[order]
         opens = np.empty(len(h), dtype=bool)
         opens[:1] = True
         np.not_equal(ordered[1:], ordered[:-1], out=opens[1:])
-        first = order[opens]
+        first = np.minimum.reduceat(order, np.flatnonzero(opens))
         ids = np.empty(len(h), dtype=np.intp)
         ids[order] = np.cumsum(opens) - 1
         if len(first) == len(h):

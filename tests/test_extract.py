@@ -62,6 +62,16 @@ def test_size_cap():
         extract(RawDoc(id="big", content=b"<p>a</p>" * 100), Config(max_input_bytes=100))
 
 
+@pytest.mark.parametrize("chars", ["a", "é", "€", "\U0001f600"])
+def test_size_cap_counts_a_strs_utf8_bytes(chars):
+    content = "<p>" + chars * 30 + "</p>"
+    size = len(content.encode("utf-8"))
+    with pytest.raises(InputError, match="limit"):
+        extract(RawDoc(id="big", content=content), Config(max_input_bytes=size - 1))
+    for limit in (size, 4 * len(content)):  # the second: too few characters to be over it
+        assert extract(RawDoc(id="ok", content=content), Config(max_input_bytes=limit)).blocks
+
+
 def test_html_blocks_carry_signals():
     html = """<html lang="de"><head><title>Der Titel - Site</title></head><body>
     <nav class="main-menu"><ul><li><a href="/">Start</a></li><li><a href="/a">Politik</a></li></ul></nav>
@@ -148,3 +158,21 @@ def test_shingles_are_compared_as_n_grams_not_as_hashes():
     assert token_shingles("the plumless hills".split()) == [("the", "plumless", "hills")]
     assert token_shingles("the buckeroo hills".split())[0] not in kept
     assert token_shingles("the plumless hills".split())[0] in kept
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        "post-body entry_content", "mainContent  navBar", "HTMLParser fooBAR xY aB", "a b-c__d",
+        "über-Größe İstanbul ǅemal", "x\u00a0y\u2003zz\x1cww", "-lead_ trail- ", "col-md-6 col-sm-12",
+        "averyveryveryverylongclassnamewithoutbreaks short", "ÉcoleNormale camelÉcole", "",
+    ],
+)  # fmt: skip
+def test_attribute_words_split_as_the_pattern_does(attrs):
+    import re
+
+    from detector.extract.html import _attribute_words
+
+    pattern = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")  # the definition
+    words = {w.lower() for w in pattern.split(attrs) if 1 < len(w) < 30}
+    assert _attribute_words.__wrapped__(attrs) == ".".join(sorted(words)[:12])

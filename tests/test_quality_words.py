@@ -223,3 +223,22 @@ def test_an_alphanumeric_character_is_no_sentence_mark_nor_punctuation():
         ch = chr(cp)
         if ch.isalnum():
             assert quality._PUNCT.fullmatch(ch) is None and quality._SENTENCE_TERMINAL.fullmatch(ch) is None, hex(cp)
+
+
+
+@pytest.mark.parametrize(
+    "words", [[], ["a"], ["a", "b"] * 50, [str(i % 7) for i in range(3000)], [f"w{i}" for i in range(500)]]
+)
+def test_substring_ids_name_each_substring_and_its_first_occurrence(words):
+    # what np.unique(substrings, return_index=True, return_inverse=True) says, ids numbered otherwise
+    import numpy as np
+
+    text = " ".join(words)
+    starts = np.cumsum([0] + [len(w) + 1 for w in words])[: len(words)].astype(np.int64)
+    stops = starts + np.array([len(w) for w in words], dtype=np.int64)
+    found = quality._Substrings(text).ids(starts, stops)
+    assert found is not None
+    ids, first = found
+    values, index, inverse = np.unique(np.array(words, dtype=object), return_index=True, return_inverse=True)
+    assert len(first) == len(values)
+    assert first[ids].tolist() == index[inverse].tolist()
