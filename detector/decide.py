@@ -333,10 +333,13 @@ def _rescue_in_body_container(page: PageState) -> None:
     blocks, relevance, keep, config = page.blocks, page.relevance, page.keep, page.config
     min_words = config.container_rescue_min_words
     word_counts = [len(cached_tokens(b.text)) for b in blocks]
-    confident = [i for i, b in enumerate(blocks) if keep[i] and relevance[i] >= 0.8 and word_counts[i] >= min_words]
+    confident = [
+        i for i, b in enumerate(blocks)
+        if keep[i] and relevance[i] >= config.confident_relevance and word_counts[i] >= min_words
+    ]
     body_paths = Counter(blocks[i].path for i in confident)
     body_shapes = Counter(path_shape(blocks[i].path) for i in confident)
-    region = article_region(blocks, relevance, keep, min_words, config.article_region_share)
+    region = article_region(blocks, relevance, keep, min_words, config.article_region_share, config.confident_relevance)
     for i, block in enumerate(blocks):
         if (
             not keep[i]
@@ -551,17 +554,19 @@ def _drop_person_boxes(page: PageState) -> None:
 
 
 def article_region(
-    blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int, share: float = 0.9
+    blocks: Sequence[Block], relevance: np.ndarray, keep: Sequence[bool], min_words: int, share: float = 0.9,
+    min_relevance: float = 0.8,
 ) -> str:
     """The element path of the page's article region: the parent of the deepest element that holds
     most (``share`` of the words, ``Config.article_region_share``) of the confidently kept body
-    paragraphs (one level up, so a summary or claim box beside the text stays in; "most", so that
+    paragraphs (relevance at least ``min_relevance``, ``Config.confident_relevance``; at least
+    ``min_words`` words each) (one level up, so a summary or claim box beside the text stays in; "most", so that
     one confident teaser in a ticker does not stretch the region over the whole page). Empty when
     there are fewer than two such paragraphs, or for plain text."""
     confident = [
         (b.path.split("/")[:-1], len(cached_tokens(b.text)))
         for i, b in enumerate(blocks)
-        if keep[i] and relevance[i] >= 0.8 and b.path and len(cached_tokens(b.text)) >= min_words
+        if keep[i] and relevance[i] >= min_relevance and b.path and len(cached_tokens(b.text)) >= min_words
     ]
     if len(confident) < 2:
         return ""
@@ -582,7 +587,7 @@ def _drop_weak_lines_outside_article_region(page: PageState) -> None:
     if page.discussion:
         return
     region = article_region(blocks, page.relevance, page.keep, config.container_rescue_min_words,
-                            config.article_region_share)
+                            config.article_region_share, config.confident_relevance)
     if region.count("/") < 2:  # the region is the whole page body: nothing is outside it
         return
     inside = region + "/"
@@ -618,7 +623,7 @@ def _drop_weak_ruled_off_sections(page: PageState) -> None:
     ruled = in_ruled_section(page.blocks)
     seen_body = False
     for i, block in enumerate(page.blocks):
-        if not ruled[i] and page.keep[i] and page.relevance[i] >= 0.8:
+        if not ruled[i] and page.keep[i] and page.relevance[i] >= page.config.confident_relevance:
             seen_body = True
         elif ruled[i] and seen_body and page.keep[i] and block.kind != "title":
             if block.opens_with_label:
