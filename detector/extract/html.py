@@ -22,6 +22,7 @@ import lxml.etree as etree
 import lxml.html
 import numpy as np
 import trafilatura
+from trafilatura.settings import Extractor
 
 from detector.config import Config
 from detector.document import Block
@@ -483,12 +484,20 @@ def _declared_languages(root: etree._Element) -> Iterator[str | None]:
     yield from root.xpath('//meta[@property="og:locale"]/@content')[:1]
 
 
+@lru_cache(maxsize=1)
+def _extractor_options() -> Extractor:
+    """The options ``trafilatura.extract(page, include_comments=False, include_tables=True,
+    fast=True)`` builds on every call (reading its config file's settings each time), built
+    once: trafilatura only reads them (its recall retry changes a copy)."""
+    return Extractor(output_format="txt", fast=True, comments=False, tables=True)
+
+
 def extractor_text(page: str | lxml.html.HtmlElement) -> str:
     """trafilatura's own extraction of the page (fast mode: without its fallback extractors),
     from its markup or from the tree ``extractor_input`` found equal to trafilatura's parse
     (trafilatura copies a tree it is given before changing it)."""
     try:
-        return trafilatura.extract(page, include_comments=False, include_tables=True, fast=True) or ""
+        return trafilatura.extract(page, options=_extractor_options()) or ""
     except Exception:  # trafilatura raises assorted errors on hostile markup; its opinion is optional
         return ""
 
