@@ -672,6 +672,7 @@ def page_signals(doc: Document, decisions: Sequence[ParagraphScore]) -> dict[str
 
 
 _TITLE_TOKENS = re.compile(r"\W+")  # Readability.js REGEXPS.tokenize (/\W+/g), here Unicode-aware
+_WORD_RUNS = re.compile(r"\w+")  # the non-empty pieces of a split by _TITLE_TOKENS
 _TITLE_SEPARATORS = re.compile(r"\s[|\-–—\\/>»]\s")  # Readability.js _getArticleTitle's separators
 
 
@@ -686,12 +687,14 @@ def text_similarity(text_a: str, text_b: str) -> float:
 
 
 def _title_token_set(text: str) -> set[str]:
-    return {t for t in _TITLE_TOKENS.split(text.lower()) if t}
+    # the non-empty pieces of a split at runs of non-word characters are the runs of word
+    # characters, found without a comprehension over the pieces
+    return set(_WORD_RUNS.findall(text.lower()))
 
 
 def _similarity_to_tokens(tokens_a: set[str], text_b: str) -> float:
     """``text_similarity(text_a, text_b)`` given ``_title_token_set(text_a)``."""
-    tokens_b = [t for t in _TITLE_TOKENS.split(text_b.lower()) if t]
+    tokens_b = _WORD_RUNS.findall(text_b.lower())
     if not tokens_a or not tokens_b:
         return 0.0
     unique_b = [t for t in tokens_b if t not in tokens_a]
@@ -709,7 +712,7 @@ def title_overlap(text: str, title: str | None, language: str | None, min_words:
     if not title or not text.strip() or (language or "")[:2] in _NO_SPACES:
         return None
     parts = [title, *(part for part in _TITLE_SEPARATORS.split(title) if part.strip())]
-    parts = [part for part in parts if sum(1 for t in _TITLE_TOKENS.split(part) if t) >= min_words]
+    parts = [part for part in parts if len(_WORD_RUNS.findall(part)) >= min_words]
     if not parts:
         return None
     text_tokens = _title_token_set(text)  # the long side, split once for every part
