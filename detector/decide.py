@@ -455,20 +455,30 @@ def layout_depth(blocks: Sequence[Block], relevance: np.ndarray, config: Config)
     total, total_confident = sum(chars.values()), sum(confident.values())
     if not total_confident:
         return {}
-    held: Counter[str] = Counter()  # characters under each element (by its path)
-    held_confident: Counter[str] = Counter()
-    for path, n in chars.items():
-        prefix = ""
-        for segment in path.split("/"):
-            prefix = f"{prefix}/{segment}" if prefix else segment
-            held[prefix] += n
-            held_confident[prefix] += confident.get(path, 0)
-    out: dict[str, int] = {}
+    # each element (path prefix) as a number: (number of the prefix before it, segment) -> number,
+    # the prefixes of one path without building each one's string; 0 is the empty prefix, which a
+    # leading empty segment leaves empty (as joining "" and a segment gives the segment)
+    number: dict[tuple[int, str], int] = {}
+    prefixes: dict[str, list[int]] = {}  # each path's prefixes, shortest first
     for path in chars:
-        prefix, k = "", 0
-        for depth, segment in enumerate(path.split("/"), 1):
-            prefix = f"{prefix}/{segment}" if prefix else segment
-            if held[prefix] < share * total or held_confident[prefix] < share * total_confident:
+        node, nodes = 0, []
+        for segment in path.split("/"):
+            if node or segment:
+                node = number.setdefault((node, segment), len(number) + 1)
+            nodes.append(node)
+        prefixes[path] = nodes
+    held = [0] * (len(number) + 1)  # characters under each element (by its number)
+    held_confident = [0] * (len(number) + 1)
+    for path, n in chars.items():
+        n_confident = confident.get(path, 0)
+        for node in prefixes[path]:
+            held[node] += n
+            held_confident[node] += n_confident
+    out: dict[str, int] = {}
+    for path, nodes in prefixes.items():
+        k = 0
+        for depth, node in enumerate(nodes, 1):
+            if held[node] < share * total or held_confident[node] < share * total_confident:
                 break
             k = depth
         if k:
