@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -581,12 +582,26 @@ def article_region(
     if len(confident) < 2:
         return ""
     total = sum(n for _, n in confident)
-    words_under: Counter[tuple[str, ...]] = Counter()
+    # each element (the first ``depth`` segments of a path) as a number: (number of its parent,
+    # segment) -> number, 0 the empty path, numbered in the order first met; without making and
+    # hashing a tuple of segments for every element of every path
+    number: dict[tuple[int, str], int] = {}
+    element: list[tuple[list[str], int]] = [([], 0)]  # by number: (a path's segments, depth)
+    words_under = [0]
     for segments, n in confident:
-        for depth in range(len(segments) + 1):
-            words_under[tuple(segments[:depth])] += n
-    deepest = max((p for p, n in words_under.items() if n >= share * total), key=len)
-    return "/".join(deepest[:-1])
+        node = 0
+        words_under[0] += n
+        for depth, segment in enumerate(segments, 1):
+            node = number.setdefault((node, segment), len(element))
+            if node == len(element):
+                element.append((segments, depth))
+                words_under.append(0)
+            words_under[node] += n
+    # the first met of the deepest elements that hold ``share`` of the words
+    segments, depth = max(
+        (element[node] for node, n in enumerate(words_under) if n >= share * total), key=itemgetter(1)
+    )
+    return "/".join(segments[: depth - 1])
 
 
 def _drop_weak_lines_outside_article_region(page: PageState) -> None:
