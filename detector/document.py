@@ -114,7 +114,9 @@ class RawDoc:
 
         The id is the ``fields.id`` value, else (with ``url_as_id``) the URL, else
         ``default_id``. Missing values (``None``, NaN, pandas NA) count as absent; bytes-like
-        content is kept as bytes; lone surrogates in strings become U+FFFD. Raises
+        content is kept as bytes; lone surrogates in strings become U+FFFD. An empty or blank
+        field gives way to a later one that holds something (``{"html": "", "text": "..."}`` is
+        the text); when every present field is blank, the first is the (empty) document. Raises
         ``InputError`` (naming the record) when no content field holds a string or bytes.
         """
         url = _present(record.get(fields.url)) if fields.url else None
@@ -125,6 +127,7 @@ class RawDoc:
         else:
             doc_id = url if url_as_id and url else default_id
         site = _present(record.get(fields.site)) if fields.site else None
+        blank: tuple[str | bytes, str | None] | None = None  # the first present field, if all are blank
         for name, fmt in ((fields.html, "html"), (fields.text, "text"), (fields.content, None)):
             if not name:
                 continue
@@ -141,13 +144,14 @@ class RawDoc:
                 raise InputError(
                     doc_id, f"field {name!r} holds {type(content).__name__}, not str or bytes (it must be a string)"
                 )
-            return cls(
-                id=doc_id,
-                content=content,
-                url=url,
-                format=fmt,  # type: ignore[arg-type]
-                site=scrub_text(str(site)) if site not in (None, "") else None,
-            )
+            if not content.strip():
+                blank = blank or (content, fmt)
+                continue
+            return cls(id=doc_id, content=content, url=url, format=fmt,  # type: ignore[arg-type]
+                       site=scrub_text(str(site)) if site not in (None, "") else None)
+        if blank is not None:
+            return cls(id=doc_id, content=blank[0], url=url, format=blank[1],  # type: ignore[arg-type]
+                       site=scrub_text(str(site)) if site not in (None, "") else None)
         from detector.errors import InputError
 
         names = " or ".join(repr(n) for n in (fields.html, fields.text, fields.content) if n)
