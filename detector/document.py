@@ -91,6 +91,7 @@ class RawDoc:
     ``format`` forces ``"html"`` or ``"text"``; ``None`` means detect.
     ``encoding`` is a charset declared outside the content (HTTP header), if known.
     ``site`` groups documents for site-template detection; default: the URL's host.
+    Raises ``InputError`` (naming ``id``) when ``content`` is neither str nor bytes.
     """
 
     id: str
@@ -100,6 +101,12 @@ class RawDoc:
     encoding: str | None = None
     content_type: str | None = None
     site: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.content, (str, bytes)):
+            from detector.errors import InputError
+
+            raise InputError(self.id, f"content is {type(self.content).__name__}, not str or bytes")
 
     @classmethod
     def from_record(
