@@ -91,6 +91,7 @@ class RawDoc:
     ``format`` forces ``"html"`` or ``"text"``; ``None`` means detect.
     ``encoding`` is a charset declared outside the content (HTTP header), if known.
     ``site`` groups documents for site-template detection; default: the URL's host.
+    Raises ``InputError`` (naming ``id``) when ``content`` is neither str nor bytes.
     """
 
     id: str
@@ -100,6 +101,12 @@ class RawDoc:
     encoding: str | None = None
     content_type: str | None = None
     site: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.content, (str, bytes)):
+            from detector.errors import InputError
+
+            raise InputError(self.id, f"content is {type(self.content).__name__}, not str or bytes")
 
     @classmethod
     def from_record(
@@ -114,7 +121,9 @@ class RawDoc:
 
         The id is the ``fields.id`` value, else (with ``url_as_id``) the URL, else
         ``default_id``. Missing values (``None``, NaN, pandas NA) count as absent; bytes-like
-        content is kept as bytes; lone surrogates in strings become U+FFFD. Raises
+        content is kept as bytes; lone surrogates in strings become U+FFFD. An empty or blank
+        field gives way to a later one that holds something (``{"html": "", "text": "..."}`` is
+        the text); when every present field is blank, the first is the (empty) document. Raises
         ``InputError`` (naming the record) when no content field holds a string or bytes.
         """
         url = _present(record.get(fields.url)) if fields.url else None
@@ -125,6 +134,7 @@ class RawDoc:
         else:
             doc_id = url if url_as_id and url else default_id
         site = _present(record.get(fields.site)) if fields.site else None
+        blank: tuple[str | bytes, str | None] | None = None  # the first present field, if all are blank
         for name, fmt in ((fields.html, "html"), (fields.text, "text"), (fields.content, None)):
             if not name:
                 continue
@@ -141,13 +151,14 @@ class RawDoc:
                 raise InputError(
                     doc_id, f"field {name!r} holds {type(content).__name__}, not str or bytes (it must be a string)"
                 )
-            return cls(
-                id=doc_id,
-                content=content,
-                url=url,
-                format=fmt,  # type: ignore[arg-type]
-                site=scrub_text(str(site)) if site not in (None, "") else None,
-            )
+            if not content.strip():
+                blank = blank or (content, fmt)
+                continue
+            return cls(id=doc_id, content=content, url=url, format=fmt,  # type: ignore[arg-type]
+                       site=scrub_text(str(site)) if site not in (None, "") else None)
+        if blank is not None:
+            return cls(id=doc_id, content=blank[0], url=url, format=blank[1],  # type: ignore[arg-type]
+                       site=scrub_text(str(site)) if site not in (None, "") else None)
         from detector.errors import InputError
 
         names = " or ".join(repr(n) for n in (fields.html, fields.text, fields.content) if n)

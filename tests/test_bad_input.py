@@ -180,6 +180,13 @@ def test_api_error_names_the_url_when_there_is_no_id(detector):
         assert outcome.url == url
 
 
+@pytest.mark.parametrize("content", [None, 42, ["<p>x</p>"]])
+def test_api_content_that_is_not_str_or_bytes_is_an_input_error_naming_it(detector, content):
+    with pytest.raises(InputError, match=f"^page-7: content is {type(content).__name__}, not str or bytes"):
+        detector.score_html(content, id="page-7")
+    with pytest.raises(InputError, match="not str or bytes"):
+        detector.score_text(content)
+
 def test_api_filter_drops_bad_input_with_a_reason(detector):
     try:
         decision = detector.filter({"id": "bad-1", "html": b""})

@@ -152,6 +152,19 @@ def test_format_flag_forces_the_format_and_thresholds_apply():
     assert q["keep"] is (q["score"] >= 1.0)
 
 
+def test_a_page_file_is_read_by_its_extension_as_clean_reads_it(tmp_path):
+    # a one-paragraph fragment saved as .html is HTML (its tags go), as `detector clean` reads it
+    body = "<p>Le conseil municipal a voté le <b>budget</b> de la bibliothèque après un long débat au café.</p>"
+    (tmp_path / "frag.html").write_text(body, encoding="utf-8")
+    (tmp_path / "frag.txt").write_text(body, encoding="utf-8")
+    code, out, err = run_cli("--json", "--min-quality", "0", str(tmp_path / "frag.html"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["format"] == "html" and "<b>" not in data["text"] and "budget" in data["text"]
+    code, out, err = run_cli("--json", "--min-quality", "0", str(tmp_path / "frag.txt"))
+    assert code == 0, err
+    assert json.loads(out)["format"] == "text"
+
 def test_min_quality_out_of_range_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["score", "--min-quality", "1.5", str(ARTICLE)])

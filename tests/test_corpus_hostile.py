@@ -97,6 +97,41 @@ def test_a_file_name_that_is_not_utf8_is_one_error_and_blocks_no_rerun(tmp_path)
     assert not Path(f"{out}.shards").exists()
 
 
+def test_a_folder_that_cannot_be_listed_is_one_error_not_a_silent_loss(tmp_path, monkeypatch):
+    d = tmp_path / "pages"
+    write_dir(make_pages(2), d)
+    (d / "sub").mkdir()
+    (d / "sub" / "hidden.html").write_text("<p>x</p>")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # what a folder without read permission does (root would read it anyway)
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "o.jsonl"
+    summary = clean_corpus([str(d)], out, options=_opts())
+    assert summary.documents == 3 and summary.errors == 1
+    (err,) = read_records(f"{out}.errors.jsonl")
+    assert err["id"].endswith("sub") and "cannot be listed" in err["error"] and "Permission denied" in err["error"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_an_input_folder_is_one_error_not_a_hang(tmp_path):
+    from detector.corpus.sources import expand_sources
+
+    d = tmp_path / "pages"
+    write_dir(make_pages(2), d)
+    os.mkfifo(d / "pipe.html")  # reading it would block forever
+    problems = [s.problem for s in expand_sources([str(d)]) if s.problem]
+    assert problems == ["unreadable: not a regular file (a FIFO); skipped"]
+    out = tmp_path / "o.jsonl"
+    summary = clean_corpus([str(d)], out, options=_opts())
+    assert summary.documents == 3 and summary.errors == 1
+    (err,) = read_records(f"{out}.errors.jsonl")
+    assert err["id"].endswith("pipe.html") and "FIFO" in err["error"]
+
 def test_a_leftover_work_folder_without_manifest_does_not_block_a_rerun(tmp_path):
     write_jsonl(make_pages(2), tmp_path / "p.jsonl")
     (tmp_path / "o.jsonl.shards" / "extract").mkdir(parents=True)

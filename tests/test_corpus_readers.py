@@ -195,3 +195,15 @@ def test_row_to_raw_doc_handles_pandas_missing_values_and_bytes():
     assert (raw.id, raw.url) == ("7", None)
     with pytest.raises(InputError, match="dflt"):
         row_to_raw_doc({"url": "https://x.example"}, fields, "dflt")
+
+
+def test_a_blank_field_gives_way_to_the_text_beside_it():
+    fields = FieldNames()
+    raw = row_to_raw_doc({"id": "a", "html": "", "text": "Six real paragraphs."}, fields, "dflt")
+    assert (raw.format, raw.content) == ("text", "Six real paragraphs.")
+    raw = row_to_raw_doc({"id": "b", "html": b"  \n", "text": "Body."}, fields, "dflt")
+    assert (raw.format, raw.content) == ("text", "Body.")
+    # html wins when both hold something; all blank: the first present field is the empty document
+    assert row_to_raw_doc({"html": "<p>x</p>", "text": "y"}, fields, "d").format == "html"
+    raw = row_to_raw_doc({"html": "", "text": " "}, fields, "d")
+    assert (raw.format, raw.content) == ("html", "")

@@ -149,6 +149,11 @@ def read_source(source: str, *, max_bytes: int, url: str | None = None,
             from detector.corpus.readers import gunzip_bounded
 
             content = gunzip_bounded(content, max_bytes, name)
+        if format is None:  # a page file's extension says what it is, as `clean` reads a folder
+            from detector.corpus.readers import DIRECTORY_FORMATS, format_of
+
+            named = format_of(name)
+            format = named if named in DIRECTORY_FORMATS else None
     return RawDoc(id=name, content=content, url=url, format=format, encoding=encoding)  # type: ignore[arg-type]
 
 

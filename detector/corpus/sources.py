@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,14 @@ def _source(path: str, fmt: str) -> Source:
 
 
 def _walk(directory: str, input_format: str | None) -> Iterator[Source]:
-    for root, dirs, files in os.walk(directory):  # followlinks=False: a symlink loop is not walked
+    """The input files under ``directory``, in sorted order. A folder that cannot be listed and
+    an input-named entry that is not a regular file (a FIFO, socket or device, which would block
+    or never end) each become one ``Source`` with a ``problem``: an error record, never a
+    silent loss."""
+    unlisted: list[OSError] = []
+    # followlinks=False: a symlink loop is not walked; onerror: a folder os.walk cannot list
+    for root, dirs, files in os.walk(directory, onerror=unlisted.append):
+        yield from _unlisted(unlisted, input_format)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
@@ -92,7 +100,35 @@ def _walk(directory: str, input_format: str | None) -> Iterator[Source]:
             fmt = input_format or format_of(path)
             if fmt is None or (input_format is None and fmt not in DIRECTORY_FORMATS):
                 continue
-            yield _source(path, fmt)
+            kind = _special_file(path)
+            yield _source(path, fmt) if kind is None else Source(
+                scrub_text(path), fmt, os.path.abspath(path), f"unreadable: not a regular file ({kind}); skipped")
+    yield from _unlisted(unlisted, input_format)
+
+
+def _unlisted(errors: list[OSError], input_format: str | None) -> Iterator[Source]:
+    """One problem ``Source`` per folder ``os.walk`` could not list (``errors`` is emptied)."""
+    for err in errors:
+        path = os.fsdecode(err.filename) if err.filename is not None else "?"
+        yield Source(scrub_text(path), input_format or "html", os.path.abspath(path),
+                     f"unreadable: the folder cannot be listed ({err.strerror or err}); its files were not read")
+    errors.clear()
+
+
+def _special_file(path: str) -> str | None:
+    """What ``path`` is when it exists and is not a regular file (after symlinks): "a FIFO",
+    "a socket", "a device"; None otherwise (a missing target is the reader's error to report)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
 
 
 def _glob(pattern: str) -> list[str]:
