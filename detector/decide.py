@@ -340,7 +340,8 @@ def _rescue_in_body_container(page: PageState) -> None:
     ]
     body_paths = Counter(blocks[i].path for i in confident)
     body_shapes = Counter(path_shape(blocks[i].path) for i in confident)
-    region = article_region(blocks, relevance, keep, min_words, config.article_region_share, config.confident_relevance)
+    region = article_region(blocks, relevance, keep, min_words, config.article_region_share,
+                            config.confident_relevance)
     for i, block in enumerate(blocks):
         if (
             not keep[i]
@@ -570,10 +571,10 @@ def article_region(
 ) -> str:
     """The element path of the page's article region: the parent of the deepest element that holds
     most (``share`` of the words, ``Config.article_region_share``) of the confidently kept body
-    paragraphs (relevance at least ``min_relevance``, ``Config.confident_relevance``; at least
-    ``min_words`` words each) (one level up, so a summary or claim box beside the text stays in; "most", so that
-    one confident teaser in a ticker does not stretch the region over the whole page). Empty when
-    there are fewer than two such paragraphs, or for plain text."""
+    paragraphs -- relevance at least ``min_relevance`` (``Config.confident_relevance``), at least
+    ``min_words`` words each. One level up, so a summary or claim box beside the text stays in;
+    "most", so that one confident teaser in a ticker does not stretch the region over the whole
+    page. Empty when there are fewer than two such paragraphs, or for plain text."""
     confident = [
         (b.path.split("/")[:-1], len(cached_tokens(b.text)))
         for i, b in enumerate(blocks)
