@@ -134,7 +134,8 @@ class RawDoc:
         else:
             doc_id = url if url_as_id and url else default_id
         site = _present(record.get(fields.site)) if fields.site else None
-        blank: tuple[str | bytes, str | None] | None = None  # the first present field, if all are blank
+        site = scrub_text(str(site)) if site not in (None, "") else None
+        found: tuple[str | bytes, str | None] | None = None  # the first present field, if all are blank
         for name, fmt in ((fields.html, "html"), (fields.text, "text"), (fields.content, None)):
             if not name:
                 continue
@@ -151,14 +152,12 @@ class RawDoc:
                 raise InputError(
                     doc_id, f"field {name!r} holds {type(content).__name__}, not str or bytes (it must be a string)"
                 )
-            if not content.strip():
-                blank = blank or (content, fmt)
-                continue
-            return cls(id=doc_id, content=content, url=url, format=fmt,  # type: ignore[arg-type]
-                       site=scrub_text(str(site)) if site not in (None, "") else None)
-        if blank is not None:
-            return cls(id=doc_id, content=blank[0], url=url, format=blank[1],  # type: ignore[arg-type]
-                       site=scrub_text(str(site)) if site not in (None, "") else None)
+            if content.strip():
+                found = (content, fmt)
+                break
+            found = found or (content, fmt)
+        if found is not None:
+            return cls(id=doc_id, content=found[0], url=url, format=found[1], site=site)  # type: ignore[arg-type]
         from detector.errors import InputError
 
         names = " or ".join(repr(n) for n in (fields.html, fields.text, fields.content) if n)
