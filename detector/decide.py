@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from detector.config import Config
-from detector.document import REASONS, Block, Document, ParagraphScore
+from detector.document import REASONS, Block, Document, ParagraphScore, QualityScore
 from detector.extract.textutil import cached_tokens
 from detector.features import PATH_HINTS
 from detector.redundancy import Redundancy, fingerprint
@@ -724,7 +724,9 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
     """Never far worse than the base extractor: where the model keeps less than
     ``Config.extractor_fallback_share`` of the tokens trafilatura kept (a page type or layout the
     model does not know), trafilatura's blocks that the model dropped only for low relevance
-    come back. Structural drops (duplicate, template, repeated title), markup-certain
+    come back, unless their mean relevance (by tokens) is below
+    ``Config.extractor_fallback_min_relevance``: on a page without main content trafilatura
+    promotes boilerplate. Structural drops (duplicate, template, repeated title), markup-certain
     boilerplate (consent, comment, legal) and link lists stay dropped."""
     config = page.config
     if config.extractor_fallback_share <= 0:
@@ -743,13 +745,18 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
     kept = sum(sizes[i] for i in extracted if page.keep[i])
     if kept >= config.extractor_fallback_share * total:
         return
-    for i in extracted:
-        if (
-            not page.keep[i]
-            and page.reasons[i] in ("low-relevance", "promo", "navigation", "page-meta", "caption")
-            and page.blocks[i].link_density < 0.5  # a list of links stays a list of links
-        ):
-            page.restore(i)
+    back = [
+        i
+        for i in extracted
+        if not page.keep[i]
+        and page.reasons[i] in ("low-relevance", "promo", "navigation", "page-meta", "caption")
+        and page.blocks[i].link_density < 0.5  # a list of links stays a list of links
+    ]
+    tokens = sum(sizes[i] for i in back)
+    if not tokens or sum(sizes[i] * page.relevance[i] for i in back) < config.extractor_fallback_min_relevance * tokens:
+        return  # trafilatura kept boilerplate the model is sure of: a page without main content
+    for i in back:
+        page.restore(i)
 
 
 def _drop_hidden_copies(page: PageState) -> None:
@@ -813,6 +820,34 @@ PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
 default ``lead-ins`` and ``headings-follow-sections`` are skipped: each cost F1 on both
 benchmarks); the effect of each on both is listed in the model card (``scripts/evaluate.py
 --ablate``)."""
+
+
+def withhold_contentless(
+    doc: Document, decisions: Sequence[ParagraphScore], quality: QualityScore, config: Config
+) -> list[ParagraphScore]:
+    """The page rule that runs after the document verdict: a page whose kept text fired one of
+    ``Config.withhold_flags`` (``no-main-content``: too few prose words, or no stretch of main
+    content; quality.py) with fewer than ``Config.withhold_max_words`` words has no main
+    content, and keeps nothing.
+
+    Only documents of ``Config.withhold_formats`` (HTML): plain text is what a scraper already
+    chose as the page's text, and a short text is a short body (two AEB articles of 18 and 42
+    words given as text would lose all their words).
+
+    ``decisions``: one ParagraphScore per block of ``doc`` (:func:`decide_blocks`); ``quality``: the
+    document's QualityScore judged on those decisions (``quality.score_document``). Returns the
+    decisions with every kept paragraph but the title dropped as ``no-main-content`` (a copy,
+    unchanged when the rule does not apply). An extractor that promotes the best boilerplate it
+    finds on a consent wall, a removed article or an unrendered app to "content" poisons a
+    corpus."""
+    if doc.format not in config.withhold_formats or not any(f in config.withhold_flags for f in quality.flags):
+        return list(decisions)
+    if config.withhold_max_words and quality.signals.get("words", 0) >= config.withhold_max_words:
+        return list(decisions)
+    return [
+        replace(d, keep=False, reason="no-main-content") if d.keep and d.kind != "title" else d
+        for d in decisions
+    ]
 
 
 def block_stats(decisions: Sequence[ParagraphScore]) -> dict[str, Any]:

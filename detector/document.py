@@ -34,14 +34,16 @@ REASONS: tuple[str, ...] = (
     "comment",
     "caption",
     "legal",
+    "no-main-content",
 )
 """Why a paragraph was dropped. ``promo``: self-promotion (newsletter, follow us, affiliate notes,
 house ads); ``navigation``: menus, link lists, teasers of other pages; ``page-meta``: byline, date,
 read time, tags; ``consent``: cookie/privacy banners; ``comment``: reader comments (when they are
 not the page's content); ``caption``: image captions and credits; ``legal``: copyright,
-disclaimers, reprint lines; ``repeated-title``, ``duplicate``, ``template`` (boilerplate of the
-site); ``low-relevance``: not main content, no more specific reason. The last four were added in
-0.2 (schema_version stays 1: the old values keep their meaning, except that copyright and
+disclaimers, reprint lines; ``no-main-content``: kept by the paragraph rules on a page that
+the document verdict finds has no main content (``Config.withhold_flags``); ``repeated-title``, ``duplicate``, ``template`` (boilerplate of the
+site); ``low-relevance``: not main content, no more specific reason. ``consent`` to ``legal``
+were added in 0.2 and ``no-main-content`` after them (schema_version stays 1: the old values keep their meaning, except that copyright and
 licence lines, formerly ``page-meta``, are now ``legal``)."""
 
 Format = Literal["html", "text"]

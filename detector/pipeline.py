@@ -51,6 +51,7 @@ class Detector:
             text_reasons=scores.reasons, lexical=scores.lexical,
         )  # fmt: skip
         q = quality.score_document(doc, decisions, self.config)
+        decisions = decide.withhold_contentless(doc, decisions, q, self.config)
         kept_text = "\n\n".join(p.text for p in decisions if p.keep and p.kind != "title")
         stats = decide.block_stats(decisions)
         stats["blocks"] = len(blocks)

@@ -844,7 +844,9 @@ def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
 
 
 def why_dropped(result: Result, config: Config | None = None, min_quality: float | None = None) -> str | None:
-    """One line saying why a document is dropped (None when it is kept)."""
+    """One line saying why a document is dropped (None when it is kept): the reasons with their
+    measured value and limit, the score, and the words judged (kept, or withheld as
+    ``no-main-content`` by ``decide.withhold_contentless``)."""
     config = config or Config()
     v = verdict(result, config, min_quality)
     if v.keep:
@@ -863,7 +865,9 @@ def why_dropped(result: Result, config: Config | None = None, min_quality: float
             parts.append(f"{reason} ({r.signal} {_fmt(result.quality.signals[r.signal])} {r.op} {_fmt(r.limit_value(config))})")
         else:
             parts.append(reason)
-    return f"DROP: {', '.join(parts)}; score {v.score:.2f} vs {threshold:.2f}, {words} words kept"
+    withheld = any(p.reason == "no-main-content" for p in result.paragraphs)
+    kept = "words withheld (no main content)" if withheld else "words kept"
+    return f"DROP: {', '.join(parts)}; score {v.score:.2f} vs {threshold:.2f}, {words} {kept}"
 
 
 def _fmt(value: float) -> str:

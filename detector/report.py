@@ -47,6 +47,7 @@ _REASON_ANSI = {
     "comment": "\x1b[38;5;110m",
     "caption": "\x1b[38;5;180m",
     "legal": "\x1b[38;5;245m",
+    "no-main-content": "\x1b[38;5;203m",
 }
 
 
@@ -105,7 +106,7 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
     )
     flags = _safe(", ".join(q.flags)) if q.flags else "none"
     out.extend(_wrap(f"flags: {flags}", width, "       "))
-    why = quality.why_dropped(result) if result.text.strip() else None
+    why = quality.why_dropped(result) if result.text.strip() or _withheld(result) else None
     if why:
         out.extend(style(line, _RED) for line in _wrap(_safe(why), width, "       "))
     for line in quality.explain(q):
@@ -148,6 +149,11 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
     return "\n".join(out) + "\n"
 
 
+def _withheld(result: Result) -> bool:
+    """The paragraph rules kept text that the verdict withheld (``no-main-content``)."""
+    return any(p.reason == "no-main-content" for p in result.paragraphs)
+
+
 def _wrap(text: str, width: int, indent: str) -> list[str]:
     return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False) or [text]
 
@@ -179,6 +185,7 @@ _REASON_COLOURS = {
     "comment": "#1098ad",
     "caption": "#b08850",
     "legal": "#495057",
+    "no-main-content": "#c92a2a",
 }
 _OTHER_COLOUR = "#5c5f66"
 
@@ -330,7 +337,7 @@ def render_html(result: Result) -> str:
         else '<span class="flag none">no flags</span>'
     )
     rules = "".join(f"<li>{_esc(line)}</li>" for line in quality.explain(q))
-    why = quality.why_dropped(result) if result.text.strip() else None
+    why = quality.why_dropped(result) if result.text.strip() or _withheld(result) else None
     signals = f'<p class="why"><strong>{_esc(why)}</strong></p>' if why else ""
     if rules:
         signals += f'<ul class="rules">{rules}</ul>'

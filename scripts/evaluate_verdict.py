@@ -316,6 +316,15 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def words_out(result: Any) -> int:
+    """The words of the text a user gets (``Result.text``), counted as trafilatura's are
+    (``quality.words``). Not ``quality.signals["words"]``: that describes the text the verdict
+    judged, which ``decide.withhold_contentless`` withholds on a page without main content."""
+    from detector import quality
+
+    return len(quality.words(result.text))
+
+
 def rescored(result: Any, config: Any) -> bool:
     """``quality.keep`` of ``result``'s paragraph decisions judged again under ``config`` (the
     paragraph decisions stay; only the document rules and their limits change)."""
@@ -386,7 +395,7 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
         row = {
             "set": name, "n": len(group),
             "detector_keep": _share([v.keep for v in verdicts]),
-            "detector_words": statistics.mean(real[p.id].quality.signals.get("words", 0) for p in group),
+            "detector_words": statistics.mean(words_out(real[p.id]) for p in group),
             "detector_text_datatrove_keep": _share([all(d.values()) for d in dt_det]),
             "trafilatura_datatrove_keep": _share([all(d.values()) for d in dt]),
             "trafilatura_words": statistics.mean(len(quality.words(t)) for t in traf),
@@ -413,7 +422,7 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
         if not group:
             continue
         res = [shell_res[s.id] for s in group]
-        words = [r.quality.signals.get("words", 0.0) for r in res]
+        words = [words_out(r) for r in res]
         traf = [trafilatura_default(s.html, s.url) or "" for s in group]
         tw = [len(quality.words(t)) for t in traf]
         shell_rows.append({
@@ -429,11 +438,11 @@ def figures(args: argparse.Namespace) -> dict[str, Any]:
     all_res = [shell_res[s.id] for s in shells]
     out["shells"] = shell_rows
     out["shells_drop_all"] = _share([not quality.verdict(r, config).keep for r in all_res])
-    out["shells_at_most_20_words_all"] = _share([r.quality.signals.get("words", 0) <= SHORT_SHELL_WORDS for r in all_res])
-    out["shells_words_mean_all"] = statistics.mean(r.quality.signals.get("words", 0) for r in all_res)
+    out["shells_at_most_20_words_all"] = _share([words_out(r) <= SHORT_SHELL_WORDS for r in all_res])
+    out["shells_words_mean_all"] = statistics.mean(words_out(r) for r in all_res)
     truth_of = {p.id: p.truth for p in pages}
     out["shells_kept"] = [
-        {"id": s.id, "words": shell_res[s.id].quality.signals.get("words", 0), "flags": list(shell_res[s.id].quality.flags),
+        {"id": s.id, "words": words_out(shell_res[s.id]), "flags": list(shell_res[s.id].quality.flags),
          "from_body": from_body(shell_res[s.id].text, truth_of.get(s.origin or ""))}
         for s in shells if quality.verdict(shell_res[s.id], config).keep
     ]

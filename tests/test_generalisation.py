@@ -134,11 +134,17 @@ def test_extractor_fallback_restores_what_the_base_extractor_kept():
     body = [Block(line, path="div.post/p", extractor_overlap=1.0) for line in lines]
     blocks = [*body, Block("Menu item", kind="list", link_density=1.0, path="nav/ul/li")]
     doc = Document("d", None, None, tuple(blocks), "html", "en")
-    rel = np.array([0.9, 0.1, 0.1, 0.1, 0.05])  # the model keeps a quarter of trafilatura's text
+    rel = np.array([0.9, 0.3, 0.3, 0.3, 0.05])  # the model keeps a quarter of trafilatura's text
     kept = [d.keep for d in decide_blocks(doc, rel, score_redundancy(doc, CFG), CFG)]
     assert kept == [True, True, True, True, False]
     off = CFG.replace(extractor_fallback_share=0.0)
     assert [d.keep for d in decide_blocks(doc, rel, score_redundancy(doc, off), off)] == [True, False, False, False, False]
+    # what trafilatura kept is what the model is sure is boilerplate (a page whose article is
+    # missing): it stays dropped
+    sure = np.array([0.9, 0.05, 0.05, 0.05, 0.05])
+    assert [d.keep for d in decide_blocks(doc, sure, score_redundancy(doc, CFG), CFG)] == [True, False, False, False, False]
+    weak = CFG.replace(extractor_fallback_min_relevance=0.0)
+    assert [d.keep for d in decide_blocks(doc, sure, score_redundancy(doc, weak), weak)] == [True, True, True, True, False]
 
 
 # --- labels and the WCXB metric -----------------------------------------------------------------

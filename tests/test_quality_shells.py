@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -11,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from make_shells import Page, hand_written_shells, make_shell  # noqa: E402
 
-from detector import Config, quality  # noqa: E402
+from detector import Config, Detector, quality  # noqa: E402
+from detector.decide import withhold_contentless  # noqa: E402
+from detector.document import Document, ParagraphScore, QualityScore  # noqa: E402
 
 BODY = [
     "The river authority said on Tuesday that the new weir would be finished by the spring.",
@@ -49,3 +52,55 @@ def test_hand_written_shells_say_nothing_here(detector):
         result = detector.score_html(shell.html, url=shell.url, id=shell.id)
         v = quality.verdict(result, cfg)
         assert not v.keep and "no-main-content" in v.reasons, (shell.id, result.text)
+
+
+def test_a_shell_keeps_nothing_and_every_paragraph_says_why(detector):
+    cfg = Config()
+    plain = Detector(cfg.replace(withhold_flags=()), model=detector.model)
+    withheld = 0
+    for shell in hand_written_shells():
+        result = detector.score_html(shell.html, url=shell.url, id=shell.id)
+        assert result.text == "", (shell.id, result.text)
+        assert all(not p.keep or p.kind == "title" for p in result.paragraphs)
+        before = plain.score_html(shell.html, url=shell.url, id=shell.id)
+        # what the paragraph rules kept is what is withheld, and the quality still describes it
+        assert [p.index for p in result.paragraphs if p.reason == "no-main-content"] == [
+            p.index for p in before.paragraphs if p.keep and p.kind != "title"
+        ]
+        assert result.quality.signals == before.quality.signals
+        withheld += bool(before.text)
+        if before.text:
+            assert "words withheld (no main content)" in quality.why_dropped(result)
+    assert withheld >= 6  # most shells had boilerplate kept as "content" before the rule
+
+
+_DOC = Document("t", None, "Tag: energy", (), "html", "en")
+
+
+def _decisions() -> list[ParagraphScore]:
+    return [
+        ParagraphScore(0, "Tag: energy", "title", 0.9, 0.0, True, None),
+        ParagraphScore(1, "Home", "list", 0.0, 0.0, False, "navigation"),
+        ParagraphScore(2, "Wind farms: the week in review", "paragraph", 0.6, 0.0, True, None),
+        ParagraphScore(3, "Solar tariffs, explained", "paragraph", 0.55, 0.0, True, None),
+    ]
+
+
+def test_withhold_only_a_short_text_without_main_content():
+    cfg = Config()
+    shell = QualityScore(0.0, False, ("no-main-content", "off-title"), {"words": 9.0})
+    out = withhold_contentless(_DOC, _decisions(), shell, cfg)
+    assert [(d.keep, d.reason) for d in out] == [
+        (True, None), (False, "navigation"), (False, "no-main-content"), (False, "no-main-content"),
+    ]
+    # a listing's cards also lack one stretch of prose, but they are longer: kept
+    cards = QualityScore(0.0, False, ("no-main-content",), {"words": float(cfg.withhold_max_words)})
+    assert withhold_contentless(_DOC, _decisions(), cards, cfg) == _decisions()
+    assert withhold_contentless(_DOC, _decisions(), cards, cfg.replace(withhold_max_words=0))[2].reason == "no-main-content"
+    # other drops (repetition, off-title alone) keep the text: the verdict drops it, the text is an article's
+    other = QualityScore(0.0, False, ("off-title", "gopher-duplicate-lines"), {"words": 9.0})
+    assert withhold_contentless(_DOC, _decisions(), other, cfg) == _decisions()
+    assert withhold_contentless(_DOC, _decisions(), shell, cfg.replace(withhold_flags=())) == _decisions()
+    # plain text is the text a scraper chose: a short one is a short body, not a shell
+    text_doc = dataclasses.replace(_DOC, format="text")
+    assert withhold_contentless(text_doc, _decisions(), shell, cfg) == _decisions()
