@@ -69,10 +69,13 @@ def _present(value: Any) -> Any:
 class FieldNames:
     """Which fields of a record (JSONL line, Parquet row, frame row, request body) hold what.
 
-    The one field-name class of every door: ``detector clean`` / ``filter``, the service, the
-    frame and ``Detector.filter``. ``html`` wins over ``text`` when a record has both;
-    ``content`` (if set) is read last, as HTML or text to be detected. ``site`` (if set)
-    overrides the URL's host as the group for site-template detection.
+    The one field-name class of every door, and its defaults are the one place the default
+    names live: ``Detector.filter`` (a mapping), ``detector clean`` / ``filter`` (their
+    ``--html-field --text-field --content-field --url-field --id-field`` default to these), the
+    service's request bodies and ``score_frame``'s column detection. The content fields are
+    read in the order ``html`` (as HTML), ``text`` (as plain text), ``content`` (HTML or text,
+    detected): the first that holds something wins. A name set to ``""`` or ``None`` is not
+    read. ``site`` (if set) overrides the URL's host as the group for site-template detection.
     """
 
     html: str = "html"
@@ -80,7 +83,18 @@ class FieldNames:
     url: str = "url"
     id: str = "id"
     site: str | None = None
-    content: str | None = None
+    content: str | None = "content"
+
+    @property
+    def content_fields(self) -> tuple[tuple[str, Format | None], ...]:
+        """``(name, format)`` of the content fields that are set, in the order they are read
+        (``format`` ``None``: detected)."""
+        return tuple((n, f) for n, f in ((self.html, "html"), (self.text, "text"), (self.content, None)) if n)
+
+    def describe(self) -> str:
+        """The content field names for a message: ``'html', 'text' or 'content'``."""
+        names = [repr(n) for n, _ in self.content_fields]
+        return " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -123,8 +137,10 @@ class RawDoc:
         ``default_id``. Missing values (``None``, NaN, pandas NA) count as absent; bytes-like
         content is kept as bytes; lone surrogates in strings become U+FFFD. An empty or blank
         field gives way to a later one that holds something (``{"html": "", "text": "..."}`` is
-        the text); when every present field is blank, the first is the (empty) document. Raises
-        ``InputError`` (naming the record) when no content field holds a string or bytes.
+        the text); when every present field is blank, the first is the (empty) document. The
+        content fields are ``fields.content_fields`` (default ``html``, ``text``, ``content``).
+        Raises ``InputError`` (naming the record) when no content field holds a string or bytes,
+        or when one holds something else (a number, a list).
         """
         url = _present(record.get(fields.url)) if fields.url else None
         url = scrub_text(str(url)) if url not in (None, "") else None
@@ -136,9 +152,7 @@ class RawDoc:
         site = _present(record.get(fields.site)) if fields.site else None
         site = scrub_text(str(site)) if site not in (None, "") else None
         found: tuple[str | bytes, str | None] | None = None  # the first present field, if all are blank
-        for name, fmt in ((fields.html, "html"), (fields.text, "text"), (fields.content, None)):
-            if not name:
-                continue
+        for name, fmt in fields.content_fields:
             content = _present(record.get(name))
             if content is None:
                 continue
@@ -160,8 +174,7 @@ class RawDoc:
             return cls(id=doc_id, content=found[0], url=url, format=found[1], site=site)  # type: ignore[arg-type]
         from detector.errors import InputError
 
-        names = " or ".join(repr(n) for n in (fields.html, fields.text, fields.content) if n)
-        raise InputError(doc_id, f"record has no {names} field (no value in any)")
+        raise InputError(doc_id, f"record has no {fields.describe()} field (no value in any)")
 
 
 @dataclass(frozen=True)
