@@ -56,6 +56,19 @@ def scrub_text(value: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", value) if not value.isascii() else value
 
 
+CONTROL_CHARS: dict[int, str] = {
+    c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]
+}
+"""C0 and C1 control characters but tab and newline -> U+FFFD (a ``str.translate`` table)."""
+
+
+def replace_controls(text: object) -> str:
+    """``str(text)`` with every C0/C1 control character (ESC, BEL, CR, DEL, U+0080-U+009F ...)
+    replaced by U+FFFD, tab and newline kept: scraped text made safe for a terminal. Used by the
+    terminal report and ``Result.to_markdown``; the JSON contract keeps the text as it is."""
+    return str(text).translate(CONTROL_CHARS)
+
+
 def _present(value: Any) -> Any:
     """``None`` for a missing value (``None``, NaN, pandas' NA / NaT), else ``value``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -308,7 +321,10 @@ class Result:
         ``##``, ``list`` -> ``- item``, ``quote`` -> ``> text``, a run of ``table`` rows -> a
         one-column pipe table (a row's cells are joined in its text), anything else a paragraph.
         Characters that would start Markdown syntax at the head of a line are escaped, pipes in
-        table cells too. Returns ``""`` when nothing is kept and there is no title.
+        table cells too. C0/C1 control characters of the page (an ESC sequence, BEL) are replaced
+        by U+FFFD, as in the terminal report (``replace_controls``; the output's own newlines
+        stay), so the Markdown is safe to print. Returns ``""`` when nothing is kept and there is
+        no title.
         """
         parts: list[str] = [f"# {_md_escape(self.title)}"] if self.title else []
         rows: list[str] = []
@@ -345,7 +361,7 @@ class Result:
             else:
                 parts.append(_md_escape(text))
         close()
-        return "\n\n".join(parts) + "\n" if parts else ""
+        return replace_controls("\n\n".join(parts)) + "\n" if parts else ""
 
 
 _MD_LINE_START = re.compile(r"^(#{1,6}\s|[-+*]\s|>|\d{1,9}[.)]\s|={3,}|-{3,}|`{3}|~{3})")
