@@ -58,6 +58,19 @@ def scrub_text(value: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", value) if not value.isascii() else value
 
 
+CONTROL_CHARS: dict[int, str] = {
+    c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]
+}
+"""C0 and C1 control characters but tab and newline -> U+FFFD (a ``str.translate`` table)."""
+
+
+def replace_controls(text: object) -> str:
+    """``str(text)`` with every C0/C1 control character (ESC, BEL, CR, DEL, U+0080-U+009F ...)
+    replaced by U+FFFD, tab and newline kept: scraped text made safe for a terminal. Used by the
+    terminal report and ``Result.to_markdown``; the JSON contract keeps the text as it is."""
+    return str(text).translate(CONTROL_CHARS)
+
+
 def _present(value: Any) -> Any:
     """``None`` for a missing value (``None``, NaN, pandas' NA / NaT), else ``value``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -71,10 +84,13 @@ def _present(value: Any) -> Any:
 class FieldNames:
     """Which fields of a record (JSONL line, Parquet row, frame row, request body) hold what.
 
-    The one field-name class of every door: ``detector clean`` / ``filter``, the service, the
-    frame and ``Detector.filter``. ``html`` wins over ``text`` when a record has both;
-    ``content`` (if set) is read last, as HTML or text to be detected. ``site`` (if set)
-    overrides the URL's host as the group for site-template detection.
+    The one field-name class of every door, and its defaults are the one place the default
+    names live: ``Detector.filter`` (a mapping), ``detector clean`` / ``filter`` (their
+    ``--html-field --text-field --content-field --url-field --id-field`` default to these), the
+    service's request bodies and ``score_frame``'s column detection. The content fields are
+    read in the order ``html`` (as HTML), ``text`` (as plain text), ``content`` (HTML or text,
+    detected): the first that holds something wins. A name set to ``""`` or ``None`` is not
+    read. ``site`` (if set) overrides the URL's host as the group for site-template detection.
     """
 
     html: str = "html"
@@ -82,7 +98,18 @@ class FieldNames:
     url: str = "url"
     id: str = "id"
     site: str | None = None
-    content: str | None = None
+    content: str | None = "content"
+
+    @property
+    def content_fields(self) -> tuple[tuple[str, Format | None], ...]:
+        """``(name, format)`` of the content fields that are set, in the order they are read
+        (``format`` ``None``: detected)."""
+        return tuple((n, f) for n, f in ((self.html, "html"), (self.text, "text"), (self.content, None)) if n)
+
+    def describe(self) -> str:
+        """The content field names for a message: ``'html', 'text' or 'content'``."""
+        names = [repr(n) for n, _ in self.content_fields]
+        return " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -125,8 +152,10 @@ class RawDoc:
         ``default_id``. Missing values (``None``, NaN, pandas NA) count as absent; bytes-like
         content is kept as bytes; lone surrogates in strings become U+FFFD. An empty or blank
         field gives way to a later one that holds something (``{"html": "", "text": "..."}`` is
-        the text); when every present field is blank, the first is the (empty) document. Raises
-        ``InputError`` (naming the record) when no content field holds a string or bytes.
+        the text); when every present field is blank, the first is the (empty) document. The
+        content fields are ``fields.content_fields`` (default ``html``, ``text``, ``content``).
+        Raises ``InputError`` (naming the record) when no content field holds a string or bytes,
+        or when one holds something else (a number, a list).
         """
         url = _present(record.get(fields.url)) if fields.url else None
         url = scrub_text(str(url)) if url not in (None, "") else None
@@ -138,9 +167,7 @@ class RawDoc:
         site = _present(record.get(fields.site)) if fields.site else None
         site = scrub_text(str(site)) if site not in (None, "") else None
         found: tuple[str | bytes, str | None] | None = None  # the first present field, if all are blank
-        for name, fmt in ((fields.html, "html"), (fields.text, "text"), (fields.content, None)):
-            if not name:
-                continue
+        for name, fmt in fields.content_fields:
             content = _present(record.get(name))
             if content is None:
                 continue
@@ -162,8 +189,7 @@ class RawDoc:
             return cls(id=doc_id, content=found[0], url=url, format=found[1], site=site)  # type: ignore[arg-type]
         from detector.errors import InputError
 
-        names = " or ".join(repr(n) for n in (fields.html, fields.text, fields.content) if n)
-        raise InputError(doc_id, f"record has no {names} field (no value in any)")
+        raise InputError(doc_id, f"record has no {fields.describe()} field (no value in any)")
 
 
 @dataclass(frozen=True)
@@ -297,7 +323,10 @@ class Result:
         ``##``, ``list`` -> ``- item``, ``quote`` -> ``> text``, a run of ``table`` rows -> a
         one-column pipe table (a row's cells are joined in its text), anything else a paragraph.
         Characters that would start Markdown syntax at the head of a line are escaped, pipes in
-        table cells too. Returns ``""`` when nothing is kept and there is no title.
+        table cells too. C0/C1 control characters of the page (an ESC sequence, BEL) are replaced
+        by U+FFFD, as in the terminal report (``replace_controls``; the output's own newlines
+        stay), so the Markdown is safe to print. Returns ``""`` when nothing is kept and there is
+        no title.
         """
         parts: list[str] = [f"# {_md_escape(self.title)}"] if self.title else []
         rows: list[str] = []
@@ -334,7 +363,7 @@ class Result:
             else:
                 parts.append(_md_escape(text))
         close()
-        return "\n\n".join(parts) + "\n" if parts else ""
+        return replace_controls("\n\n".join(parts)) + "\n" if parts else ""
 
 
 _MD_LINE_START = re.compile(r"^(#{1,6}\s|[-+*]\s|>|\d{1,9}[.)]\s|={3,}|-{3,}|`{3}|~{3})")

@@ -91,9 +91,11 @@ def filter_jsonl(
     JSON objects ``malformed`` (with ``rejects``, written there too: ``reasons`` ``["error"]``,
     the ``error``, the ``line`` number and the ``raw`` line).
 
-    A document that takes longer than ``doc_timeout`` seconds (``None``: the detector's
-    ``config.doc_timeout``; 0: no limit) or whose id/url/html/text holds a lone
-    surrogate is an error record, and the stream goes on.
+    Each record is read by ``RawDoc.from_record`` with ``fields`` (default ``FieldNames()``:
+    ``html``, else ``text``, else ``content``, as ``Detector.filter``); ``drop_raw`` removes
+    those content fields from the output. A document that takes longer than ``doc_timeout``
+    seconds (``None``: the detector's ``config.doc_timeout``; 0: no limit) or whose id, url or
+    a content field holds a lone surrogate is an error record, and the stream goes on.
     Raises ``OutputClosed`` when ``outstream`` breaks; everything else is counted.
     """
     stats = Tally()
@@ -130,7 +132,7 @@ def filter_jsonl(
             continue
         try:
             source = str(record[fields.id]) if record.get(fields.id) is not None else f"<stdin>:{lineno}"
-            for name in (fields.id, fields.url, fields.html, fields.text):
+            for name in (fields.id, fields.url, *(n for n, _ in fields.content_fields)):
                 check_unicode(record.get(name), name, source)
             with time_limit(timeout, source):
                 decision = detector.filter(_record_to_raw(record, fields, lineno), min_quality=min_quality)
@@ -143,8 +145,8 @@ def filter_jsonl(
             continue
         out = dict(record)
         if drop_raw:
-            out.pop(fields.html, None)
-            out.pop(fields.text, None)
+            for name, _ in fields.content_fields:
+                out.pop(name, None)
         result = decision.result
         out["clean_text"] = decision.clean_text
         out["title"] = result.title

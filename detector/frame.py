@@ -65,8 +65,9 @@ def shared_detector(config: Config | None = None) -> Any:
 
 
 def _row_doc(row: dict[str, Any], key: Hashable, html_col: str | None, text_col: str | None,
-             url_col: str | None, id_col: str | None) -> RawDoc:
-    fields = FieldNames(html=html_col or "", text=text_col or "", url=url_col or "", id=id_col or "")
+             url_col: str | None, id_col: str | None, content_col: str | None = None) -> RawDoc:
+    fields = FieldNames(html=html_col or "", text=text_col or "", url=url_col or "", id=id_col or "",
+                        content=content_col or None)
     return RawDoc.from_record(row, fields, default_id=f"row {key}")
 
 
@@ -77,6 +78,7 @@ def score_rows(
     text_col: str | None,
     url_col: str | None = None,
     id_col: str | None = None,
+    content_col: str | None = None,
     detector: Any,
     details: bool = False,
     min_quality: float | None = None,
@@ -89,7 +91,8 @@ def score_rows(
         out["paragraphs"] = []
     for key, row in rows:
         try:
-            decision = detector.filter(_row_doc(row, key, html_col, text_col, url_col, id_col), min_quality=min_quality)
+            decision = detector.filter(_row_doc(row, key, html_col, text_col, url_col, id_col, content_col),
+                                       min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - a bad row is reported, never raised
             message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
             for name, empty in (
@@ -131,16 +134,19 @@ def _kind(df: Any) -> str:
 
 
 def _content_columns(columns: Sequence[str], html_col: str | None, text_col: str | None,
-                     url_col: str | None, id_col: str | None) -> tuple[str | None, str | None]:
-    if html_col is None and text_col is None:
-        html_col = "html" if "html" in columns else None
-        text_col = "text" if "text" in columns else None
-        if html_col is None and text_col is None:
-            raise ValueError("score_frame: name the content column with html_col= or text_col=")
-    for name, col in (("html_col", html_col), ("text_col", text_col), ("url_col", url_col), ("id_col", id_col)):
+                     url_col: str | None, id_col: str | None,
+                     content_col: str | None = None) -> tuple[str | None, str | None, str | None]:
+    if html_col is None and text_col is None and content_col is None:
+        d = FieldNames()  # the default names every door reads
+        html_col, text_col, content_col = (n if n in columns else None for n in (d.html, d.text, d.content))
+        if html_col is None and text_col is None and content_col is None:
+            raise ValueError(f"score_frame: no {d.describe()} column; name the content column with "
+                             "html_col=, text_col= or content_col=")
+    for name, col in (("html_col", html_col), ("text_col", text_col), ("content_col", content_col),
+                      ("url_col", url_col), ("id_col", id_col)):
         if col is not None and col not in columns:
             raise KeyError(f"score_frame: {name}={col!r} is not a column (columns: {list(columns)})")
-    return html_col, text_col
+    return html_col, text_col, content_col
 
 
 def score_frame(
@@ -150,6 +156,7 @@ def score_frame(
     text_col: str | None = None,
     url_col: str | None = None,
     id_col: str | None = None,
+    content_col: str | None = None,
     detector: Any = None,
     details: bool = False,
     min_quality: float | None = None,
@@ -164,28 +171,31 @@ def score_frame(
     (None, or why the row could not be scored); ``details=True`` adds ``paragraphs``
     (list of dicts as in the JSON contract).
 
-    When a row has both, ``html_col`` wins over ``text_col``. With neither given, columns
-    named ``html`` or ``text`` are used. ``detector`` reuses an existing Detector; without it
-    the process's ``shared_detector(config)`` is used (the model loads once per process). For
-    Dask, ``detector`` must be left out: each worker loads its own (one per worker process).
+    ``content_col`` holds HTML or text (detected). A row is read as every door reads a record:
+    ``html_col`` wins, then ``text_col``, then ``content_col``. With none of the three given,
+    the columns named as ``FieldNames()``'s defaults (``html``, ``text``, ``content``) are used.
+    ``detector`` reuses an existing Detector; without it the process's
+    ``shared_detector(config)`` is used (the model loads once per process). For Dask,
+    ``detector`` must be left out: each worker loads its own (one per worker process).
 
     Raises TypeError for anything but a pandas/Polars/Dask DataFrame, KeyError for a column
     that does not exist, ValueError when no content column can be found.
     """
     kind = _kind(df)
-    html_col, text_col = _content_columns(list(df.columns), html_col, text_col, url_col, id_col)
+    html_col, text_col, content_col = _content_columns(list(df.columns), html_col, text_col, url_col, id_col,
+                                                       content_col)
     if kind == "dask":
         if detector is not None:
             raise ValueError("score_frame on a Dask DataFrame loads one Detector per worker: pass config=, not detector=")
         from detector.adapters.dask_frame import score_dask_frame
 
         return score_dask_frame(df, html_col=html_col, text_col=text_col, url_col=url_col, id_col=id_col,
-                                details=details, min_quality=min_quality, config=config)
+                                content_col=content_col, details=details, min_quality=min_quality, config=config)
     if detector is None:
         detector = shared_detector(config)
-    used = [c for c in (html_col, text_col, url_col, id_col) if c is not None]
-    kwargs = dict(html_col=html_col, text_col=text_col, url_col=url_col, id_col=id_col, detector=detector,
-                  details=details, min_quality=min_quality)
+    used = list(dict.fromkeys(c for c in (html_col, text_col, content_col, url_col, id_col) if c is not None))
+    kwargs = dict(html_col=html_col, text_col=text_col, url_col=url_col, id_col=id_col, content_col=content_col,
+                  detector=detector, details=details, min_quality=min_quality)
     if kind == "polars":
         import polars as pl
 

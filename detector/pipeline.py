@@ -107,8 +107,10 @@ class Detector:
     ) -> Decision:
         """The pre-ingest verdict (``quality.verdict``): keep or drop, the cleaned text and the reasons.
 
-        ``doc`` is a RawDoc, raw content, or a mapping with ``html`` or ``text``
-        (and optionally ``url``, ``id``).
+        ``doc`` is a RawDoc, raw content (``str`` or ``bytes``, format detected), or a mapping
+        read by ``RawDoc.from_record`` with the default ``FieldNames``: ``html``, else ``text``,
+        else ``content`` (format detected), and optionally ``url``, ``id`` -- the same fields
+        ``detector filter``, ``detector clean`` and the service read by default.
 
         Raises ``InputError`` (one line naming the document) for what cannot be scored: binary or
         undecodable bytes, JSON, a record with no content field, content over
@@ -121,15 +123,14 @@ class Detector:
         return Decision(keep=v.keep, clean_text=result.text, score=v.score, reasons=v.reasons, result=result)
 
 
-_MAPPING_FIELDS = FieldNames(content="content")
-
-
-def to_raw_doc(doc: RawDoc | Mapping[str, Any] | str | bytes) -> RawDoc:
-    """Accept the shapes users pass to ``filter``."""
+def to_raw_doc(doc: RawDoc | Mapping[str, Any] | str | bytes, fields: FieldNames = FieldNames()) -> RawDoc:
+    """The RawDoc for what users pass to ``filter``: a RawDoc as is, ``str``/``bytes`` as content,
+    a mapping by ``RawDoc.from_record(doc, fields)`` (default ``FieldNames()``, as every door).
+    Raises ``InputError`` for a record without content or an object of another type."""
     if isinstance(doc, RawDoc):
         return doc
     if isinstance(doc, (str, bytes)):
         return RawDoc(id="<input>", content=doc)
     if isinstance(doc, Mapping):
-        return RawDoc.from_record(doc, _MAPPING_FIELDS)
+        return RawDoc.from_record(doc, fields)
     raise InputError(None, f"cannot score an object of type {type(doc).__name__}")

@@ -22,7 +22,7 @@ from typing import TextIO
 
 from detector import quality
 from detector.atomic import atomic_write_text
-from detector.document import REASONS, ParagraphScore, Result
+from detector.document import CONTROL_CHARS, REASONS, ParagraphScore, Result, replace_controls
 
 # --- terminal ------------------------------------------------------------------------
 
@@ -51,12 +51,10 @@ _REASON_ANSI = {
 }
 
 
-# C0/C1 control characters (ESC above all) from scraped text must not reach the terminal
-_CONTROL = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
-
-
-def _safe(text: object) -> str:
-    return str(text).translate(_CONTROL)
+# C0/C1 control characters (ESC above all) from scraped text must not reach the terminal:
+# the one table, shared with Result.to_markdown (detector.document.replace_controls)
+_CONTROL = CONTROL_CHARS
+_safe = replace_controls
 
 
 def color_default(stream: TextIO | None = None) -> bool:

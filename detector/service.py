@@ -36,7 +36,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from detector.config import Config
 from detector.settings import ServiceSettings
-from detector.document import RawDoc
+from detector.document import FieldNames, RawDoc
 from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
 from detector.limits import time_limit
@@ -60,16 +60,19 @@ def _unicode_only(value: Any, info: ValidationInfo) -> Any:
 
 
 class DocumentIn(BaseModel):
-    """One document: ``html`` or ``text`` (``html`` wins when both are given)."""
+    """One document: ``html``, ``text`` or ``content`` (HTML or text, detected), read as every
+    door reads a record (``RawDoc.from_record`` with the default ``FieldNames``): ``html`` wins,
+    then ``text``, then ``content``."""
 
     model_config = ConfigDict(extra="ignore")
 
     html: str | None = Field(None, description="The page's HTML.")
     text: str | None = Field(None, description="Plain scraped text, one paragraph per line or blank-line separated.")
+    content: str | None = Field(None, description="HTML or plain text, detected (read when there is no html or text).")
     url: str | None = Field(None, description="Where the document came from (reported back, never fetched).")
     id: str | int | None = Field(None, description="Your id for the document (reported back).")
 
-    @field_validator("html", "text", "url", "id")
+    @field_validator("html", "text", "content", "url", "id")
     @classmethod
     def _valid_unicode(cls, value: Any, info: ValidationInfo) -> Any:
         return _unicode_only(value, info)
@@ -538,8 +541,8 @@ def create_app(
     @app.post("/v1/score", responses=ERRORS, tags=["score"])
     async def score(req: ScoreRequest, request: Request) -> dict[str, Any]:
         """Score one document (HTML or text). Returns the JSON contract (see /v1/schema)."""
-        if req.html is None and req.text is None:
-            raise ServiceError(422, "invalid_request", "give the document as 'html' or 'text'")
+        if all(getattr(req, name) is None for name, _ in FieldNames().content_fields):
+            raise ServiceError(422, "invalid_request", f"give the document as {FieldNames().describe()}")
         det = _detector(request)
 
         def work(deadline: float) -> dict[str, Any]:

@@ -64,6 +64,25 @@ def json_runs(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
     return out
 
 
+def test_markdown_output_carries_no_control_characters_and_json_keeps_them(tmp_path):
+    """``--format markdown`` replaces C0/C1 control characters of the page (an ESC sequence
+    that would clear the screen, BEL) as the terminal report does, in the text and in the
+    ``<!-- source -->`` line; ``--json`` keeps them (escaped by JSON), so it stays lossless."""
+    paragraphs = ARTICLE.read_text("utf-8").split("\n\n")
+    paragraphs[3] = paragraphs[3] + " \x1b[2J\x1b]0;pwned\x07 \x9b31m"
+    page = tmp_path / "hostile.txt"
+    page.write_text("\n\n".join(paragraphs), "utf-8")
+    other = tmp_path / "x\x1b[31m.txt"
+    other.write_text(ARTICLE.read_text("utf-8"), "utf-8")
+    code, out, err = run_cli("--format", "markdown", str(page), str(other))
+    assert code == 0, err
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    assert "\ufffd[2J\ufffd]0;pwned\ufffd \ufffd31m" in out and "x\ufffd[31m.txt -->" in out
+    code, out, err = run_cli("--json", str(page))
+    assert code == 0, err
+    assert "\x1b[2J\x1b]0;pwned\x07 \x9b31m" in json.loads(out)["text"]
+
+
 # --- text report ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [ARTICLE, *PAGES], ids=lambda p: p.name)

@@ -89,7 +89,7 @@ def test_jsonl_field_names_ids_and_bad_lines(tmp_path):
     errors = {e.id: e.error for e in _errors(items)}
     assert errors[f"{path}:4"].startswith("invalid-json")
     assert errors[f"{path}:5"].startswith("invalid-json")
-    assert "no 'raw' or 'body' field" in errors["d4"]
+    assert "no 'raw', 'body' or 'content' field" in errors["d4"]
     assert "must be a string" in errors["d5"]
     assert all(e.source == str(path) for e in _errors(items))
 

@@ -67,7 +67,7 @@ def test_filter_stream(tmp_path, detector):
     assert junk["reasons"] == list(detector.filter({"text": JUNK}).reasons) and junk["reasons"]
     assert junk["quality"]["keep"] is False
     assert rejected["no-content"]["reasons"] == ["error"]
-    assert "no 'html' or 'text' field" in rejected["no-content"]["error"]
+    assert "no 'html', 'text' or 'content' field" in rejected["no-content"]["error"]
     assert "must be a string" in rejected["bad-type"]["error"]
 
     err = proc.stderr.decode("utf-8")

@@ -100,6 +100,39 @@ def test_train_bad_input_is_one_line_and_output_is_checked_first(tmp_path):
         assert code == 2 and str(output) in err and len(err.strip().splitlines()) == 1
 
 
+def test_train_without_labelled_pages_refuses_unless_synthetic_is_asked_for(tmp_path, monkeypatch):
+    """``detector train -o m.joblib`` with no labelled source used to train on 300 synthetic pages
+    alone, silently. It refuses in one line naming the options that give labelled pages; the 300
+    synthetic pages still join labelled ones, and ``--synthetic-n N`` / ``--synthetic FILE`` given
+    on purpose still train a synthetic-only model."""
+    import detector.training
+
+    calls: list[dict] = []
+
+    def fake_train(output, **kwargs):
+        calls.append(kwargs)
+        return {"sha256": "0" * 64, "trained_on": {"rows": 1}}
+
+    monkeypatch.setattr(detector.training, "train_and_save", fake_train)
+    output = tmp_path / "m.joblib"
+    code, out, err = run_cli("train", "-o", str(output))
+    assert code == 2 and calls == [] and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("detector train: error: no labelled pages") and "Traceback" not in err
+    for option in ("--data", "--wcxb", "--pages", "--seeds"):
+        assert option in err
+    code, _, err = run_cli("train", "--folds", "3", "-o", str(output))
+    assert code == 2 and calls == [], err
+
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text("")
+    assert run_cli("train", "--pages", str(pages), "-o", str(output))[0] == 0
+    assert calls[-1]["labeled"] == [pages] and calls[-1]["synthetic_n"] == 300  # the default mix, as before
+    assert run_cli("train", "--synthetic-n", "5", "-o", str(output))[0] == 0  # synthetic-only, on purpose
+    assert calls[-1]["synthetic_n"] == 5 and calls[-1]["labeled"] == []
+    assert run_cli("train", "--synthetic", str(pages), "-o", str(output))[0] == 0
+    assert calls[-1]["synthetic"] == pages and calls[-1]["synthetic_n"] == 300
+
+
 @pytest.mark.parametrize("argv, needle", [(["--port", "99999"], "--port"), (["--min-quality", "7"], "--min-quality"),
                                           (["--threads", "0"], "--threads")])
 def test_serve_rejects_bad_options_in_one_line(argv, needle):

@@ -246,3 +246,26 @@ def test_write_html_report_leaves_nothing_behind_on_failure(result, tmp_path):
     with pytest.raises(OSError):
         write_html_report(result, tmp_path / "missing-dir" / "report.html")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_markdown_neutralises_control_characters_from_the_page():
+    """``Result.to_markdown`` (``detector score --format markdown``) replaces C0/C1 control
+    characters as the terminal report does; the JSON contract keeps them (JSON escapes them)."""
+    bad = "\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f\r\x00"
+    hostile = make_result([
+        para(0, "t" + bad, kind="title"),
+        para(1, "Intro " + bad + " done", kind="heading"),
+        para(2, "Body " + bad + " done"),
+        para(3, "item " + bad, kind="list"),
+        para(4, "cell " + bad, kind="table"),
+        para(5, "said " + bad, kind="quote"),
+    ], title="t\x1b[31m")
+    md = hostile.to_markdown()
+    assert not any(ord(c) in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)) for c in md)
+    assert "\ufffd[2J" in md and "Body " in md and " done" in md
+    assert md.startswith("# t\ufffd[31m\n\n## Intro ") and "\n- item " in md and "\n| cell " in md
+    assert "\n> said " in md
+    assert ESC in hostile.to_dict()["text"] and "\x07" in hostile.to_dict()["text"]  # JSON: lossless
+    from detector.document import replace_controls
+
+    assert replace_controls("a\tb\nc\x1bd\x85") == "a\tb\nc\ufffdd\ufffd"  # tab and newline kept

@@ -144,7 +144,7 @@ def test_score_text_without_details(service, detector):
 def test_score_needs_content(service):
     response = service.client.post("/v1/score", json={"url": "https://example.com"})
     assert response.status_code == 422
-    assert "'html' or 'text'" in _error(response)["message"]
+    assert "'html', 'text' or 'content'" in _error(response)["message"]
 
 
 def test_filter_batch(service, detector):

@@ -141,3 +141,68 @@ def test_every_door_names_the_fields_alike_and_counts_alike(tmp_path, detector):
     assert body["summary"] == dict(zip(("documents", "kept", "dropped", "errors"), counts))
     assert (stats["documents"], *stats["outcomes"].values()) == counts
     assert stats["reject_reasons"] == tally.reject_reasons == {r: 1 for r in want_reasons}
+
+
+def _field_options(command: str) -> set[str]:
+    from detector.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    return {o for a in sub.choices[command]._actions for o in a.option_strings if o.endswith("-field")}
+
+
+def test_every_door_reads_the_same_content_fields(tmp_path, detector):
+    """A record whose page is in ``content`` (no html, no text) is read by every door, as
+    ``Detector.filter`` reads it: ``detector filter``, ``detector clean``, ``/v1/filter``,
+    ``/v1/score`` and ``score_frame`` (they used to answer "no 'html' or 'text' field").
+    The names come from ``FieldNames()``; ``--content-field`` renames it, ``''`` switches it off."""
+    import pandas as pd
+    from fastapi.testclient import TestClient
+
+    from detector.cli import main
+    from detector.document import FieldNames
+    from detector.frame import score_frame
+    from detector.service import DocumentIn, create_app
+
+    assert FieldNames().content == "content"
+    assert {n for n, _ in FieldNames().content_fields} <= set(DocumentIn.model_fields)
+    want = detector.filter({"id": "a", "text": ARTICLE})
+    assert want.keep
+    record = {"id": "a", "content": ARTICLE}
+    assert detector.filter(record).clean_text == want.clean_text
+
+    # detector filter (the command, defaults), and with the field renamed or switched off
+    def run_filter(*args: str, rec=record) -> tuple[list[dict], str]:
+        proc = subprocess.run([sys.executable, "-m", "detector", "filter", "-q", *args],
+                              input=json.dumps(rec).encode(), capture_output=True)
+        assert proc.returncode == 0, proc.stderr.decode()
+        return [json.loads(x) for x in proc.stdout.decode().splitlines()], proc.stderr.decode()
+
+    (kept,), _ = run_filter("--drop-raw")
+    assert kept["clean_text"] == want.clean_text and "content" not in kept
+    (kept,), _ = run_filter("--content-field", "body", rec={"id": "a", "body": ARTICLE})
+    assert kept["clean_text"] == want.clean_text
+    none, err = run_filter("--content-field", "")
+    assert none == [] and "a: record has no 'html' or 'text' field" in err
+
+    # detector clean: the same record as a JSONL line, and the same field options as `filter`
+    assert _field_options("clean") == _field_options("filter") | {"--site-field"}
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text(json.dumps(record) + "\n", "utf-8")
+    assert main(["clean", str(src), "-o", str(out), "--workers", "1", "--no-templates", "-q"]) == 0
+    (row,) = map(json.loads, out.read_text("utf-8").splitlines())
+    assert row["text"] == want.clean_text and "content" not in row
+    assert not (tmp_path / "out.jsonl.errors.jsonl").read_text("utf-8")
+
+    # the service: /v1/filter and /v1/score
+    with TestClient(create_app(detector=detector)) as client:
+        body = client.post("/v1/filter", json={"documents": [record]}).json()
+        scored = client.post("/v1/score", json={**record, "details": False})
+        empty = client.post("/v1/score", json={"id": "a"})
+    (decision,) = body["decisions"]
+    assert decision["error"] is None and decision["clean_text"] == want.clean_text
+    assert scored.status_code == 200 and scored.json()["text"] == want.clean_text
+    assert empty.status_code == 422 and "'html', 'text' or 'content'" in empty.json()["error"]["message"]
+
+    # score_frame: a `content` column is found as `html` and `text` are
+    frame = score_frame(pd.DataFrame([record]), detector=detector)
+    assert frame.loc[0, "error"] is None and frame.loc[0, "clean_text"] == want.clean_text

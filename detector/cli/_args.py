@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from detector.document import FieldNames
 
 
 def integer(text: str, low: int, high: int | None = None, what: str = "a whole number") -> int:
@@ -79,3 +83,30 @@ def output_problem(path: str | os.PathLike[str]) -> str | None:
     if target.exists() and not os.access(target, os.W_OK):
         return f"{target}: file is not writable"
     return None
+
+
+def add_field_options(group: argparse._ActionsContainer) -> None:
+    """The record field options every command that reads records takes (``clean``, ``filter``):
+    ``--html-field --text-field --content-field --url-field --id-field``, defaulting to
+    ``FieldNames()`` (the one place the default names live). ``''`` switches a content field off."""
+    from detector.document import FieldNames
+
+    d = FieldNames()
+    group.add_argument("--html-field", default=d.html, metavar="NAME",
+                       help=f"field with the page HTML, read first (default: {d.html})")
+    group.add_argument("--text-field", default=d.text, metavar="NAME",
+                       help=f"field with plain text, read when there is no HTML (default: {d.text})")
+    group.add_argument("--content-field", default=d.content, metavar="NAME",
+                       help=f"field with HTML or text (detected), read when there is neither "
+                            f"(default: {d.content}; '' for none)")
+    group.add_argument("--url-field", default=d.url, metavar="NAME", help=f"field with the URL (default: {d.url})")
+    group.add_argument("--id-field", default=d.id, metavar="NAME",
+                       help=f"field with the document id (default: {d.id})")
+
+
+def field_names(args: argparse.Namespace, **extra: object) -> FieldNames:
+    """The ``FieldNames`` of the options ``add_field_options`` added (plus ``extra``, e.g. ``site``)."""
+    from detector.document import FieldNames
+
+    return FieldNames(html=args.html_field, text=args.text_field, content=args.content_field or None,
+                      url=args.url_field, id=args.id_field, **extra)  # type: ignore[arg-type]

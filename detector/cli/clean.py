@@ -11,13 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, output_problem, positive_int, seconds_or_none
+from detector.cli._args import add_field_options, field_names, fraction, output_problem, positive_int, seconds_or_none
 from detector.config import Config
 from detector.corpus.options import (
     INPUT_FORMATS,
     OUTPUT_FORMATS,
     CleanOptions,
-    FieldNames,
 )
 from detector.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, error_line, exit_code
 
@@ -38,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "inputs (by extension, or --input-format):\n"
             "  DIR                          .html/.htm/.xhtml/.txt files, recursively\n"
             "  *.html.gz, *.htm.gz, *.txt.gz gzipped pages (in folders too)\n"
-            "  *.jsonl[.gz|.zst]            one document per line (--html-field, --text-field ...);\n"
+            "  *.jsonl[.gz|.zst]            one document per line (--html-field, --text-field, --content-field ...);\n"
             "                               its other fields are copied to the output row (--keep-fields)\n"
             "  *.parquet                    one document per row (same field options)\n"
             "  *.warc[.gz]                  HTTP response records\n"
@@ -62,12 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None,
                    help="output format (default: by the extension of OUTPUT)")
     g = p.add_argument_group("JSONL / Parquet fields")
-    g.add_argument("--html-field", default="html", metavar="NAME", help="field with the page HTML (default: html)")
-    g.add_argument("--text-field", default="text", metavar="NAME",
-                   help="field with plain text, used when there is no HTML (default: text)")
-    g.add_argument("--url-field", default="url", metavar="NAME", help="field with the URL (default: url)")
-    g.add_argument("--id-field", default="id", metavar="NAME",
-                   help="field with the document id (default: id; else PATH:LINE)")
+    add_field_options(g)  # --html-field --text-field --content-field --url-field --id-field, as `filter`
     g.add_argument("--site-field", default=None, metavar="NAME",
                    help="field that groups documents into sites for template detection (default: URL host)")
     g.add_argument("--site-from", default=None, metavar="HOW",
@@ -131,8 +125,7 @@ def options_from_args(args: argparse.Namespace) -> CleanOptions:
         templates=not args.no_templates,
         template_min_docs=args.template_min_docs,
         template_min_share=args.template_min_share,
-        fields=FieldNames(html=args.html_field, text=args.text_field, url=args.url_field,
-                          id=args.id_field, site=site_field),
+        fields=field_names(args, site=site_field),
         keep_fields=keep,
         site_from=site_from,
         provenance=args.provenance,

@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from detector.cli._args import output_problem, seconds_or_none
+from detector.cli._args import add_field_options, field_names, output_problem, seconds_or_none
 from detector.config import Config
-from detector.filtering import DEFAULT_MAX_LINE_BYTES, Fields, OutputClosed, RejectsFile, filter_jsonl, summary
+from detector.filtering import DEFAULT_MAX_LINE_BYTES, OutputClosed, RejectsFile, filter_jsonl, summary
 from detector.tally import Tally
 
 
@@ -34,11 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="keep documents with quality score >= X (default: the config's min_quality)")
     p.add_argument("--rejects", type=Path, default=None, metavar="FILE",
                    help="write dropped documents (with reasons) and failed ones (with error) here")
-    p.add_argument("--html-field", default="html", help="field holding HTML (default: html)")
-    p.add_argument("--text-field", default="text", help="field holding plain text (default: text)")
-    p.add_argument("--url-field", default="url", help="field holding the URL (default: url)")
-    p.add_argument("--id-field", default="id", help="field holding the id (default: id)")
-    p.add_argument("--drop-raw", action="store_true", help="remove the html/text fields from the output")
+    add_field_options(p.add_argument_group("record fields"))
+    p.add_argument("--drop-raw", action="store_true", help="remove the content fields (html/text/content) from the output")
     p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, metavar="N",
                    help="skip (as malformed) lines longer than N bytes (default: 64 MiB)")
     p.add_argument("--model", type=Path, default=None, help="a model file instead of the shipped one")
@@ -85,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.buffer,
             detector=detector,
             rejects=rejects.handle if rejects else None,
-            fields=Fields(args.html_field, args.text_field, args.url_field, args.id_field),
+            fields=field_names(args),
             min_quality=args.min_quality,
             drop_raw=args.drop_raw,
             max_line_bytes=args.max_line_bytes,

@@ -243,6 +243,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _emit(result, args: argparse.Namespace, several: bool) -> bool:
     """Write one result in the chosen format; False when stdout's reader went away."""
+    from detector.document import replace_controls
     from detector.report import color_default, render_terminal
 
     try:
@@ -251,7 +252,7 @@ def _emit(result, args: argparse.Namespace, several: bool) -> bool:
             sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent) + "\n")
         elif args.output_format == "markdown":
             if several:
-                sys.stdout.write(f"<!-- source: {result.id or result.url} -->\n\n")
+                sys.stdout.write(f"<!-- source: {replace_controls(result.id or result.url)} -->\n\n")
             sys.stdout.write(result.to_markdown() + ("\n" if several else ""))
         else:
             color = False if args.no_color else color_default(sys.stdout)

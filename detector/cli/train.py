@@ -2,8 +2,12 @@
 
 Sources (several at once): an AEB-style folder (``--data``), a WCXB split (``--wcxb``), and
 labelled-page JSONL files (``--pages``, repeatable; the format is in the README and in
-``detector.training.labeled_pages_jsonl``). ``--folds K`` adds out-of-fold figures per source to
-the card (grouped by site). The model loads with ``Detector(Config(model_path=...))``.
+``detector.training.labeled_pages_jsonl``), the seed (``--seeds``). At least one of these is
+required: without one the command refuses (exit 2) instead of training on synthetic pages
+alone. 300 generated synthetic pages join the pages given (``--synthetic-n``); a synthetic-only
+model is trained only when asked for explicitly (``--synthetic FILE`` or ``--synthetic-n N``).
+``--folds K`` adds out-of-fold figures per source to the card (grouped by site). The model
+loads with ``Detector(Config(model_path=...))``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ from pathlib import Path
 
 from detector.cli._args import output_problem
 
+DEFAULT_SYNTHETIC_N = 300
+"""Generated synthetic pages that join the labelled pages unless ``--synthetic-n`` says otherwise."""
+
+LABELLED_OPTIONS = "--data DIR (AEB-style folder), --wcxb DIR (WCXB split), --pages JSONL (labelled pages) or --seeds DIR"
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train the paragraph model", description=__doc__)
@@ -26,7 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=Path, help="seed folder with migrant-crisis-labels.jsonl")
     p.add_argument("--synthetic", type=Path, help="synthetic pages JSONL (scripts/make_synthetic.py)")
     p.add_argument(
-        "--synthetic-n", type=int, default=300, metavar="N", help="also generate N synthetic pages (seed 0; 0 = none)"
+        "--synthetic-n", type=int, default=None, metavar="N",
+        help=f"also generate N synthetic pages (seed 0; 0 = none; default {DEFAULT_SYNTHETIC_N}). Given without "
+        "labelled pages, asks for a synthetic-only model",
     )
     p.add_argument("--folds", type=int, default=0, metavar="K",
                    help="also compute out-of-fold figures with K folds grouped by site (0 = skip)")  # fmt: skip
@@ -53,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
     if problem := output_problem(args.output):  # before hours of training
         print(f"detector train: error: -o {problem}", file=sys.stderr)
         return 2
+    labelled = any(p is not None for p in (args.data, args.wcxb, args.seeds)) or bool(args.pages)
+    if not labelled and args.synthetic is None and args.synthetic_n is None:
+        print(f"detector train: error: no labelled pages given: use {LABELLED_OPTIONS}; for a model of synthetic "
+              "pages only, ask for it with --synthetic FILE or --synthetic-n N", file=sys.stderr)
+        return 2
+    synthetic_n = DEFAULT_SYNTHETIC_N if args.synthetic_n is None else args.synthetic_n  # as before, given a source
     from detector.training import train_and_save  # scikit-learn: only when training
 
     logging.basicConfig(level=logging.INFO, format="detector train: %(message)s")
@@ -65,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             labeled=args.pages,
             seeds_dir=args.seeds,
             synthetic=args.synthetic,
-            synthetic_n=args.synthetic_n,
+            synthetic_n=synthetic_n,
             params=args.params,
             folds=args.folds,
             progress=_progress,
