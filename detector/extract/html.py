@@ -56,6 +56,8 @@ KIND_BY_TAG = {
 }  # fmt: skip
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CAMEL_CASE_SPLIT = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ALNUM = re.compile(r"[^\W_]")
+"""A character ``str.isalnum`` holds for (``\\w`` is those and "_")."""
 
 
 @dataclass(frozen=True)
@@ -172,12 +174,27 @@ def _parse_within_default_limits(text: str) -> etree._Element | None:
     return root
 
 
-def _path_token(el: etree._Element) -> str:
+_PATH_ATTRIBUTES = frozenset({"class", "id", "role", "itemprop"})
+"""The attributes whose words a path segment carries (``_attribute_words``)."""
+
+
+def _element_signals(el: etree._Element) -> tuple[str, bool]:
+    """``el``'s path segment (its tag, then the words of its class/id/role/itemprop values) and
+    whether it is hidden (a ``hidden`` attribute, ``aria-hidden="true"``, or a ``style`` with
+    ``display:none`` or ``visibility:hidden``), from one read of its attributes."""
     tag = el.tag if isinstance(el.tag, str) else ""
-    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"), el.get("itemprop"))))
-    if not attrs:
-        return tag
-    return tag + "." + _attribute_words(attrs)
+    values: list[str] = []
+    hidden = False
+    for name, value in el.items():
+        if name in _PATH_ATTRIBUTES:
+            if value:
+                values.append(value)
+        elif name == "hidden" or (name == "aria-hidden" and value == "true"):
+            hidden = True
+        elif name == "style" and _HIDDEN_STYLE.search(value):
+            hidden = True
+    # (the words are sorted: the order the values come in does not matter)
+    return (tag + "." + _attribute_words(" ".join(values)) if values else tag), hidden
 
 
 @lru_cache(maxsize=4096)
@@ -197,43 +214,23 @@ def _attribute_words(attrs: str) -> str:
     return ".".join(sorted(words)[:12])
 
 
-def _path_of(
-    el: etree._Element, ancestors: Sequence[etree._Element], cache: dict[etree._Element, str]
-) -> str:
-    """The tag/class path from the root to ``el``, memoised per element (blocks share prefixes)."""
-    if el in cache:
-        return cache[el]
-    # walk up to the nearest ancestor whose path is known, then fill in downwards
-    chain = []
-    for a in ancestors:
-        if a in cache:
-            break
-        chain.append(a)
-    prefix = cache.get(ancestors[len(chain)], "") if len(chain) < len(ancestors) else ""
-    for a in reversed(chain):
-        prefix = f"{prefix}/{_path_token(a)}" if prefix else _path_token(a)
-        cache[a] = prefix
-    return cache[el]
-
-
-def _inside_hidden(lineage: Sequence[etree._Element], cache: dict[etree._Element, bool]) -> bool:
-    """Whether any element of ``lineage`` (root first) is hidden (``_is_hidden``), memoised per
-    element (blocks share their ancestors)."""
+def _lineage_signals(
+    lineage: Sequence[etree._Element], known: dict[etree._Element, tuple[str, bool]]
+) -> tuple[str, bool]:
+    """The tag/class path from the root to the last element of ``lineage`` (root first) and
+    whether any of them is hidden (``_element_signals``), memoised per element: blocks share
+    their ancestors, so each element's attributes are read once."""
     # an element's answer holds for every block under it: start below the nearest one known
-    known = len(lineage)
-    while known and lineage[known - 1] not in cache:
-        known -= 1
-    hidden = cache[lineage[known - 1]] if known else False
-    for el in lineage[known:]:
-        hidden = cache[el] = hidden or _is_hidden(el)
-    return hidden
-
-
-def _is_hidden(el: etree._Element) -> bool:
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
-        return True
-    style = el.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
+    k = len(lineage)
+    while k and lineage[k - 1] not in known:
+        k -= 1
+    path, hidden = known[lineage[k - 1]] if k else ("", False)
+    for el in lineage[k:]:
+        token, own = _element_signals(el)
+        path = f"{path}/{token}" if path else token
+        hidden = hidden or own
+        known[el] = (path, hidden)
+    return path, hidden
 
 
 class RawBlock(NamedTuple):
@@ -265,7 +262,9 @@ class _BlockBuilder:
         """How many ``<pre>`` elements are open: their line breaks are kept."""
 
     def add(self, text: str | None, in_link: bool) -> None:
-        if text:
+        # whitespace before a block's first text (the indentation between block tags: most text
+        # and tails) would only be stripped: it is not kept
+        if text and (self.parts or not text.isspace()):
             self.parts.append(text)
             if self.breaks and not text.isspace():
                 self.breaks = 0
@@ -288,7 +287,7 @@ class _BlockBuilder:
             text = "\n".join(line for line in map(normalize_space, text.splitlines()) if line)
         else:
             text = normalize_space(text)
-        if not text or not any(ch.isalnum() for ch in text):
+        if not text or _ALNUM.search(text) is None:
             return
         if len(self.raw) >= self.max_blocks:
             self.truncated = True
@@ -327,7 +326,7 @@ def walk_blocks(
     """The page's candidate blocks in document order, and whether ``Config.max_blocks`` cut
     them short. Elements named in ``skip_tags`` are not walked (their tails are). Hidden
     elements are: collapsed tabs and accordions hold content, and a closed menu or dialog is
-    the model's to judge (``Block.hidden``, from ``hidden_elements``). ``root`` comes from
+    the model's to judge (``Block.hidden``, from ``_element_signals``). ``root`` comes from
     ``parse_page``, whose parser drops comments and processing instructions: iterwalk yields no
     events for them, which would lose their tails ("a<!-- -->b")."""
     builder = _BlockBuilder(config.max_blocks, config.max_block_chars)
@@ -600,8 +599,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     kept_pairs: set[tuple[str, ...]] | None = None
     main = main_container(raw_blocks)
     title_key = normalize_space(title or "").casefold()
-    paths: dict[etree._Element, str] = {}
-    hidden_cache: dict[etree._Element, bool] = {}
+    signals: dict[etree._Element, tuple[str, bool]] = {}  # each element's path and hidden state
     overlaps: dict[str, float] = {}
     h1_seen = False
     total_chars = sum(len(b.text) for b in raw_blocks) or 1
@@ -609,9 +607,8 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     blocks: list[Block] = []
     for block_text, owner, link_chars, lineage, after_rule, opens_with_label in raw_blocks:
         tag = owner.tag.lower() if isinstance(owner.tag, str) else "div"
-        ancestors = lineage[::-1]
-        in_main = main is not None and main in ancestors
-        path = _path_of(owner, ancestors, paths)
+        in_main = main is not None and main in lineage
+        path, hidden = _lineage_signals(lineage, signals)
         kind = KIND_BY_TAG.get(tag, "paragraph")
         if kind == "heading" and not h1_seen and _is_title(block_text, title_key, tag):
             kind = "title"
@@ -639,12 +636,12 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
                 path=path,
                 link_density=min(1.0, link_chars / max(1, len(block_text))),
                 position=offset / total_chars,
-                depth=len(ancestors),
+                depth=len(lineage),
                 extractor_overlap=overlap,
                 in_main=in_main,
                 after_rule=after_rule,
                 opens_with_label=opens_with_label,
-                hidden=_inside_hidden(lineage, hidden_cache),
+                hidden=hidden,
             )
         )
         offset += len(block_text)
