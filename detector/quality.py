@@ -806,7 +806,9 @@ def verdict(result: Result, config: Config | None = None, min_quality: float | N
     Keep when ``result.quality.score >= min_quality`` (default ``config.min_quality``) and some
     text is kept. Reasons of a drop: the document's flags that carry a penalty
     (``Config.quality_penalties``; flags unknown to the config count too), in the order they
-    fired; ``empty`` when no text is kept; ``low-quality`` when the score alone is too low."""
+    fired; ``empty`` when no text is kept (not when the text was withheld as ``no-main-content``,
+    ``decide.withhold_contentless``: that flag says why); ``low-quality`` when the score alone is
+    too low."""
     config = config or Config()
     threshold = config.min_quality if min_quality is None else min_quality
     score = float(result.quality.score)
@@ -815,7 +817,8 @@ def verdict(result: Result, config: Config | None = None, min_quality: float | N
     if keep:
         return Verdict(True, score, ())
     reasons = [f for f in result.quality.flags if is_reason(f, config)]
-    if not has_text and "empty" not in reasons:
+    withheld = any(p.reason == "no-main-content" for p in result.paragraphs)
+    if not has_text and "empty" not in reasons and not withheld:  # withheld text is not "empty"
         reasons.append("empty")
     if not reasons:
         reasons.append("low-quality")

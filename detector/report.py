@@ -262,7 +262,8 @@ footer { color:var(--muted); font-size:.8rem; margin-top:1rem; }
 
 
 def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """HTML-escaped, with C0/C1 control characters replaced as in the terminal report."""
+    return html.escape(replace_controls(text), quote=True)
 
 
 def _reason_colour(reason: str | None) -> str:

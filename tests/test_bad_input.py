@@ -180,6 +180,19 @@ def test_api_error_names_the_url_when_there_is_no_id(detector):
         assert outcome.url == url
 
 
+def test_a_json_lines_file_is_refused_as_one_page(detector):
+    # `detector score pages.jsonl` had scored 16 records as one HTML page (a one-line file was
+    # already refused as JSON)
+    rec = {"id": "r", "html": "<p>" + " ".join(ARTICLE_SENTENCES) + "</p>", "url": "https://example.com/a"}
+    jsonl = "\n".join(json.dumps({**rec, "id": f"r{i}"}) for i in range(3)) + "\n"
+    for score in (detector.score_html, detector.score_content):
+        with pytest.raises(InputError, match="^pages.jsonl: content is JSON Lines"):
+            score(jsonl, id="pages.jsonl")
+    # an HTML page that only opens and closes with JSON-looking lines is not refused
+    page = '{"x": 1}\n<html><body><p>' + " ".join(ARTICLE_SENTENCES) + "</p></body></html>\n[1]"
+    assert detector.score_html(page, id="p").paragraphs
+
+
 @pytest.mark.parametrize("content", [None, 42, ["<p>x</p>"]])
 def test_api_content_that_is_not_str_or_bytes_is_an_input_error_naming_it(detector, content):
     with pytest.raises(InputError, match=f"^page-7: content is {type(content).__name__}, not str or bytes"):

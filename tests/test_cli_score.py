@@ -252,3 +252,10 @@ def test_missing_model_file_is_a_clear_error(tmp_path):
     code, out, err = run_cli("--model", str(model), str(ARTICLE))
     assert code == 2 and out == ""
     assert "missing-model.joblib" in err and "Traceback" not in err
+
+
+def test_a_source_name_cannot_end_the_markdown_source_comment():
+    from detector.cli.score import _comment_safe
+
+    assert "-->" not in _comment_safe("a-->b<x>.html") and "--" not in _comment_safe("x--y")
+    assert "\x1b" not in _comment_safe("a\x1b[2Jb.html")

@@ -127,10 +127,23 @@ def test_train_without_labelled_pages_refuses_unless_synthetic_is_asked_for(tmp_
     pages.write_text("")
     assert run_cli("train", "--pages", str(pages), "-o", str(output))[0] == 0
     assert calls[-1]["labeled"] == [pages] and calls[-1]["synthetic_n"] == 300  # the default mix, as before
+    assert calls[-1]["require_labelled"] is True  # ... and the pages must hold labelled pages (next test)
     assert run_cli("train", "--synthetic-n", "5", "-o", str(output))[0] == 0  # synthetic-only, on purpose
-    assert calls[-1]["synthetic_n"] == 5 and calls[-1]["labeled"] == []
+    assert calls[-1]["synthetic_n"] == 5 and calls[-1]["labeled"] == [] and calls[-1]["require_labelled"] is False
     assert run_cli("train", "--synthetic", str(pages), "-o", str(output))[0] == 0
     assert calls[-1]["synthetic"] == pages and calls[-1]["synthetic_n"] == 300
+
+
+def test_train_refuses_labelled_sources_that_hold_no_page(tmp_path):
+    """An empty --pages file (or a folder without labels) used to slip past the refusal above and
+    train on synthetic pages alone; it is refused before any extraction."""
+    pages = tmp_path / "empty.jsonl"
+    pages.write_text("")
+    output = tmp_path / "m.joblib"
+    code, _, err = run_cli("train", "--pages", str(pages), "-o", str(output))
+    assert code == 2 and not output.exists(), err
+    errors = [line for line in err.splitlines() if line.startswith("detector train: error:")]
+    assert len(errors) == 1 and "hold no labelled page" in errors[0] and "Traceback" not in err
 
 
 @pytest.mark.parametrize("argv, needle", [(["--port", "99999"], "--port"), (["--min-quality", "7"], "--min-quality"),

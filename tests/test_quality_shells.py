@@ -71,6 +71,8 @@ def test_a_shell_keeps_nothing_and_every_paragraph_says_why(detector):
         withheld += bool(before.text)
         if before.text:
             assert "words withheld (no main content)" in quality.why_dropped(result)
+            # withheld is not "empty": the page had text, and no-main-content says why it went
+            assert "empty" not in quality.verdict(result, cfg).reasons
     assert withheld >= 6  # most shells had boilerplate kept as "content" before the rule
 
 

@@ -269,3 +269,7 @@ def test_markdown_neutralises_control_characters_from_the_page():
     from detector.document import replace_controls
 
     assert replace_controls("a\tb\nc\x1bd\x85") == "a\tb\nc\ufffdd\ufffd"  # tab and newline kept
+    # the HTML report (--html-report) carries none either
+    page = render_html(hostile)
+    assert not any(ord(c) in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)) for c in page)
+    assert "Body \ufffd[2J" in page

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from detector.cli._args import fraction, output_problem, positive_float, seconds_or_none
 from detector.config import Config
-from detector.document import RawDoc
+from detector.document import RawDoc, replace_controls
 from detector.errors import DetectorError, FetchError, InputError, ModelError
 
 EXIT_OK = 0
@@ -241,9 +241,14 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
+def _comment_safe(text: object) -> str:
+    """``text`` fit for an HTML/Markdown comment: control characters replaced, and no ``--``
+    (which would end the comment: a file named ``a-->b.html``)."""
+    return replace_controls(text).replace("--", "- -")
+
+
 def _emit(result, args: argparse.Namespace, several: bool) -> bool:
     """Write one result in the chosen format; False when stdout's reader went away."""
-    from detector.document import replace_controls
     from detector.report import color_default, render_terminal
 
     try:
@@ -252,7 +257,7 @@ def _emit(result, args: argparse.Namespace, several: bool) -> bool:
             sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent) + "\n")
         elif args.output_format == "markdown":
             if several:
-                sys.stdout.write(f"<!-- source: {replace_controls(result.id or result.url)} -->\n\n")
+                sys.stdout.write(f"<!-- source: {_comment_safe(result.id or result.url)} -->\n\n")
             sys.stdout.write(result.to_markdown() + ("\n" if several else ""))
         else:
             color = False if args.no_color else color_default(sys.stdout)

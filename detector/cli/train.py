@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             params=args.params,
             folds=args.folds,
             progress=_progress,
+            require_labelled=args.synthetic is None and args.synthetic_n is None,
         )
     except ValueError as exc:  # a malformed labelled-page file names its line
         if args.debug:

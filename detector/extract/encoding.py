@@ -222,15 +222,33 @@ def looks_like_html(text: str) -> bool:
 
 
 def refuse_json(text: str, source: str | None, as_what: str) -> None:
-    """JSON documents are data, not articles: refuse them with a clear message."""
+    """JSON documents and JSON Lines files (a record per line) are data, not articles: refuse
+    them with a clear message (``InputError`` naming ``source``). A JSON Lines file is one whose
+    first five lines and last line (blank lines aside) are each a JSON object or array; its
+    records are read by ``clean`` and ``filter``, not as one page."""
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[" or stripped[-1] not in "}]":
         return
     try:
         json.loads(stripped)
     except ValueError:
+        lines = [line for line in stripped.splitlines() if line.strip()]
+        if len(lines) > 1 and all(_json_value(line) for line in (*lines[:5], lines[-1])):
+            raise InputError(source, f"content is JSON Lines (one record per line), not {as_what}") from None
         return
     raise InputError(source, f"content is JSON, not {as_what}")
+
+
+def _json_value(line: str) -> bool:
+    """Whether ``line`` is one JSON object or array."""
+    line = line.strip()
+    if not line or line[0] not in "{[" or line[-1] not in "}]":
+        return False
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
 
 
 def strip_xml_declaration(text: str) -> str:

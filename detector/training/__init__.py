@@ -595,6 +595,7 @@ def train_and_save(
     folds: int = 0,
     metrics: dict[str, Any] | None = None,
     progress: Callable[[str, int], Callable[[int], None]] | None = None,
+    require_labelled: bool = False,
 ) -> dict[str, Any]:
     """Train on every labelled page given and write the model and its card.
 
@@ -602,12 +603,15 @@ def train_and_save(
     files (``labeled``, see ``labeled_pages_jsonl``), the seed, synthetic pages. With ``folds``
     >= 2 the card also gets out-of-fold figures per source (grouped by site; the seed and
     synthetic pages join every training fold). ``progress(stage, total)`` returns a callback
-    taking a number of units done.
+    taking a number of units done. ``require_labelled``: refuse to train when the labelled
+    sources (AEB, WCXB, JSONL, seed) hold no page, as when a JSONL file is empty -- a model of
+    synthetic pages alone is then not what was asked for.
 
     Raises
     ------
     ValueError
-        No training pages, or a malformed labelled-page file.
+        No training pages (or no labelled page with ``require_labelled``), or a malformed
+        labelled-page file.
     """
     config = config or Config()
     pages: list[LabeledPage] = []
@@ -620,6 +624,9 @@ def train_and_save(
     extra: list[LabeledPage] = []
     if seeds_dir is not None:
         extra += seed_pages(seeds_dir)
+    if require_labelled and not pages and not extra:
+        raise ValueError("the labelled sources given hold no labelled page (an empty --pages file, a --data or "
+                         "--seeds folder without labels): nothing to train on but synthetic pages")
     if synthetic is not None:
         extra += synthetic_pages(synthetic)
     if synthetic_n:
