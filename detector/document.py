@@ -300,6 +300,12 @@ class Result:
     def dropped(self) -> tuple[ParagraphScore, ...]:
         return tuple(p for p in self.paragraphs if not p.keep)
 
+    @property
+    def withheld(self) -> bool:
+        """Whether the paragraph rules kept text that ``decide.withhold_contentless`` withheld
+        (paragraphs dropped as ``no-main-content``: the page has no main content)."""
+        return any(p.reason == "no-main-content" for p in self.paragraphs)
+
     def to_dict(self, details: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,

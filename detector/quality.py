@@ -817,8 +817,7 @@ def verdict(result: Result, config: Config | None = None, min_quality: float | N
     if keep:
         return Verdict(True, score, ())
     reasons = [f for f in result.quality.flags if is_reason(f, config)]
-    withheld = any(p.reason == "no-main-content" for p in result.paragraphs)
-    if not has_text and "empty" not in reasons and not withheld:  # withheld text is not "empty"
+    if not has_text and "empty" not in reasons and not result.withheld:  # withheld text is not "empty"
         reasons.append("empty")
     if not reasons:
         reasons.append("low-quality")
@@ -868,8 +867,7 @@ def why_dropped(result: Result, config: Config | None = None, min_quality: float
             parts.append(f"{reason} ({r.signal} {_fmt(result.quality.signals[r.signal])} {r.op} {_fmt(r.limit_value(config))})")
         else:
             parts.append(reason)
-    withheld = any(p.reason == "no-main-content" for p in result.paragraphs)
-    kept = "words withheld (no main content)" if withheld else "words kept"
+    kept = "words withheld (no main content)" if result.withheld else "words kept"
     return f"DROP: {', '.join(parts)}; score {v.score:.2f} vs {threshold:.2f}, {words} {kept}"
 
 

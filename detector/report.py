@@ -22,7 +22,7 @@ from typing import TextIO
 
 from detector import quality
 from detector.atomic import atomic_write_text
-from detector.document import CONTROL_CHARS, REASONS, ParagraphScore, Result, replace_controls
+from detector.document import REASONS, ParagraphScore, Result, replace_controls
 
 # --- terminal ------------------------------------------------------------------------
 
@@ -53,7 +53,6 @@ _REASON_ANSI = {
 
 # C0/C1 control characters (ESC above all) from scraped text must not reach the terminal:
 # the one table, shared with Result.to_markdown (detector.document.replace_controls)
-_CONTROL = CONTROL_CHARS
 _safe = replace_controls
 
 
@@ -104,7 +103,7 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
     )
     flags = _safe(", ".join(q.flags)) if q.flags else "none"
     out.extend(_wrap(f"flags: {flags}", width, "       "))
-    why = quality.why_dropped(result) if result.text.strip() or _withheld(result) else None
+    why = quality.why_dropped(result) if result.text.strip() or result.withheld else None
     if why:
         out.extend(style(line, _RED) for line in _wrap(_safe(why), width, "       "))
     for line in quality.explain(q):
@@ -145,11 +144,6 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
         out.append(f"    {label} {count}")
     out.append(f"  kept text: {len(result.text.split())} words, {len(result.text)} chars")
     return "\n".join(out) + "\n"
-
-
-def _withheld(result: Result) -> bool:
-    """The paragraph rules kept text that the verdict withheld (``no-main-content``)."""
-    return any(p.reason == "no-main-content" for p in result.paragraphs)
 
 
 def _wrap(text: str, width: int, indent: str) -> list[str]:
@@ -336,7 +330,7 @@ def render_html(result: Result) -> str:
         else '<span class="flag none">no flags</span>'
     )
     rules = "".join(f"<li>{_esc(line)}</li>" for line in quality.explain(q))
-    why = quality.why_dropped(result) if result.text.strip() or _withheld(result) else None
+    why = quality.why_dropped(result) if result.text.strip() or result.withheld else None
     signals = f'<p class="why"><strong>{_esc(why)}</strong></p>' if why else ""
     if rules:
         signals += f'<ul class="rules">{rules}</ul>'
