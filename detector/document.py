@@ -120,6 +120,8 @@ class RawDoc:
     ``format`` forces ``"html"`` or ``"text"``; ``None`` means detect.
     ``encoding`` is a charset declared outside the content (HTTP header), if known.
     ``site`` groups documents for site-template detection; default: the URL's host.
+    ``line`` is the line of the JSONL file it was read from (``detector clean``'s error records
+    name it), if any.
     Raises ``InputError`` (naming ``id``) when ``content`` is neither str nor bytes.
     """
 
@@ -130,6 +132,7 @@ class RawDoc:
     encoding: str | None = None
     content_type: str | None = None
     site: str | None = None
+    line: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.content, (str, bytes)):

@@ -93,9 +93,10 @@ def filter_jsonl(
 
     Each record is read by ``RawDoc.from_record`` with ``fields`` (default ``FieldNames()``:
     ``html``, else ``text``, else ``content``, as ``Detector.filter``); ``drop_raw`` removes
-    those content fields from the output. A document that takes longer than ``doc_timeout``
-    seconds (``None``: the detector's ``config.doc_timeout``; 0: no limit) or whose id, url or
-    a content field holds a lone surrogate is an error record, and the stream goes on.
+    those content fields from every record written: kept, dropped and error records. A document
+    that takes longer than ``doc_timeout`` seconds (``None``: the detector's
+    ``config.doc_timeout``; 0: no limit) or whose id, url or a content field holds a lone
+    surrogate is an error record, and the stream goes on.
     Raises ``OutputClosed`` when ``outstream`` breaks; everything else is counted.
     """
     stats = Tally()
@@ -107,6 +108,13 @@ def filter_jsonl(
         except UnicodeEncodeError:  # a lone surrogate somewhere: keep it as the JSON escape it came as
             data = json.dumps(record).encode("ascii")
         stream.write(data + b"\n")
+
+    def without_raw(record: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``record``, without its content fields when ``drop_raw``."""
+        if not drop_raw:
+            return dict(record)
+        content = {name for name, _ in fields.content_fields}
+        return {k: v for k, v in record.items() if k not in content}
 
     def malformed(lineno: int, message: str, line: bytes | None) -> None:
         # not a document, but not lost either: with --rejects the line goes there as it came
@@ -141,12 +149,9 @@ def filter_jsonl(
             stats.add("error", {"error": f"{error_kind(exc)}: {message}"})
             warn(f"line {lineno}: error: {message}")
             if rejects is not None:
-                emit(rejects, {**record, "reasons": ["error"], "error": message, "line": lineno})
+                emit(rejects, {**without_raw(record), "reasons": ["error"], "error": message, "line": lineno})
             continue
-        out = dict(record)
-        if drop_raw:
-            for name, _ in fields.content_fields:
-                out.pop(name, None)
+        out = without_raw(record)
         result = decision.result
         out["clean_text"] = decision.clean_text
         out["title"] = result.title

@@ -71,6 +71,17 @@ def _row_doc(row: dict[str, Any], key: Hashable, html_col: str | None, text_col:
     return RawDoc.from_record(row, fields, default_id=f"row {key}")
 
 
+def _row_error(exc: Exception, key: Hashable) -> str:
+    """Why row ``key`` failed, naming its document: ``ID (row KEY): why`` when the row has an id
+    (or a URL), else ``row KEY: why``."""
+    if not hasattr(exc, "reason"):
+        return f"{type(exc).__name__}: {exc}"
+    source = getattr(exc, "source", None)
+    if source is None or source == f"row {key}":
+        return str(exc)
+    return f"{source} (row {key}): {exc.reason}"
+
+
 def score_rows(
     rows: Iterable[tuple[Hashable, dict[str, Any]]],
     *,
@@ -94,7 +105,7 @@ def score_rows(
             decision = detector.filter(_row_doc(row, key, html_col, text_col, url_col, id_col, content_col),
                                        min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - a bad row is reported, never raised
-            message = str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}"
+            message = _row_error(exc, key)
             for name, empty in (
                 ("quality_score", math.nan), ("quality_keep", False), ("quality_flags", []), ("reasons", ["error"]),
                 ("clean_text", None), ("title", None), ("language", None), ("n_paragraphs", 0), ("n_dropped", 0),
@@ -173,7 +184,10 @@ def score_frame(
 
     ``content_col`` holds HTML or text (detected). A row is read as every door reads a record:
     ``html_col`` wins, then ``text_col``, then ``content_col``. With none of the three given,
-    the columns named as ``FieldNames()``'s defaults (``html``, ``text``, ``content``) are used.
+    the columns named as ``FieldNames()``'s defaults (``html``, ``text``, ``content``) are used;
+    without ``id_col``, an ``id`` column (``FieldNames().id``) if the frame has one. A row's
+    ``error`` names its id (else its URL) and its row, ``ID (row KEY): ...``, or the row alone
+    (``row KEY: ...``); KEY is the pandas index label, the position in a Polars frame.
     ``detector`` reuses an existing Detector; without it the process's
     ``shared_detector(config)`` is used (the model loads once per process). For Dask,
     ``detector`` must be left out: each worker loads its own (one per worker process).
@@ -184,6 +198,8 @@ def score_frame(
     kind = _kind(df)
     html_col, text_col, content_col = _content_columns(list(df.columns), html_col, text_col, url_col, id_col,
                                                        content_col)
+    if id_col is None and FieldNames().id in df.columns:
+        id_col = FieldNames().id  # the id names a bad row in its error
     if kind == "dask":
         if detector is not None:
             raise ValueError("score_frame on a Dask DataFrame loads one Detector per worker: pass config=, not detector=")

@@ -29,14 +29,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError, ValidationInfo, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from detector.config import Config
 from detector.settings import ServiceSettings
-from detector.document import FieldNames, RawDoc
+from detector.document import RawDoc
 from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
 from detector.limits import time_limit
@@ -83,7 +83,10 @@ class ScoreRequest(DocumentIn):
 
 
 class FilterRequest(BaseModel):
-    documents: list[DocumentIn] = Field(..., description="The batch to filter.")
+    # each document is validated on its own (``_document``): a bad one is its error entry, not a 422
+    documents: list[SkipValidation[DocumentIn]] = Field(
+        ..., description="The batch to filter. A document that is not valid (a field of the wrong type) gets an "
+        "error entry; the others are judged.")
     min_quality: float | None = Field(None, ge=0.0, le=1.0, description="Keep threshold (default: the server's).")
 
 
@@ -340,17 +343,47 @@ def _raw_doc(doc: DocumentIn, fallback_id: str) -> RawDoc:
     return RawDoc.from_record(doc.model_dump(), default_id=fallback_id)
 
 
+def _reported(item: Any, name: str) -> str | None:
+    """``item``'s ``id`` or ``url`` as an error entry reports it: ``None`` unless it is valid."""
+    try:
+        value = getattr(DocumentIn.model_validate({name: item[name]}), name)
+    except (TypeError, KeyError, IndexError, ValidationError):
+        return None
+    return None if value is None else str(value)
+
+
+def _document(item: Any, name: str) -> DocumentIn:
+    """A batch's entry as a ``DocumentIn``. Raises ``InputError`` naming the document (``name``:
+    its id, else ``documents[INDEX]``) and each bad field when it is not a valid one."""
+    if not isinstance(item, Mapping):
+        raise InputError(name, f"expected a JSON object, got {type(item).__name__}")
+    try:
+        return DocumentIn.model_validate(item)
+    except ValidationError as exc:
+        problems: dict[str, str] = {}
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err.get("loc") else "document"
+            if err.get("type") == "value_error":  # our validator's message names the field (a lone surrogate)
+                problems.setdefault(field, str((err.get("ctx") or {}).get("error", err.get("msg"))))
+            else:
+                got = type(item.get(field)).__name__
+                problems.setdefault(field, f"field {field!r} holds {got}: {err.get('msg', 'invalid')}")
+        raise InputError(name, "; ".join(problems.values())) from None
+
+
 def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeout: float | None) -> FilterResponse:
     """Each document under ``doc_timeout`` (a timeout is its error entry); the batch stops when
-    the request's ``deadline`` (``time.monotonic()``) passes."""
+    the request's ``deadline`` (``time.monotonic()``) passes. A document that is not valid
+    (``_document``) is an error entry too: one bad document never fails the batch."""
     decisions: list[DecisionOut] = []
     tally = Tally()
-    for i, doc in enumerate(req.documents):
+    for i, item in enumerate(req.documents):
         left = deadline - time.monotonic()
         if left <= 0:
             raise _RequestTimeout
-        doc_id = str(doc.id) if doc.id is not None else None
+        doc_id, url = _reported(item, "id"), _reported(item, "url")
         try:
+            doc = _document(item, doc_id or f"documents[{i}]")
             with time_limit(min(left, doc_timeout or left), doc_id or f"documents[{i}]"):
                 decision = detector.filter(_raw_doc(doc, f"documents[{i}]"), min_quality=req.min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never fails the batch
@@ -358,7 +391,7 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
                 raise _RequestTimeout from None
             message = str(exc) if isinstance(exc, DetectorError) else f"internal error: {type(exc).__name__}: {exc}"
             decisions.append(
-                DecisionOut(index=i, id=doc_id, url=doc.url, keep=False, score=None, reasons=["error"], clean_text="",
+                DecisionOut(index=i, id=doc_id, url=url, keep=False, score=None, reasons=["error"], clean_text="",
                             error=message)
             )
             tally.add("error", {"error": f"{error_kind(exc)}: {message}"})
@@ -367,7 +400,7 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
         tally.add("output" if decision.keep else "reject", {"reasons": d["reasons"], "quality": {
             "score": d["score"], "keep": decision.keep, "flags": list(decision.result.quality.flags)}})
         decisions.append(
-            DecisionOut(index=i, id=doc_id, url=doc.url, keep=d["keep"], score=d["score"], reasons=d["reasons"],
+            DecisionOut(index=i, id=doc_id, url=url, keep=d["keep"], score=d["score"], reasons=d["reasons"],
                         clean_text=d["clean_text"])
         )
     return FilterResponse(decisions=decisions, summary=FilterSummary.of(tally))
@@ -541,8 +574,6 @@ def create_app(
     @app.post("/v1/score", responses=ERRORS, tags=["score"])
     async def score(req: ScoreRequest, request: Request) -> dict[str, Any]:
         """Score one document (HTML or text). Returns the JSON contract (see /v1/schema)."""
-        if all(getattr(req, name) is None for name, _ in FieldNames().content_fields):
-            raise ServiceError(422, "invalid_request", f"give the document as {FieldNames().describe()}")
         det = _detector(request)
 
         def work(deadline: float) -> dict[str, Any]:

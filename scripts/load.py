@@ -85,7 +85,7 @@ def build_requests(n: int, seed: int) -> list[Req]:
         elif kind == "no-content":
             out.append(Req(kind, "POST", "/v1/score", 422, dumps({"url": "https://example.com/"})))
         else:
-            out.append(Req(kind, "POST", "/v1/filter", 422, dumps({"documents": [{"html": 12}]})))
+            out.append(Req(kind, "POST", "/v1/score", 422, dumps({"html": 12})))  # /v1/filter: an error entry
     return out
 
 

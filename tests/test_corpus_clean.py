@@ -299,7 +299,30 @@ def test_doc_timeout_sends_documents_to_errors(tmp_path):
     write_jsonl(make_pages(3), tmp_path / "p.jsonl")
     summary = clean_corpus([str(tmp_path / "p.jsonl")], tmp_path / "o.jsonl", options=_opts(doc_timeout=1e-4))
     assert summary.errors == 3 and summary.written == 0
-    assert all(r["error"].startswith("timeout") for r in read_records(str(tmp_path / "o.jsonl.errors.jsonl")))
+    errors = read_records(str(tmp_path / "o.jsonl.errors.jsonl"))
+    assert all(r["error"].startswith("timeout") for r in errors)
+    assert [r["line"] for r in errors] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("templates", [True, False])  # two passes (errors spilled by pass 1) and one
+def test_jsonl_error_records_carry_their_line(tmp_path, templates):
+    # an error record of a JSONL input named the record by its id only: which line was it?
+    pages = make_pages(3, site="lines.example", seed=5)
+    good = [json.dumps({"id": p["id"], "url": p["url"], "html": p["html"]}) for p in pages]
+    lines = [good[0], json.dumps({"id": "bad-type", "html": 5}), "{not json", "",
+             json.dumps({"id": "json-text", "text": '{"a": 1, "b": [2, 3]}'}), good[1],
+             json.dumps({"id": "no-content", "url": "https://lines.example/x"}), good[2]]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    summary = clean_corpus([str(path)], out, options=_opts(shard_size=2, templates=templates))
+    assert (summary.written, summary.errors) == (3, 4)
+    errors = read_records(f"{out}.errors.jsonl")
+    assert [(r["id"], r["line"]) for r in errors] == [("bad-type", 2), (f"{path}:3", 3), ("json-text", 5),
+                                                       ("no-content", 7)]
+    assert all(r["source"] == str(path) for r in errors)
+    assert errors[2]["error"].startswith("InputError") and "JSON" in errors[2]["error"]  # failed in extraction
+    assert "line" not in read_records(str(out))[0]  # the output rows are the contract's
 
 
 def _stopping(engine, task: str, at: int, client=None):

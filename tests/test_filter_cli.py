@@ -97,6 +97,29 @@ def test_field_names_and_threshold(tmp_path, detector):
         assert json.loads(rejects.read_text())["key"] == "k1"
 
 
+def test_drop_raw_keeps_the_content_out_of_error_records_too(tmp_path):
+    # an error record (a document that could not be scored) went to --rejects with its html/text
+    lines = [
+        json.dumps({"id": "junk", "text": JUNK, "lang": "en"}),
+        json.dumps({"id": "json", "html": "", "text": '{"a": 1}', "content": "<p>RAW-MARKER</p>", "lang": "en"}),
+        '{"id": "surrogate", "html": "<p>RAW-MARKER \\ud800</p>", "lang": "en"}',
+        json.dumps({"id": "bad-type", "html": 12, "text": "RAW-MARKER", "lang": "en"}),
+    ]
+    rejects = tmp_path / "r.jsonl"
+    proc = subprocess.run(_cmd("--drop-raw", "--rejects", str(rejects), "--quiet"),
+                          input="\n".join(lines).encode() + b"\n", capture_output=True)
+    assert proc.returncode == 0 and proc.stdout == b"", proc.stderr
+    records = {r["id"]: r for r in map(json.loads, rejects.read_text("utf-8").splitlines())}
+    assert set(records) == {"junk", "json", "surrogate", "bad-type"}
+    for doc_id in ("json", "surrogate", "bad-type"):
+        assert records[doc_id]["reasons"] == ["error"] and records[doc_id]["error"], records[doc_id]
+    assert [records[i]["line"] for i in ("json", "surrogate", "bad-type")] == [2, 3, 4]
+    for record in records.values():
+        assert not {"html", "text", "content"} & set(record), record
+        assert record["lang"] == "en"  # the other fields stay
+    assert "RAW-MARKER" not in rejects.read_text("utf-8")
+
+
 def test_output_is_line_buffered():
     # the first kept document comes out before stdin is closed
     proc = subprocess.Popen(_cmd("--quiet"), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -70,6 +70,21 @@ def test_bad_rows_get_errors(frame, det):
     assert out["error"].isna().sum() == 3
 
 
+def test_a_bad_row_is_named_by_its_id_and_its_row(det):
+    # the error named a bad row "row 11" only, though the frame has an id column
+    df = pd.DataFrame({"id": ["ok", "int-html", None], "html": ["<p>A short page.</p>", 5, 7]}, index=[10, 11, 12])
+    out = score_frame(df, detector=det)  # the id column is found as the content column is
+    assert out.loc[10, "error"] is None
+    assert out.loc[11, "error"] == "int-html (row 11): field 'html' holds int, not str or bytes (it must be a string)"
+    assert out.loc[12, "error"].startswith("row 12: field 'html' holds int")  # no id: the row alone
+    named = score_frame(df.rename(columns={"id": "key"}), id_col="key", detector=det)
+    assert named.loc[11, "error"].startswith("int-html (row 11): ")
+    assert score_frame(df.rename(columns={"id": "key"}), detector=det).loc[11, "error"].startswith("row 11: ")
+    pl = pytest.importorskip("polars")
+    polars_out = score_frame(pl.DataFrame({"id": ["ok", "empty"], "html": ["<p>A page.</p>", None]}), detector=det)
+    assert polars_out["error"].to_list()[1].startswith("empty (row 1): record has no 'html'")  # row: the position
+
+
 def test_details_and_defaults(det):
     df = pd.DataFrame({"text": [ARTICLE]})
     out = detector_pkg.score_frame(df, detector=det, details=True)  # lazy export, default column

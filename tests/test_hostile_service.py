@@ -39,7 +39,6 @@ def served():
         ("/v1/score", '{"html": "<p>\\udfff</p>"}', "html"),
         ("/v1/score", '{"text": "ok", "id": "b\\udfff"}', "id"),
         ("/v1/score", '{"text": "ok", "url": "http://a/\\ud83d"}', "url"),
-        ("/v1/filter", '{"documents": [{"text": "fine"}, {"text": "x\\ud800"}]}', "documents.1.text"),
         ("/v1/score-url", '{"url": "http://a/\\ud800"}', "url"),
     ],
 )
@@ -49,6 +48,16 @@ def test_lone_surrogate_is_422_naming_the_field(served, path, body, field):
     assert response.status_code == 422, response.text
     message = response.json()["error"]["message"]
     assert field in message and "lone surrogate" in message
+
+
+def test_lone_surrogate_in_a_batch_is_an_error_entry_naming_the_field(served):
+    base, _ = served
+    response = _post(base, "/v1/filter", '{"documents": [{"text": "fine"}, {"id": "b", "text": "x\\ud800"}]}')
+    assert response.status_code == 200, response.text
+    fine, bad = response.json()["decisions"]
+    assert fine["error"] is None and fine["keep"]
+    assert bad["id"] == "b" and bad["reasons"] == ["error"]
+    assert bad["error"].startswith("b: field 'text' holds a lone surrogate")
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:99999/", "http://exa mple.com:x/", "gopher://a/"])

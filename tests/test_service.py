@@ -147,6 +147,15 @@ def test_score_needs_content(service):
     assert "'html', 'text' or 'content'" in _error(response)["message"]
 
 
+def test_score_without_content_names_the_document(service):
+    # the message was "give the document as 'html', 'text' or 'content'": which document?
+    response = service.client.post("/v1/score", json={"id": "doc-7", "url": "https://example.com/x"})
+    assert response.status_code == 422
+    error = _error(response)
+    assert error["type"] == "input_error"
+    assert error["message"].startswith("doc-7: ") and "'html', 'text' or 'content'" in error["message"]
+
+
 def test_filter_batch(service, detector):
     docs = [
         {"id": "page", "html": PAGE.read_text("utf-8")},
@@ -192,12 +201,44 @@ def test_bad_json_is_422_with_message(service):
 
 
 def test_wrong_types_name_the_field(service):
-    response = service.client.post("/v1/filter", json={"documents": [{"html": 5}]})
+    response = service.client.post("/v1/score", json={"html": 5})
     assert response.status_code == 422
-    assert "documents.0.html" in _error(response)["message"]
+    assert "html" in _error(response)["message"]
     response = service.client.post("/v1/filter", json={"docs": []})
     assert response.status_code == 422
     assert "documents" in _error(response)["message"]
+    response = service.client.post("/v1/filter", json={"documents": {"html": "x"}})
+    assert response.status_code == 422
+    assert "documents" in _error(response)["message"]
+
+
+def test_filter_bad_record_is_an_error_entry_not_a_422(service, detector):
+    # one badly typed record answered 422 for the whole batch
+    text = ARTICLE.read_text("utf-8")
+    docs = [
+        {"id": "good", "text": text},
+        {"id": "int-html", "html": 5},
+        {"text": text, "url": []},
+        "not an object",
+        {"id": "junk", "text": JUNK, "url": "https://example.com/j"},
+    ]
+    response = service.client.post("/v1/filter", json={"documents": docs})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    decisions = body["decisions"]
+    assert [d["index"] for d in decisions] == [0, 1, 2, 3, 4]
+    for i in (0, 4):  # the good records are judged as the library judges them
+        expected = detector.filter(docs[i])
+        assert decisions[i]["error"] is None
+        assert (decisions[i]["keep"], decisions[i]["reasons"]) == (expected.keep, list(expected.reasons))
+    assert decisions[0]["keep"] and decisions[4]["url"] == "https://example.com/j"
+    for i, name, field in [(1, "int-html", "'html' holds int"), (2, "documents[2]", "'url' holds list"),
+                           (3, "documents[3]", "expected a JSON object, got str")]:
+        d = decisions[i]
+        assert (d["keep"], d["score"], d["reasons"], d["clean_text"]) == (False, None, ["error"], ""), d
+        assert d["error"].startswith(f"{name}: ") and field in d["error"], d
+    assert decisions[1]["id"] == "int-html" and decisions[2]["id"] is None and decisions[2]["url"] is None
+    assert body["summary"] == {"documents": 5, "kept": 1, "dropped": 1, "errors": 3}
 
 
 def test_body_cap_413(service):

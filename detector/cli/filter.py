@@ -35,7 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--rejects", type=Path, default=None, metavar="FILE",
                    help="write dropped documents (with reasons) and failed ones (with error) here")
     add_field_options(p.add_argument_group("record fields"))
-    p.add_argument("--drop-raw", action="store_true", help="remove the content fields (html/text/content) from the output")
+    p.add_argument("--drop-raw", action="store_true",
+                   help="remove the content fields (html/text/content) from the output and from --rejects")
     p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, metavar="N",
                    help="skip (as malformed) lines longer than N bytes (default: 64 MiB)")
     p.add_argument("--model", type=Path, default=None, help="a model file instead of the shipped one")

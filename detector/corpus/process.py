@@ -127,8 +127,11 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def error_outcome(doc_id: str, source: str, error: str) -> Outcome:
-    return Outcome("error", {"id": doc_id, "source": source, "error": error})
+def error_outcome(doc_id: str, source: str, error: str, line: int | None = None) -> Outcome:
+    """An error record: ``id``, ``source``, ``line`` (the line of a JSONL input; as ``detector
+    filter`` names a record) and ``error``."""
+    where = {} if line is None else {"line": line}
+    return Outcome("error", {"id": doc_id, "source": source, **where, "error": error})
 
 
 def reject_reasons(result: Result, threshold: float, config: Config | None = None) -> list[str]:
@@ -168,16 +171,17 @@ def score_extracted(
     budget: float | None = None,
     extra: dict[str, Any] | None = None,
     provenance: dict[str, Any] | None = None,
+    line: int | None = None,
 ) -> Outcome:
     """Score an already extracted document (pass 2). ``budget`` is what is left of the document's
-    time budget (default: all of it)."""
+    time budget (default: all of it); ``line`` is the JSONL line it was read from, if any."""
     budget = options.doc_timeout if budget is None else budget
     try:
         with time_budget(budget):
             fps = templates.for_site(doc.site) if templates is not None else frozenset()
             result = detector.score_document(doc, template_fingerprints=fps)
     except Exception as exc:  # noqa: BLE001 - a bad document must never stop the batch
-        return error_outcome(doc.id, source, describe(exc))
+        return error_outcome(doc.id, source, describe(exc), line)
     return result_outcome(result, detector.config, options, extra, provenance)
 
 
@@ -194,7 +198,7 @@ def process_document(
     """Extract and score one document. ``source`` names the input it came from in error records
     (default: its URL or id)."""
     if isinstance(raw, ReadError):
-        return error_outcome(raw.id, raw.source, raw.error)
+        return error_outcome(raw.id, raw.source, raw.error, raw.line)
     src = source or raw.url or raw.id
     try:
         with time_budget(options.doc_timeout):
@@ -202,5 +206,5 @@ def process_document(
             fps = templates.for_site(doc.site) if templates is not None else frozenset()
             result = detector.score_document(doc, template_fingerprints=fps)
     except Exception as exc:  # noqa: BLE001 - a bad document must never stop the batch
-        return error_outcome(raw.id, src, describe(exc))
+        return error_outcome(raw.id, src, describe(exc), raw.line)
     return result_outcome(result, detector.config, options, extra, provenance)

@@ -5,7 +5,7 @@ Formats, by extension or forced (``--input-format``):
 - ``.html`` / ``.htm`` / ``.xhtml`` (html) and ``.txt`` (text), also gzipped (``.html.gz``, ``.htm.gz``,
   ``.txt.gz``): one document per file, id = the path;
 - ``.jsonl`` / ``.ndjson`` (optionally ``.gz`` / ``.zst``): one document per line, id = the id field,
-  else ``path:line``;
+  else ``path:line``; its ``line`` (the ``RawDoc``'s or the ``ReadError``'s) is the line number;
 - ``.parquet``: one document per row, id = the id field, else ``path:row``;
 - ``.warc`` / ``.warc.gz``: one document per HTTP response record, id = ``path:N`` (N-th response
   record), charset from the HTTP ``Content-Type`` header, chunked and gzip/deflate/brotli payloads
@@ -26,7 +26,7 @@ import io
 import json
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from detector.document import FieldNames, RawDoc
@@ -52,11 +52,13 @@ _CHUNK = 1 << 16
 
 @dataclass(frozen=True)
 class ReadError:
-    """A record that could not even be read (it still ends up in the errors file)."""
+    """A record that could not even be read (it still ends up in the errors file). ``line``: its
+    line in a JSONL file."""
 
     id: str
     source: str
     error: str
+    line: int | None = None
 
 
 Entry = tuple[RawDoc | ReadError, dict[str, Any] | None]
@@ -79,11 +81,14 @@ def _too_large(doc_id: str, path: str, what: str, limit: int) -> ReadError:
 # --- rows (JSONL, Parquet) -------------------------------------------------------------------
 
 
-def _row_entry(row: dict[str, Any], fields: FieldNames, default_id: str, path: str, keep: Any) -> Entry:
+def _row_entry(row: dict[str, Any], fields: FieldNames, default_id: str, path: str, keep: Any,
+               line: int | None = None) -> Entry:
     try:
         doc = RawDoc.from_record(row, fields, default_id=default_id, url_as_id=False)
     except InputError as exc:
-        return ReadError(exc.source, path, f"no-content: {exc.reason}"), None
+        return ReadError(exc.source, path, f"no-content: {exc.reason}", line), None
+    if line is not None:
+        doc = replace(doc, line=line)
     if keep is None:
         return doc, None
     content = {fields.html, fields.text, fields.content}
@@ -266,24 +271,25 @@ def _read_jsonl(
     for lineno, line in enumerate(_lines(stream, max_line, end), first_line + 1):
         default_id = f"{path}:{lineno}"
         if line is None:
-            yield _too_large(default_id, path, "line", max_line), None
+            yield replace(_too_large(default_id, path, "line", max_line), line=lineno), None
             continue
         if inner is not None and inner.truncated and not line.endswith(b"\n"):
-            yield ReadError(default_id, path, inner.truncated), None
+            yield ReadError(default_id, path, inner.truncated, lineno), None
             return
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-            yield ReadError(default_id, path, f"invalid-json: {exc}"), None
+            yield ReadError(default_id, path, f"invalid-json: {exc}", lineno), None
             continue
         if not isinstance(row, dict):
-            yield ReadError(default_id, path, f"invalid-json: a line must be an object, not {type(row).__name__}"), None
+            yield ReadError(default_id, path, f"invalid-json: a line must be an object, not {type(row).__name__}",
+                            lineno), None
             continue
-        yield _row_entry(row, fields, default_id, path, keep)
+        yield _row_entry(row, fields, default_id, path, keep, lineno)
     if inner is not None and inner.truncated:
-        yield ReadError(f"{path}:{lineno + 1}", path, inner.truncated), None
+        yield ReadError(f"{path}:{lineno + 1}", path, inner.truncated, lineno + 1), None
 
 
 def _read_parquet(

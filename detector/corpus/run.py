@@ -390,7 +390,8 @@ def _assemble(layout: Layout, n_shards: int, paths: OutputPaths, options: CleanO
             with open(layout.errors(i), encoding="utf-8") as fh:
                 for line in fh:
                     rec = json.loads(line)
-                    print(f"detector clean: {rec['id']}: {rec['error']}", file=sys.stderr)
+                    where = f" (line {rec['line']})" if "line" in rec else ""
+                    print(f"detector clean: {rec['id']}{where}: {rec['error']}", file=sys.stderr)
         return
     concat_shards([layout.errors(i) for i in shards], paths.errors, "jsonl")
     concat_shards([layout.output(i) for i in shards], paths.output, layout.fmt)

@@ -118,16 +118,16 @@ def extract_task(ctx: Context, job: Job, shard: Shard) -> dict[str, int]:
     for source, item, extra in read_shard(shard, job.spec):
         documents += 1
         if isinstance(item, ReadError):
-            entries.append(("error", item.id, item.source, item.error))
+            entries.append(("error", item.id, item.source, item.error, item.line))
             errors += 1
             continue
         start = time.perf_counter()
         doc = guarded(budget, _extract_guarded, detector, item, budget)
         if isinstance(doc, Exception):  # DocTimeout or what extraction raised
-            entries.append(("error", item.id, source, describe(doc)))
+            entries.append(("error", item.id, source, describe(doc), item.line))
             errors += 1
             continue
-        entries.append(("doc", doc, source, time.perf_counter() - start, extra))
+        entries.append(("doc", doc, source, time.perf_counter() - start, extra, item.line))
         if not doc.site:
             no_site += 1
         counter.add(doc.site, fingerprints_of(doc))
@@ -158,14 +158,15 @@ def score_task(ctx: Context, job: Job, index: int) -> dict[str, Any]:
     outcomes: list[Outcome] = []
     for entry in entries:
         if entry[0] == "error":
-            outcomes.append(error_outcome(entry[1], entry[2], entry[3]))
+            _, doc_id, source, error, line = entry
+            outcomes.append(error_outcome(doc_id, source, error, line))
             continue
-        _, doc, source, took, extra = entry
+        _, doc, source, took, extra, line = entry
         left = None if budget is None else max(budget - took, 1e-3)
         outcome = guarded(left, score_extracted, detector, doc, templates=templates, options=job.options,
-                          source=source, budget=left, extra=extra, provenance=_provenance(job))
+                          source=source, budget=left, extra=extra, provenance=_provenance(job), line=line)
         if isinstance(outcome, DocTimeout):
-            outcome = error_outcome(doc.id, source, describe(outcome))
+            outcome = error_outcome(doc.id, source, describe(outcome), line)
         outcomes.append(outcome)
     return write_outcomes(index, outcomes, layout)
 
@@ -178,7 +179,8 @@ def clean_task(ctx: Context, job: Job, shard: Shard) -> dict[str, Any]:
         outcome = guarded(job.options.doc_timeout, process_document, detector, item, templates=None,
                           options=job.options, source=source, extra=extra, provenance=_provenance(job))
         if isinstance(outcome, DocTimeout):
-            outcome = error_outcome(getattr(item, "id", source), source, describe(outcome))
+            outcome = error_outcome(getattr(item, "id", source), source, describe(outcome),
+                                    getattr(item, "line", None))
         outcomes.append(outcome)
     return write_outcomes(shard.index, outcomes, job.layout)
 
