@@ -175,9 +175,23 @@ class Config:
     characters; ``quality.longest_kept_run``) is shorter than this also fires
     ``no-main-content``: a page's main content is one stretch of text, and what is kept from a
     page without it is scattered -- a teaser, a form label, an address, a FAQ between dropped
-    blocks. Characters, not words, so that languages written without spaces count alike.
+    blocks. Characters, not words, so that languages written without spaces count alike; a
+    CJK character counts as several (``main_run_char_widths``).
     Chosen on one half of the benchmark's sites and checked on the other (docs/quality.md).
     0 turns it off."""
+    main_run_char_widths: tuple[tuple[str, float], ...] = (("Han", 3.3), ("Hiragana", 1.5), ("Katakana", 1.5), ("Hangul", 2.2))
+    """How many Latin characters one character of these scripts (Unicode script names) counts as
+    in ``main_run_chars`` and ``main_run_bridge_chars`` (``quality.text_width``; every other
+    character counts 1): a Chinese character carries about as much as a short English word, so
+    that a stretch of Chinese text is measured like its English translation. Measured on parallel
+    text, Debian's gettext catalogs (``/usr/share/locale/{zh_CN,zh_TW,ja,ko}/LC_MESSAGES/*.mo``,
+    about 80 programs: coreutils, apt, bash, glib, PostgreSQL...; messages of at least 60
+    English characters and 8 words whose translation is at least half CJK, 2,000-3,700 a
+    language; ``scripts/measure_char_widths.py``): English characters per translated character,
+    the translation's other characters (punctuation, spaces, Latin, digits) counting 1 --
+    Simplified Chinese 3.35 (median message 3.50, quartiles 3.05-3.95), Traditional 3.33,
+    Korean 2.22; Japanese 2.03 overall, 1.53 a kana with Han at 3.35. ``()``: every character
+    counts 1."""
     main_run_bridge_chars: int = 100
     """A dropped block shorter than this between two kept paragraphs at least this long does not
     end a stretch (``main_run_chars``): an ad label, a caption or a "Read more" link inside a

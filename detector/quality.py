@@ -15,18 +15,23 @@ that filter's definition (datatrove 0.10.1, ``src/datatrove/pipeline/filters/``)
 Deliberate differences (tests/test_quality_datatrove.py measures the agreement):
 
 - words are split by :func:`words`, a regular expression that mimics spaCy's blank English
-  tokenizer (datatrove's ``split_into_words`` for English) without loading spaCy;
+  tokenizer (datatrove's ``split_into_words`` for English) without loading spaCy; in zh, ja and
+  th by the segmenter datatrove assigns the language (jieba; SudachiPy split mode A with
+  SudachiDict-core; PyThaiNLP newmm-safe: :func:`word_splitter`), called directly rather than
+  through spaCy, as datatrove does for its codes cmn / jpn / tha (its ISO 639-1 "zh" falls to
+  spaCy's "xx" tokenizer, a quirk of its tokenizer_assignment.csv loading not followed here);
 - sentences (C4) are counted by :func:`count_sentences`, which mimics spaCy's ``sentencizer``;
 - terminal punctuation (FineWeb) is Unicode's ``Sentence_Terminal`` property, which differs from
   datatrove's hand-written set in 19 rare characters;
 - ``gopher-stop-words`` counts Gopher's 8 English stop words in English (and undetected-language)
   documents, and the document language's stop list (jusText's) elsewhere, as FineWeb-2 does with
   per-language lists; ``gopher-mean-word-length`` is not applied to languages written without
-  spaces (ja, zh, th), whose "words" are whole phrases.
+  spaces (ja, zh, th), whose words average 1.5 characters against datatrove's English limits.
 
 Besides the named rules there are the detector's own: ``empty`` (nothing kept) and
 ``no-main-content`` (fewer than ``Config.min_content_words`` prose words kept, or no stretch of
-consecutively kept paragraphs of ``Config.min_main_run_chars`` characters: the page's main content
+consecutively kept paragraphs of ``Config.min_main_run_chars`` characters, a CJK character
+counting as several (``Config.main_run_char_widths``, :func:`text_width`): the page's main content
 is missing -- a consent or paywall shell, a removed article, an unrendered JavaScript app, a tag
 or search page). Signals that describe the raw page rather than the kept text
 (``page_boilerplate_share``, ``page_redundancy_share``, ``page_dropped_share``) are reported under
@@ -38,8 +43,10 @@ their own names and never fire a rule.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from bisect import bisect_left
@@ -90,14 +97,26 @@ _C4_END = (".", "?", "!", '"', "'")  # c4_filters.py:15
 _C4_POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
 
 
-def words(text: str) -> list[str]:
-    """The text's words as datatrove counts them for English (``split_into_words``: spaCy's blank
-    "en" tokenizer): whitespace-separated chunks with leading and trailing punctuation split off
-    as tokens of their own ("end." -> "end", "."). Shape: list of str.
+def words(text: str, language: str | None = None) -> list[str]:
+    """The text's words as datatrove counts them (``split_into_words``). Shape: list of str.
+
+    In Chinese, Japanese and Thai (``language`` zh, ja, th: written without spaces) the words
+    of the language's segmenter, as datatrove's ``load_word_tokenizer`` assigns it
+    (:func:`word_splitter`). In every other language (and without ``language``) the words of
+    datatrove's English tokenizer, spaCy's blank "en": whitespace-separated chunks with leading
+    and trailing punctuation split off as tokens of their own ("end." -> "end", ".").
 
     The words of a text are the words of its lines, one after another (every line break is
-    whitespace). Most chunks are letters and digits only: no prefix, suffix, infix, abbreviation,
-    URL or contraction contains one of those alone, so such a chunk is one word as it is."""
+    whitespace)."""
+    if language is not None and language[:2].lower() in SEGMENTED_LANGUAGES:
+        return word_splitter(language)(text)
+    return _english_words(text)
+
+
+def _english_words(text: str) -> list[str]:
+    """:func:`words` for English: spaCy's blank "en" tokenizer, mimicked. Most chunks are letters
+    and digits only: no prefix, suffix, infix, abbreviation, URL or contraction contains one of
+    those alone, so such a chunk is one word as it is."""
     out: list[str] = []
     for chunk in text.split():
         if chunk.isalnum():
@@ -168,18 +187,119 @@ def _split_chunk(chunk: str, out: list[str]) -> None:
     out.extend(reversed(suffixes))
 
 
+# --- words of languages written without spaces (datatrove's segmenters) ------------------
+#
+# datatrove 0.10.1 picks a word tokenizer per language (utils/word_tokenizers.py:420-494, from
+# assets/tokenizer_assignment.csv): Mandarin Chinese ("cmn", rows cmn/zho/yue/wuu) gets spaCy's
+# blank "zh" with the jieba segmenter (SpaCyTokenizer, word_tokenizers.py:112-114; spaCy's
+# ChineseTokenizer cuts with ``jieba.cut(text, cut_all=False)``), Japanese ("jpn") spaCy's "ja"
+# on SudachiPy, split mode A, SudachiDict-core (word_tokenizers.py:115-119,
+# utils/japanese_tokenizer.py:201-215; texts cut into 40,000-byte chunks, word_tokenizers.py:140),
+# Thai ("tha") PyThaiNLP's ``newmm-safe`` (ThaiTokenizer, word_tokenizers.py:212-221); every
+# tokenizer's words are stripped and the empty ones dropped (``strip_strings``, word_tokenizers.py:15).
+
+SEGMENTED_LANGUAGES = frozenset({"zh", "ja", "th"})
+"""ISO 639-1 codes whose words come from a segmenter (:func:`word_splitter`), not from spaces."""
+
+_SUDACHI_MAX_BYTES = 40_000  # datatrove's chunk for Japanese (word_tokenizers.py:140)
+_segmenter_lock = threading.Lock()
+_sudachi_local = threading.local()  # a SudachiPy tokenizer serves one thread at a time
+_sudachi_dictionary = None
+
+
+def word_splitter(language: str):
+    """The function that splits a text of ``language`` (zh, ja, th) into words as datatrove
+    does for that language (the segmenter is imported on first use). A missing segmenter
+    (``jieba``, ``sudachipy`` with ``sudachidict_core``, ``pythainlp``: dependencies of the
+    package) raises ImportError."""
+    code = language[:2].lower()
+    if code == "zh":
+        return _chinese_words
+    if code == "ja":
+        return _japanese_words
+    if code == "th":
+        return _thai_words
+    raise ValueError(f"no segmenter for {language!r}")
+
+
+def _strip_strings(tokens) -> list[str]:
+    """datatrove's ``strip_strings`` (word_tokenizers.py:15): tokens stripped, empty ones dropped."""
+    return [t for t in (tok.strip() for tok in tokens) if t]
+
+
+_jieba = None
+
+
+def _chinese_words(text: str) -> list[str]:
+    """jieba's accurate mode (``cut_all=False``, HMM on), as spaCy's ChineseTokenizer runs it."""
+    global _jieba
+    if _jieba is None:
+        with _segmenter_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # its dictionary loading talks on stderr
+                jieba.initialize()
+                _jieba = jieba
+    return _strip_strings(_jieba.cut(text, cut_all=False))
+
+
+def _japanese_words(text: str) -> list[str]:
+    """SudachiPy's morphemes in split mode A with SudachiDict-core (datatrove's JapaneseTokenizer,
+    whose ``split_mode=None`` means A), in chunks of at most 40,000 UTF-8 bytes (SudachiPy
+    refuses longer input; datatrove cuts the whole text, this the text it is given)."""
+    global _sudachi_dictionary
+    tokenizer = getattr(_sudachi_local, "tokenizer", None)
+    if tokenizer is None:
+        with _segmenter_lock:
+            if _sudachi_dictionary is None:
+                from sudachipy import Dictionary
+
+                _sudachi_dictionary = Dictionary()  # SudachiPy's default: SudachiDict-core
+            from sudachipy import SplitMode
+
+            make = getattr(_sudachi_dictionary, "tokenizer", None) or _sudachi_dictionary.create  # create: < 0.7
+            tokenizer = _sudachi_local.tokenizer = make(mode=SplitMode.A)
+    out: list[str] = []
+    for chunk in _byte_chunks(text, _SUDACHI_MAX_BYTES):
+        out.extend(_strip_strings(m.surface() for m in tokenizer.tokenize(chunk)))
+    return out
+
+
+def _byte_chunks(text: str, limit: int) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` UTF-8 bytes (whole characters)."""
+    if len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit:
+        return [text]
+    pieces, start, size = [], 0, 0
+    for i, c in enumerate(text):
+        n = len(c.encode("utf-8", "surrogatepass"))
+        if size + n > limit:
+            pieces.append(text[start:i])
+            start, size = i, 0
+        size += n
+    pieces.append(text[start:])
+    return pieces
+
+
+def _thai_words(text: str) -> list[str]:
+    """PyThaiNLP's ``newmm-safe`` dictionary segmenter, whitespace left out."""
+    from pythainlp.tokenize import word_tokenize
+
+    return _strip_strings(word_tokenize(text, keep_whitespace=False, engine="newmm-safe"))
+
+
 def _is_symbol(word: str) -> bool:
     """True when every character is punctuation (datatrove's ``PUNCTUATION_SET``, text.py:181)."""
     return not word[:1].isalnum() and _SYMBOLS.fullmatch(word) is not None
 
 
-def count_sentences(line: str, toks: Sequence[str] | None = None) -> int:
+def count_sentences(line: str, toks: Sequence[str] | None = None, language: str | None = None) -> int:
     """Sentences in ``line`` as spaCy's sentencizer splits them: a sentence ends at a token made
     of sentence-terminal marks (closing quotes and brackets after it stay with it).
 
-    ``toks``: ``words(line)`` when the caller already has them (not checked)."""
+    ``toks``: ``words(line, language)`` when the caller already has them (not checked)."""
     if toks is None:
-        toks = words(line)
+        toks = words(line, language)
     n, open_sentence = 0, False
     for tok in toks:
         if tok[0].isalnum():  # most tokens: neither a terminal mark nor punctuation (tested for
@@ -486,14 +606,14 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     Returns ``{signal: value}`` (ratios in [0, 1], counts as floats). An empty text gives only
     ``words = 0``."""
     lines = text.splitlines() or [""]
-    line_toks = [words(line) for line in lines]  # the text is tokenised once, line by line
-    toks = [w for lt in line_toks for w in lt]  # == words(text): every line break is whitespace
+    code = (language or "")[:2].lower()
+    split = word_splitter(code) if code in SEGMENTED_LANGUAGES else _english_words
+    line_toks = [split(line) for line in lines]  # the text is tokenised once, line by line
+    toks = [w for lt in line_toks for w in lt]  # == words(text, language): a line break is whitespace
     # not _is_symbol(w), inlined: most words start with a letter or digit
     line_content = [[w for w in lt if w[:1].isalnum() or _SYMBOLS.fullmatch(w) is None] for lt in line_toks]
     content = [w for lc in line_content for w in lc]
     n_words = len(content)
-    if language in _NO_SPACES:  # no spaces between words: about two letters a word
-        n_words = sum(1 for c in text if c.isalnum()) // 2
     signals: dict[str, float] = {"words": float(n_words), "gopher_words": float(n_words)}
     if not toks or not text.strip():
         return {"words": 0.0, "prose_words": 0.0}
@@ -548,7 +668,7 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         curly = max(curly, float("{" in line))
         if any(p in lowered for p in _C4_POLICY):
             continue
-        sentences += count_sentences(line, lt if line == cited else None)
+        sentences += count_sentences(line, lt if line == cited else None, language)
     signals["prose_words"] = float(
         sum(prose_line_words(line, language, lt, len(lc)) for line, lt, lc in zip(lines, line_toks, line_content))
     )
@@ -576,14 +696,14 @@ def prose_line_words(
     line: str, language: str | None, toks: Sequence[str] | None = None, n_content: int | None = None
 ) -> int:
     """Words of ``line`` when it reads as prose, else 0: it ends in sentence-terminal punctuation
-    (closing quotes and brackets may follow), has at least 3 words (10 characters in languages
-    written without spaces) and mentions neither JavaScript nor cookies, privacy policy or terms
+    (closing quotes and brackets may follow), has at least 3 words (:func:`words` of
+    ``language``: in zh, ja and th its segmenter's) and mentions neither JavaScript nor cookies, privacy policy or terms
     of use -- C4's line rules (c4_filters.py:94-127), with Unicode's sentence terminals.
 
     A line whose sentences end in an unpunctuated tail (a whole body on one line closing with a
     byline or "Read more »") is judged without that tail: its words up to its last sentence end.
 
-    ``toks``: ``words(line)`` when the caller already has them (not checked); ``n_content``: how
+    ``toks``: ``words(line, language)`` when the caller already has them (not checked); ``n_content``: how
     many of ``toks`` are not all punctuation, when the caller has counted them (not checked)."""
     stripped = line.strip()
     line = stripped.rstrip(_CLOSERS)
@@ -597,12 +717,9 @@ def prose_line_words(
         toks = None
     if not line or not _SENTENCE_TERMINAL.fullmatch(line[-1]) or line.endswith("..."):
         return 0
-    if language in _NO_SPACES:
-        n = sum(1 for c in line if c.isalnum()) // 2 if len(line) >= 10 else 0
-    else:
-        if toks is None or len(line) != len(stripped):  # closers taken off: tokenise what is left
-            toks, n_content = words(line), None
-        n = sum(1 for w in toks if not _is_symbol(w)) if n_content is None else n_content
+    if toks is None or len(line) != len(stripped):  # closers taken off: tokenise what is left
+        toks, n_content = words(line, language), None
+    n = sum(1 for w in toks if not _is_symbol(w)) if n_content is None else n_content
     if n < 3:
         return 0
     lowered = line.lower()
@@ -625,27 +742,52 @@ def fired_rules(signals: dict[str, float], config: Config) -> list[Rule]:
     return out
 
 
-def longest_kept_run(decisions: Sequence[ParagraphScore], bridge_chars: int = 0) -> int:
+def longest_kept_run(
+    decisions: Sequence[ParagraphScore], bridge_chars: int = 0, widths: Sequence[tuple[str, float]] = ()
+) -> float:
     """The characters of the longest stretch of consecutively kept paragraphs (titles aside): how
     much of the kept text stands together as one body. A dropped paragraph with text ends a
     stretch, unless it is an interruption inside a body: shorter than ``bridge_chars`` between two
     kept paragraphs of at least ``bridge_chars`` each (an "Advertisement" label, a caption, a
-    "Read more" link between paragraphs). 0 when nothing is kept."""
+    "Read more" link between paragraphs). 0 when nothing is kept.
+
+    Characters are counted by :func:`text_width` with ``widths`` (``Config.main_run_char_widths``:
+    a Chinese character counts as several Latin ones); without ``widths``, one each."""
     body = [d for d in decisions if d.kind != "title" and d.text.strip()]
+    size = [text_width(d.text, widths) for d in body]
     best = run = 0
     for i, d in enumerate(body):
         if d.keep:
-            run += len(d.text)
+            run += size[i]
             best = max(best, run)
         elif not (
-            len(d.text) < bridge_chars
+            size[i] < bridge_chars
             and 0 < i < len(body) - 1
             and body[i - 1].keep
             and body[i + 1].keep
-            and min(len(body[i - 1].text), len(body[i + 1].text)) >= bridge_chars
+            and min(size[i - 1], size[i + 1]) >= bridge_chars
         ):
             run = 0
-    return best
+    return round(best, 2)  # widths' float sums: 4575.2, not 4575.200000000001
+
+
+@lru_cache(maxsize=8)
+def _script_pattern(scripts: tuple[str, ...]) -> regex.Pattern:
+    return regex.compile("|".join(f"(\\p{{{name}}}+)" for name in scripts))
+
+
+def text_width(text: str, widths: Sequence[tuple[str, float]] = ()) -> float:
+    """``len(text)``, except that each character of a script named in ``widths`` ((Unicode
+    script name, width) pairs, ``Config.main_run_char_widths``) counts its width. ASCII text
+    (and text without such characters) measures exactly ``len(text)``."""
+    if not widths or text.isascii():
+        return len(text)
+    widths = tuple(widths)
+    extra = 0.0
+    for m in _script_pattern(tuple(name for name, _ in widths)).finditer(text):
+        k = m.lastindex
+        extra += (widths[k - 1][1] - 1.0) * len(m.group(k))
+    return len(text) + extra if extra else len(text)
 
 
 def page_signals(doc: Document, decisions: Sequence[ParagraphScore]) -> dict[str, float]:
@@ -772,7 +914,9 @@ def score_document(doc: Document, decisions: Sequence[ParagraphScore], config: C
             language = found
             signals = measure(text, language, config)
     signals.update(page_signals(doc, decisions))
-    signals["main_run_chars"] = float(longest_kept_run(decisions, config.main_run_bridge_chars))
+    signals["main_run_chars"] = float(
+        longest_kept_run(decisions, config.main_run_bridge_chars, config.main_run_char_widths)
+    )
     overlap = title_overlap(text, doc.title, language, config.min_title_words)
     # every document carries every signal (a Parquet column, the JSON schema); without a title to
     # compare, nothing contradicts it: 1.0, and off-title cannot fire
