@@ -827,8 +827,9 @@ def withhold_contentless(
 ) -> list[ParagraphScore]:
     """The page rule that runs after the document verdict: a page whose kept text fired one of
     ``Config.withhold_flags`` (``no-main-content``: too few prose words, or no stretch of main
-    content; quality.py) with fewer than ``Config.withhold_max_words`` words has no main
-    content, and keeps nothing.
+    content; quality.py) with fewer than ``Config.withhold_max_words`` words, on a page the
+    paragraph rules dropped at least ``Config.withhold_min_dropped_share`` of (its chrome), has
+    no main content, and keeps nothing.
 
     Only documents of ``Config.withhold_formats`` (HTML): plain text is what a scraper already
     chose as the page's text, and a short text is a short body (two AEB articles of 18 and 42
@@ -844,6 +845,8 @@ def withhold_contentless(
         return list(decisions)
     if config.withhold_max_words and quality.signals.get("words", 0) >= config.withhold_max_words:
         return list(decisions)
+    if quality.signals.get("page_dropped_share", 1.0) < config.withhold_min_dropped_share:
+        return list(decisions)  # nothing around the text was dropped: a fragment, not a shell
     return [
         replace(d, keep=False, reason="no-main-content") if d.keep and d.kind != "title" else d
         for d in decisions

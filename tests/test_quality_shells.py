@@ -106,3 +106,29 @@ def test_withhold_only_a_short_text_without_main_content():
     # plain text is the text a scraper chose: a short one is a short body, not a shell
     text_doc = dataclasses.replace(_DOC, format="text")
     assert withhold_contentless(text_doc, _decisions(), shell, cfg) == _decisions()
+
+
+def test_a_fragment_whose_every_block_was_kept_is_not_withheld():
+    cfg = Config()
+    shell = QualityScore(0.0, False, ("no-main-content",), {"words": 9.0, "page_dropped_share": 0.6})
+    fragment = QualityScore(0.0, False, ("no-main-content",), {"words": 9.0, "page_dropped_share": 0.0})
+    assert withhold_contentless(_DOC, _decisions(), shell, cfg)[2].reason == "no-main-content"
+    assert withhold_contentless(_DOC, _decisions(), fragment, cfg) == _decisions()
+    assert withhold_contentless(_DOC, _decisions(), fragment, cfg.replace(withhold_min_dropped_share=0.0))[2].reason == "no-main-content"
+
+
+BRIEF = ("The city council voted on Tuesday to extend the downtown bus lane by two miles, a plan that transit "
+         "officials say will cut commute times for about twelve thousand riders a day. Construction begins in spring.")
+
+
+def test_a_short_brief_or_snippet_keeps_its_text_but_its_shell_does_not(detector):
+    # what a scraper already cut out (a snippet, a bare page) has no chrome to drop: its text stays,
+    # and the verdict still says it is too short to be a document
+    for html in (f"<p>{BRIEF}</p>",
+                 f"<html><head><title>Bus lane</title></head><body><h1>Bus lane</h1><p>{BRIEF}</p></body></html>"):
+        result = detector.score_html(html, id="brief")
+        assert BRIEF.split(".")[0] in result.text, html
+        assert not result.withheld and "no-main-content" in result.quality.flags
+    # the same words as the only thing kept from a whole page with its chrome dropped: withheld
+    page = next(s for s in hand_written_shells() if s.kind == "paywall")
+    assert detector.score_html(page.html, id=page.id).text == ""
