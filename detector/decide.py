@@ -229,18 +229,11 @@ def decide_blocks(
         if not keep[i] and hints[i] and reasons[i] in ("low-relevance", "navigation") and page.markup_reason(i) is None:
             reasons[i] = hints[i]
     relevance_of = page.relevance.tolist()  # Python floats, as float(relevance[i])
+    # (fields by position, in ParagraphScore's order: index, text, kind, relevance, redundancy,
+    # keep, reason, restates; a page has hundreds of blocks)
     return [
-        ParagraphScore(
-            index=i,
-            text=block.text,
-            kind=block.kind,
-            relevance=relevance_of[i],
-            redundancy=float(redundancy[i].score),
-            keep=keep[i],
-            reason=reasons[i],
-            restates=redundancy[i].restates,
-        )
-        for i, block in enumerate(blocks)
+        ParagraphScore(i, block.text, block.kind, rel, float(red.score), kept, reason, red.restates)
+        for i, (block, rel, red, kept, reason) in enumerate(zip(blocks, relevance_of, redundancy, keep, reasons))
     ]
 
 
@@ -384,7 +377,8 @@ def _drop_comments_under_an_article(page: PageState) -> None:
     blocks, config = page.blocks, page.config
     if page.discussion:
         return
-    in_comments = [bool(_class_words(b.path) & _COMMENT) for b in blocks]
+    # only kept blocks are asked about below (by now most of a page is dropped)
+    in_comments = [page.keep[i] and bool(_class_words(b.path) & _COMMENT) for i, b in enumerate(blocks)]
     body_words = sum(
         len(cached_tokens(b.text))
         for i, b in enumerate(blocks)
