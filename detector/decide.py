@@ -16,6 +16,7 @@ from detector.config import Config
 from detector.document import REASONS, Block, Document, ParagraphScore, QualityScore
 from detector.extract.textutil import cached_tokens
 from detector.features import PATH_HINTS
+from detector.quality import SEGMENTED_LANGUAGES, words
 from detector.redundancy import Redundancy, fingerprint
 
 _DIGIT = re.compile(r"\d")
@@ -163,6 +164,16 @@ def _drop_reason(block: Block, markup: str | None, text_reason: str | None = Non
     return "low-relevance"
 
 
+def duplicate_words(text: str, language: str | None) -> int:
+    """Words of ``text`` for ``Config.duplicate_min_words``: its ``\\w+`` runs, except in the
+    languages written without spaces (``quality.SEGMENTED_LANGUAGES``: zh, ja, th), where a run is
+    a whole phrase and the words are the language's segmenter's (``quality.words``, as datatrove
+    splits them), punctuation left out. Called only for a block that restates an earlier one."""
+    if language is not None and language[:2].lower() in SEGMENTED_LANGUAGES:
+        return sum(1 for w in words(text, language) if cached_tokens(w))
+    return len(cached_tokens(text))
+
+
 def decide_blocks(
     doc: Document,
     relevance: np.ndarray,
@@ -211,7 +222,7 @@ def decide_blocks(
         elif (
             red.duplicate_of is not None
             and red.score >= config.duplicate_threshold
-            and len(cached_tokens(block.text)) >= config.duplicate_min_words
+            and duplicate_words(block.text, doc.language) >= config.duplicate_min_words
             and not _repeated_in_another_section(blocks, red.duplicate_of, i)
         ):
             reason = "duplicate"

@@ -164,3 +164,21 @@ def test_whole_page_is_kept(detector, lang, title, body):
     assert all(p in result.text for p in body)
     v = verdict(result, detector.config)
     assert v.keep, (v, result.quality.flags)
+
+
+def test_a_repeated_chinese_paragraph_is_dropped_as_duplicate(detector):
+    # a CJK line is one or a few \w+ runs, so the duplicate rule's word floor counts the segmenter's
+    # words (decide.duplicate_words): the copies go as duplicates, as an English line's copies do
+    from detector.decide import duplicate_words
+
+    line = "免费领取！点击这里立即注册，赢取大奖！限时优惠，不要错过！"
+    assert duplicate_words(line, "zh") >= CFG.duplicate_min_words > duplicate_words(line, None)
+    assert duplicate_words("Read more about it", "en") == 4
+    body = "".join(f"<p>{p}</p>" for p in ZH_BODY)
+    spam = "".join(f"<p>{line}</p>" for _ in range(8))
+    html = (f'<html lang="zh"><head><title>{ZH_TITLE}</title></head><body><h1>{ZH_TITLE}</h1>{body}{spam}'
+            "</body></html>")
+    result = detector.score_html(html, id="zh-dup")
+    copies = [p for p in result.paragraphs if p.text == line]
+    assert len(copies) == 8
+    assert all(not p.keep and p.reason == "duplicate" for p in copies[1:]), [(p.keep, p.reason) for p in copies]
