@@ -155,6 +155,15 @@ class Config:
     """Fewer prose words kept than this (words of kept lines that read as sentences, see
     ``quality.prose_line_words``) fires ``no-main-content``: the page has no main content (a
     consent or paywall shell, a removed article, an unrendered JavaScript app, a tag page)."""
+    unpunctuated_languages: tuple[str, ...] = ("th",)
+    """Languages (ISO 639-1) whose sentences end without a punctuation mark: Thai ends a sentence
+    with a space and a paragraph with a line break (its old terminal marks are rarely written).
+    There a line reads as prose (``prose_words``) without C4's terminal punctuation when it has at
+    least ``unpunctuated_prose_min_words`` words (the segmenter's, ``quality.words``); otherwise no
+    line of a Thai article was prose and every one fired ``no-main-content``. ``()``: C4's rule
+    everywhere."""
+    unpunctuated_prose_min_words: int = 10
+    """...at least this many words: a sentence, not a menu entry or a heading (both 1-6 words)."""
     withhold_flags: tuple[str, ...] = ("no-main-content",)
     """Document flags that mark a page without main content: when one fires on the kept text,
     nothing is kept (``decide.withhold_contentless``; every kept paragraph is dropped as

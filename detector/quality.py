@@ -669,8 +669,11 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         if any(p in lowered for p in _C4_POLICY):
             continue
         sentences += count_sentences(line, lt if line == cited else None, language)
+    unpunctuated = (config.unpunctuated_prose_min_words
+                    if language is not None and language[:2].lower() in config.unpunctuated_languages else 0)
     signals["prose_words"] = float(
-        sum(prose_line_words(line, language, lt, len(lc)) for line, lt, lc in zip(lines, line_toks, line_content))
+        sum(prose_line_words(line, language, lt, len(lc), unpunctuated_min_words=unpunctuated)
+            for line, lt, lc in zip(lines, line_toks, line_content))
     )
     signals["c4_lorem_ipsum"] = lorem
     signals["c4_curly_bracket"] = curly
@@ -693,7 +696,12 @@ _SENTENCE_END = regex.compile(r"\p{Sentence_Terminal}[" + regex.escape(_CLOSERS)
 
 
 def prose_line_words(
-    line: str, language: str | None, toks: Sequence[str] | None = None, n_content: int | None = None
+    line: str,
+    language: str | None,
+    toks: Sequence[str] | None = None,
+    n_content: int | None = None,
+    *,
+    unpunctuated_min_words: int = 0,
 ) -> int:
     """Words of ``line`` when it reads as prose, else 0: it ends in sentence-terminal punctuation
     (closing quotes and brackets may follow), has at least 3 words (:func:`words` of
@@ -704,8 +712,17 @@ def prose_line_words(
     byline or "Read more »") is judged without that tail: its words up to its last sentence end.
 
     ``toks``: ``words(line, language)`` when the caller already has them (not checked); ``n_content``: how
-    many of ``toks`` are not all punctuation, when the caller has counted them (not checked)."""
+    many of ``toks`` are not all punctuation, when the caller has counted them (not checked).
+    ``unpunctuated_min_words`` (a language written without terminal punctuation,
+    ``Config.unpunctuated_languages``): a line of at least this many words reads as prose without
+    its closing mark."""
     stripped = line.strip()
+    if unpunctuated_min_words:
+        utoks = toks if toks is not None else words(stripped, language)
+        n = sum(1 for w in utoks if not _is_symbol(w)) if n_content is None else n_content
+        lowered = stripped.lower()
+        if n >= unpunctuated_min_words and "javascript" not in lowered and not any(p in lowered for p in _C4_POLICY):
+            return n
     line = stripped.rstrip(_CLOSERS)
     if line and not _SENTENCE_TERMINAL.fullmatch(line[-1]):
         last = None

@@ -182,3 +182,24 @@ def test_a_repeated_chinese_paragraph_is_dropped_as_duplicate(detector):
     copies = [p for p in result.paragraphs if p.text == line]
     assert len(copies) == 8
     assert all(not p.keep and p.reason == "duplicate" for p in copies[1:]), [(p.keep, p.reason) for p in copies]
+
+
+TH_BODY = [
+    "ในช่วงไม่กี่ปีที่ผ่านมา ประเทศไทยต้องเผชิญกับปัญหามลพิษทางอากาศที่รุนแรงขึ้นเรื่อยๆ โดยเฉพาะในภาคเหนือและกรุงเทพมหานคร ซึ่งค่าฝุ่นละอองขนาดเล็กมักเกินมาตรฐานในช่วงฤดูแล้ง",
+    "นักวิชาการด้านสิ่งแวดล้อมระบุว่า สาเหตุหลักมาจากการเผาในที่โล่งเพื่อเตรียมพื้นที่เพาะปลูก การจราจรที่หนาแน่น และการปล่อยมลพิษจากโรงงานอุตสาหกรรม นอกจากนี้ สภาพอากาศที่นิ่งยังทำให้ฝุ่นสะสมอยู่ในพื้นที่เป็นเวลานาน",
+    "กระทรวงสาธารณสุขได้ออกประกาศเตือนให้ประชาชนหลีกเลี่ยงกิจกรรมกลางแจ้ง และสวมหน้ากากอนามัยชนิดที่สามารถกรองฝุ่นได้ โดยเฉพาะเด็ก ผู้สูงอายุ และผู้ที่มีโรคประจำตัวเกี่ยวกับระบบทางเดินหายใจ",
+    "ขณะเดียวกัน รัฐบาลได้ประกาศมาตรการระยะยาว เช่น การส่งเสริมการใช้รถยนต์ไฟฟ้า การควบคุมการเผาในภาคเกษตร และการเพิ่มพื้นที่สีเขียวในเมือง อย่างไรก็ตาม หลายฝ่ายมองว่าการแก้ปัญหาต้องอาศัยความร่วมมือจากทุกภาคส่วน",
+]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pythainlp") is None, reason="PyThaiNLP not installed")
+def test_a_thai_article_is_prose_without_terminal_punctuation():
+    # Thai ends a sentence with a space, a paragraph with a line break: no line of a Thai article
+    # ended in a terminal mark, so none was prose and every Thai article fired no-main-content
+    text = "\n\n".join(TH_BODY)
+    assert measure(text, "th", CFG)["prose_words"] > CFG.min_content_words
+    assert measure(text, "th", CFG.replace(unpunctuated_languages=()))["prose_words"] == 0
+    # a menu line or a heading is still not prose
+    assert measure("หน้าแรก ข่าว การเมือง เศรษฐกิจ กีฬา", "th", CFG)["prose_words"] == 0
+    result = scored([("ปัญหาฝุ่น PM2.5 ในประเทศไทย", True)] + [(p, True) for p in TH_BODY], "th", "ปัญหาฝุ่น PM2.5 ในประเทศไทย")
+    assert "no-main-content" not in result.quality.flags and verdict(result, CFG).keep
