@@ -183,10 +183,11 @@ class Config:
     """...and only on a page the paragraph rules dropped at least this share of (the
     ``page_dropped_share`` signal, by characters, measured before withholding): a page without
     main content still has its chrome (menus, footer, the wall itself), which is dropped. An HTML
-    fragment or a bare page whose every block was kept (a short brief, a snippet a scraper already
-    cut out: share 0) is text someone chose, and stays. Of the 949 shells made from benchmark
-    pages, the withheld ones dropped 0.13 or more of their page but one (6 words kept, share 0);
-    docs/quality.md. 0 turns this off."""
+    fragment or a bare page whose every block was kept and whose kept text has some prose
+    (``prose_words`` > 0: a short brief, a snippet a scraper already cut out) is text someone
+    chose, and stays; an unrendered app's "You need to enable JavaScript" line is not prose, and
+    goes. Of the 949 shells made from benchmark pages, the withheld ones dropped 0.13 or more of
+    their page but one (6 words of byline, no prose); docs/quality.md. 0 turns this off."""
     min_main_run_chars: int = 350
     """Kept text whose longest stretch of consecutively kept paragraphs (``main_run_chars``,
     characters; ``quality.longest_kept_run``) is shorter than this also fires

@@ -832,9 +832,10 @@ def withhold_contentless(
 ) -> list[ParagraphScore]:
     """The page rule that runs after the document verdict: a page whose kept text fired one of
     ``Config.withhold_flags`` (``no-main-content``: too few prose words, or no stretch of main
-    content; quality.py) with fewer than ``Config.withhold_max_words`` words, on a page the
-    paragraph rules dropped at least ``Config.withhold_min_dropped_share`` of (its chrome), has
-    no main content, and keeps nothing.
+    content; quality.py) with fewer than ``Config.withhold_max_words`` words has no main content,
+    and keeps nothing -- unless it is a fragment: the paragraph rules dropped less than
+    ``Config.withhold_min_dropped_share`` of it (no chrome) and what they kept has some prose (a
+    snippet or a bare brief, not "You need to enable JavaScript to run this app.").
 
     Only documents of ``Config.withhold_formats`` (HTML): plain text is what a scraper already
     chose as the page's text, and a short text is a short body (two AEB articles of 18 and 42
@@ -850,8 +851,9 @@ def withhold_contentless(
         return list(decisions)
     if config.withhold_max_words and quality.signals.get("words", 0) >= config.withhold_max_words:
         return list(decisions)
-    if quality.signals.get("page_dropped_share", 1.0) < config.withhold_min_dropped_share:
-        return list(decisions)  # nothing around the text was dropped: a fragment, not a shell
+    if (quality.signals.get("page_dropped_share", 1.0) < config.withhold_min_dropped_share
+            and quality.signals.get("prose_words", 0) > 0):
+        return list(decisions)  # nothing around the text was dropped and it is prose: a fragment, not a shell
     return [
         replace(d, keep=False, reason="no-main-content") if d.keep and d.kind != "title" else d
         for d in decisions

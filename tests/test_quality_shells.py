@@ -111,9 +111,13 @@ def test_withhold_only_a_short_text_without_main_content():
 def test_a_fragment_whose_every_block_was_kept_is_not_withheld():
     cfg = Config()
     shell = QualityScore(0.0, False, ("no-main-content",), {"words": 9.0, "page_dropped_share": 0.6})
-    fragment = QualityScore(0.0, False, ("no-main-content",), {"words": 9.0, "page_dropped_share": 0.0})
+    fragment = QualityScore(0.0, False, ("no-main-content",), {"words": 9.0, "page_dropped_share": 0.0,
+                                                               "prose_words": 9.0})
     assert withhold_contentless(_DOC, _decisions(), shell, cfg)[2].reason == "no-main-content"
     assert withhold_contentless(_DOC, _decisions(), fragment, cfg) == _decisions()
+    # an unrendered app keeps its one line too, but that line is no prose: withheld
+    app = dataclasses.replace(fragment, signals={**fragment.signals, "prose_words": 0.0})
+    assert withhold_contentless(_DOC, _decisions(), app, cfg)[2].reason == "no-main-content"
     assert withhold_contentless(_DOC, _decisions(), fragment, cfg.replace(withhold_min_dropped_share=0.0))[2].reason == "no-main-content"
 
 
@@ -129,6 +133,9 @@ def test_a_short_brief_or_snippet_keeps_its_text_but_its_shell_does_not(detector
         result = detector.score_html(html, id="brief")
         assert BRIEF.split(".")[0] in result.text, html
         assert not result.withheld and "no-main-content" in result.quality.flags
+    app = ("<html><head><title>Shop</title></head><body><noscript>You need to enable JavaScript to run this "
+           "app.</noscript><div id='root'></div><p>You need to enable JavaScript to run this app.</p></body></html>")
+    assert detector.score_html(app, id="app").text == ""
     # the same words as the only thing kept from a whole page with its chrome dropped: withheld
     page = next(s for s in hand_written_shells() if s.kind == "paywall")
     assert detector.score_html(page.html, id=page.id).text == ""
