@@ -202,9 +202,7 @@ SEGMENTED_LANGUAGES = frozenset({"zh", "ja", "th"})
 """ISO 639-1 codes whose words come from a segmenter (:func:`word_splitter`), not from spaces."""
 
 _SUDACHI_MAX_BYTES = 40_000  # datatrove's chunk for Japanese (word_tokenizers.py:140)
-_segmenter_lock = threading.Lock()
 _sudachi_local = threading.local()  # a SudachiPy tokenizer serves one thread at a time
-_sudachi_dictionary = None
 
 
 def word_splitter(language: str):
@@ -227,39 +225,40 @@ def _strip_strings(tokens) -> list[str]:
     return [t for t in (tok.strip() for tok in tokens) if t]
 
 
-_jieba = None
+@lru_cache(maxsize=1)
+def _jieba():
+    """jieba, its dictionary loaded (once per process; jieba.initialize holds its own lock)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary loading talks on stderr
+    jieba.initialize()
+    return jieba
 
 
 def _chinese_words(text: str) -> list[str]:
     """jieba's accurate mode (``cut_all=False``, HMM on), as spaCy's ChineseTokenizer runs it."""
-    global _jieba
-    if _jieba is None:
-        with _segmenter_lock:
-            if _jieba is None:
-                import jieba
+    return _strip_strings(_jieba().cut(text, cut_all=False))
 
-                jieba.setLogLevel(logging.WARNING)  # its dictionary loading talks on stderr
-                jieba.initialize()
-                _jieba = jieba
-    return _strip_strings(_jieba.cut(text, cut_all=False))
+
+@lru_cache(maxsize=1)
+def _sudachi_dictionary():
+    """SudachiPy's default dictionary, SudachiDict-core (once per process)."""
+    from sudachipy import Dictionary
+
+    return Dictionary()
 
 
 def _japanese_words(text: str) -> list[str]:
     """SudachiPy's morphemes in split mode A with SudachiDict-core (datatrove's JapaneseTokenizer,
     whose ``split_mode=None`` means A), in chunks of at most 40,000 UTF-8 bytes (SudachiPy
     refuses longer input; datatrove cuts the whole text, this the text it is given)."""
-    global _sudachi_dictionary
     tokenizer = getattr(_sudachi_local, "tokenizer", None)
     if tokenizer is None:
-        with _segmenter_lock:
-            if _sudachi_dictionary is None:
-                from sudachipy import Dictionary
+        from sudachipy import SplitMode
 
-                _sudachi_dictionary = Dictionary()  # SudachiPy's default: SudachiDict-core
-            from sudachipy import SplitMode
-
-            make = getattr(_sudachi_dictionary, "tokenizer", None) or _sudachi_dictionary.create  # create: < 0.7
-            tokenizer = _sudachi_local.tokenizer = make(mode=SplitMode.A)
+        dictionary = _sudachi_dictionary()
+        make = getattr(dictionary, "tokenizer", None) or dictionary.create  # create: SudachiPy < 0.7
+        tokenizer = _sudachi_local.tokenizer = make(mode=SplitMode.A)
     out: list[str] = []
     for chunk in _byte_chunks(text, _SUDACHI_MAX_BYTES):
         out.extend(_strip_strings(m.surface() for m in tokenizer.tokenize(chunk)))
