@@ -56,8 +56,15 @@ SHORT_SHELL_WORDS = 20
 # --- datatrove, the reference --------------------------------------------------------------
 
 
-def _datatrove_filters() -> dict[str, Any]:
-    """One datatrove filter per detector flag, configured so that only that rule can fire."""
+DATATROVE_LANGUAGES = {"zh": "cmn", "ja": "jpn", "th": "tha"}
+"""datatrove's language for a document language whose words come from a segmenter: its codes
+cmn / jpn / tha reach jieba / SudachiPy / PyThaiNLP (its "zh" falls to spaCy's "xx" tokenizer;
+detector/quality.py). Every other language is tokenised as English, as the detector does."""
+
+
+def _datatrove_filters(language: str = "en") -> dict[str, Any]:
+    """One datatrove filter per detector flag, configured so that only that rule can fire; the
+    Gopher and FineWeb filters split words as datatrove does for ``language`` (a datatrove code)."""
     from datatrove.pipeline.filters import (
         C4QualityFilter,
         FineWebQualityFilter,
@@ -70,14 +77,14 @@ def _datatrove_filters() -> dict[str, Any]:
         max_symbol_word_ratio=None, max_bullet_lines_ratio=None, max_ellipsis_lines_ratio=None,
         max_non_alpha_words_ratio=None, min_stop_words=None,
     )
-    gq = lambda **on: GopherQualityFilter(**{**off, **on})  # noqa: E731
+    gq = lambda **on: GopherQualityFilter(**{**off, **on}, language=language)  # noqa: E731
     roff = dict(dup_line_frac=None, dup_para_frac=None, dup_line_char_frac=None, dup_para_char_frac=None,
                 top_n_grams=(), dup_n_grams=())
-    gr = lambda **on: GopherRepetitionFilter(**{**roff, **on})  # noqa: E731
+    gr = lambda **on: GopherRepetitionFilter(**{**roff, **on}, language=language)  # noqa: E731
     c4off = dict(filter_lorem_ipsum=False, filter_curly_bracket=False, min_num_sentences=-1)
     c4 = lambda **on: C4QualityFilter(**{**c4off, **on})  # noqa: E731
     fwoff = dict(line_punct_thr=-1.0, short_line_thr=2.0, char_duplicates_ratio=2.0, new_line_ratio=1e12)
-    fw = lambda **on: FineWebQualityFilter(**{**fwoff, **on})  # noqa: E731
+    fw = lambda **on: FineWebQualityFilter(**{**fwoff, **on}, language=language)  # noqa: E731
     return {
         "gopher-short-doc": gq(min_doc_words=50),
         "gopher-long-doc": gq(max_doc_words=100000),
@@ -105,7 +112,7 @@ def _datatrove_filters() -> dict[str, Any]:
     }
 
 
-_FILTERS: dict[str, Any] | None = None
+_FILTERS: dict[str, dict[str, Any]] = {}  # per datatrove language, built on first use
 
 
 def datatrove_flags(text: str, language: str | None) -> dict[str, bool | None]:
@@ -115,17 +122,17 @@ def datatrove_flags(text: str, language: str | None) -> dict[str, bool | None]:
 
     Non-English documents get the document language's stop list for ``gopher-stop-words``, as
     the detector does (a deliberate difference from Gopher's English-only list)."""
-    global _FILTERS
     from datatrove.data import Document as DtDocument
     from datatrove.pipeline.filters import GopherQualityFilter
 
     from detector.language import stopwords
 
-    if _FILTERS is None:
-        _FILTERS = _datatrove_filters()
     out: dict[str, bool | None] = {}
     lang = (language or "en").lower()[:2]
-    for flag, filt in _FILTERS.items():
+    dt_lang = DATATROVE_LANGUAGES.get(lang, "en")
+    if dt_lang not in _FILTERS:
+        _FILTERS[dt_lang] = _datatrove_filters(dt_lang)
+    for flag, filt in _FILTERS[dt_lang].items():
         if flag == "gopher-stop-words" and lang != "en":
             stops = stopwords(lang)
             if not stops:
@@ -134,7 +141,7 @@ def datatrove_flags(text: str, language: str | None) -> dict[str, bool | None]:
             filt = GopherQualityFilter(
                 min_doc_words=None, max_doc_words=None, min_avg_word_length=None, max_avg_word_length=None,
                 max_symbol_word_ratio=None, max_bullet_lines_ratio=None, max_ellipsis_lines_ratio=None,
-                max_non_alpha_words_ratio=None, min_stop_words=2, stop_words=sorted(stops),
+                max_non_alpha_words_ratio=None, min_stop_words=2, stop_words=sorted(stops), language=dt_lang,
             )
         if flag in ("gopher-short-words", "gopher-long-words") and lang in ("ja", "zh", "th"):
             out[flag] = None  # deliberate: not applied to languages written without spaces
@@ -491,8 +498,8 @@ def agreement(texts: list[tuple[str, str | None]], config) -> dict[str, dict[str
             continue
         ours = {r.flag for r in quality.fired_rules(quality.measure(text, lang, config), config)}
         for flag, fires in datatrove_flags(text, lang).items():
-            if fires is None or (flag in ("gopher-short-doc", "fineweb-list-like") and lang in ("ja", "zh", "th")):
-                continue  # deliberate: words of languages without spaces are counted as two letters
+            if fires is None:
+                continue
             n[flag] += 1
             bad[flag] += fires != (flag in ours)
     return {f: {"documents": n[f], "disagree": bad[f], "agreement": 1 - bad[f] / n[f]} for f in n}
