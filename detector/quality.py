@@ -694,6 +694,12 @@ _CLOSERS = "\"'”’»)]」』）"
 _SENTENCE_END = regex.compile(r"\p{Sentence_Terminal}[" + regex.escape(_CLOSERS) + r"]*(?=\s)")
 
 
+def _c4_notice(lowered: str) -> bool:
+    """C4's line rules drop a line that mentions JavaScript or a cookie / privacy / terms notice
+    (c4_filters.py:110-127); ``lowered``: the line in lower case."""
+    return "javascript" in lowered or any(p in lowered for p in _C4_POLICY)
+
+
 def prose_line_words(
     line: str,
     language: str | None,
@@ -720,7 +726,7 @@ def prose_line_words(
         utoks = toks if toks is not None else words(stripped, language)
         n = sum(1 for w in utoks if not _is_symbol(w)) if n_content is None else n_content
         lowered = stripped.lower()
-        if n >= unpunctuated_min_words and "javascript" not in lowered and not any(p in lowered for p in _C4_POLICY):
+        if n >= unpunctuated_min_words and not _c4_notice(lowered):
             return n
     line = stripped.rstrip(_CLOSERS)
     if line and not _SENTENCE_TERMINAL.fullmatch(line[-1]):
@@ -739,7 +745,7 @@ def prose_line_words(
     if n < 3:
         return 0
     lowered = line.lower()
-    if "javascript" in lowered or any(p in lowered for p in _C4_POLICY):
+    if _c4_notice(lowered):
         return 0
     return n
 
