@@ -317,6 +317,20 @@ def test_a_nonsense_scheduler_is_a_prompt_one_line_error(tmp_path):
     assert proc.returncode == 2 and "nonsense:::" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_rejects_without_a_filter_is_a_usage_error_not_silently_ignored(tmp_path):
+    # --rejects alone: nothing can be rejected, so the file would silently never appear
+    write_jsonl(make_pages(2), tmp_path / "p.jsonl")
+    proc = _cli("p.jsonl", "-o", "o.jsonl", "--rejects", "r.jsonl", "--workers", "1", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "--rejects" in proc.stderr, proc.stderr
+    assert "--keep-only" in proc.stderr and "--min-quality" in proc.stderr
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "r.jsonl").exists()
+    with pytest.raises(ValueError, match="--rejects"):  # the library refuses it, whatever the door
+        CleanOptions(rejects="r.jsonl")
+    assert CleanOptions(rejects="r.jsonl", keep_only=True).filtering  # with a filter it is fine
+    assert CleanOptions(rejects="r.jsonl", min_quality=0.5).filtering
+
+
 # --- issue 13: frictions of `clean` ---------------------------------------------------------------------
 
 

@@ -80,7 +80,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="add provenance (detector version, model SHA-256, config hash) to every row "
                         "(always in OUTPUT.stats.json)")
     g.add_argument("--rejects", default=None, metavar="FILE",
-                   help="where rejected documents go, with their reasons (default: OUTPUT.rejects.jsonl)")
+                   help="where rejected documents go, with their reasons (default: OUTPUT.rejects.jsonl); "
+                        "needs --min-quality or --keep-only")
     g = p.add_argument_group("site templates")
     g.add_argument("--no-templates", action="store_true",
                    help="skip the site-template pass (one pass instead of two)")

@@ -22,7 +22,8 @@ class CleanOptions:
     keep_only: bool = False
     """Write only documents the detector keeps (``Config.min_quality``); the others go to rejects."""
     rejects: str | None = None
-    """Where rejected documents go; default ``OUTPUT.rejects.jsonl``."""
+    """Where rejected documents go; default ``OUTPUT.rejects.jsonl``. Only with ``min_quality`` or
+    ``keep_only`` (without them nothing is rejected: ``ValueError``)."""
     workers: int | None = None
     """Worker processes; ``None`` = all cores, 1 = run in this process."""
     doc_timeout: float | None = 30.0
@@ -70,6 +71,11 @@ class CleanOptions:
             raise ValueError("doc_timeout must be positive (or None for no budget)")
         if self.site_from is not None and self.site_from != "dir" and not self.site_from.startswith("path:"):
             raise ValueError(f"unknown --site-from {self.site_from!r}; use field:NAME, dir or path:REGEX")
+        if self.rejects is not None and not self.filtering:
+            raise ValueError(
+                "--rejects needs --keep-only or --min-quality: without them every document is written "
+                "to the output and nothing is rejected"
+            )
         if self.template_min_docs < 1 or not 0.0 <= self.template_min_share <= 1.0:
             raise ValueError("template_min_docs must be >= 1 and template_min_share in [0, 1]")
 
