@@ -422,3 +422,62 @@ def test_cli_unreachable_url():
     assert code == 2 and out == ""
     assert url in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+# --- NUL-only / control-only content: bad input at every door --------------------------------
+
+
+NUL_ONLY = "\x00" * 40
+CONTROLS_ONLY = "\x01\x02\x1b[0m\x00\x07\x08"
+
+
+def test_nul_or_control_only_content_is_an_input_error_at_every_door(detector, tmp_path):
+    # A str (a JSONL record, a request body) of NULs was scored as an empty document while the
+    # same bytes were refused as binary; now both are one InputError naming the document. Blank
+    # content (whitespace only) stays an empty document: a scrape that got nothing is a verdict
+    # (`empty`), not bad input.
+    from fastapi.testclient import TestClient
+
+    from detector.filtering import filter_jsonl
+    from detector.service import create_app
+
+    for content in (NUL_ONLY, NUL_ONLY.encode(), CONTROLS_ONLY, CONTROLS_ONLY.encode(), "\x00 \x00\n\x00 \x00"):
+        with pytest.raises(InputError, match=r"^nul-doc: content looks binary \(control"):
+            detector.score_content(content, id="nul-doc")
+        with pytest.raises(InputError, match="^nul-doc: content looks binary"):
+            detector.filter({"id": "nul-doc", "text": content})
+    blank = detector.score_content(" \n\t \n", id="blank")
+    assert blank.text == "" and "empty" in blank.quality.flags
+
+    # detector score: one line naming the file, exit 2
+    (tmp_path / "nul.txt").write_bytes(NUL_ONLY.encode())
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["score", str(tmp_path / "nul.txt"), "--json"]) == 2
+    assert len(err.getvalue().strip().splitlines()) == 1 and "nul.txt: content looks binary" in err.getvalue()
+
+    good = {"id": "good", "text": " ".join(ARTICLE_SENTENCES)}
+    records = [{"id": "nul-doc", "text": NUL_ONLY}, {"id": "ctl-doc", "html": CONTROLS_ONLY}, good]
+    lines = "".join(json.dumps(r) + "\n" for r in records).encode()
+
+    # detector filter: error records (in rejects, with the error), the stream goes on
+    out, rejects, warnings = io.BytesIO(), io.BytesIO(), []
+    tally = filter_jsonl(io.BytesIO(lines), out, detector=detector, rejects=rejects, warn=warnings.append)
+    assert (tally.documents, tally.errors) == (3, 2)
+    errs = {r["id"]: r for r in map(json.loads, rejects.getvalue().splitlines()) if r["reasons"] == ["error"]}
+    assert set(errs) == {"nul-doc", "ctl-doc"} and errs["nul-doc"]["error"].startswith("nul-doc: content looks binary")
+
+    # detector clean (JSONL): an error record each, the good document written
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(lines)
+    assert main(["clean", str(src), "-o", str(dst), "--workers", "1", "--no-templates", "-q"]) == 0
+    assert [r["id"] for r in map(json.loads, dst.read_text("utf-8").splitlines())] == ["good"]
+    errors = {r["id"]: r["error"] for r in map(json.loads, Path(f"{dst}.errors.jsonl").read_text("utf-8").splitlines())}
+    assert set(errors) == {"nul-doc", "ctl-doc"} and all("content looks binary" in e for e in errors.values())
+
+    # the service: 422 for /v1/score, an error entry in a /v1/filter batch
+    with TestClient(create_app(detector=detector)) as client:
+        scored = client.post("/v1/score", json={"id": "nul-doc", "text": NUL_ONLY})
+        batch = client.post("/v1/filter", json={"documents": records}).json()
+    assert scored.status_code == 422 and "nul-doc: content looks binary" in scored.json()["error"]["message"]
+    assert [d["error"] is not None for d in batch["decisions"]] == [True, True, False]

@@ -117,12 +117,20 @@ def _utf16_by_zeros(data: bytes) -> str | None:
     return None
 
 
+def refuse_controls(text: str, source: str | None, how: str = "") -> None:
+    """Raise InputError when over 5% of the first 8 KiB characters of ``text`` are control
+    characters (NUL, ESC ...; not tab, newline, form feed or CR): the rule ``sniff_binary``
+    applies to bytes, for text that arrives decoded (a ``str`` from a JSONL record, a frame, a
+    request body; UTF-16/32 after decoding). A str and its UTF-8 bytes get the same answer."""
+    sample = text[:8192]
+    if sample and len(_CONTROL_CHARS.findall(sample)) / len(sample) > 0.05:
+        raise InputError(source, f"content looks binary (control characters{how}), not HTML or text")
+
+
 def _decode_wide(data: bytes, codec: str, source: str | None, notes: list[str]) -> Decoded:
     """Decode UTF-16/32 text; refuse it when the decoded text is mostly control characters."""
     text = data.decode(codec, errors="replace")
-    sample = text[:8192]
-    if sample and len(_CONTROL_CHARS.findall(sample)) / len(sample) > 0.05:
-        raise InputError(source, f"content looks binary (control characters when read as {codec}), not HTML or text")
+    refuse_controls(text, source, f" when read as {codec}")
     return Decoded(text, codec, tuple(notes))
 
 
@@ -142,9 +150,13 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
     6. detection (charset-normalizer), then UTF-8 with replacement characters (noted); when
        more than ``MAX_REPLACED_SHARE`` of the text would be replacements, InputError.
 
+    A ``str`` is already text: it is only refused (InputError) when it is mostly control
+    characters (``refuse_controls``: NUL-only content from a JSONL record), as its bytes would be.
+
     Raises InputError for binary content and for bytes no charset reads.
     """
     if isinstance(data, str):
+        refuse_controls(data, source)
         return Decoded(data, "str")
     _refuse_magic(data, source)
     notes: list[str] = []
