@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,25 @@ def _present(value: Any) -> Any:
     if type(value).__name__ in ("NAType", "NaTType"):
         return None
     return value
+
+
+def record_name(value: Any, field: str, source: str, *, integer: bool = True) -> str | None:
+    """A record's ``id`` / ``site`` (``integer``: an integer is read as its decimal string) or
+    ``url`` (``integer=False``) field as a string, ``None`` when it is absent (missing, ``None``,
+    NaN, ``""``). The one rule every door reads these fields by (``RawDoc.from_record``, the
+    service's request models). Raises ``FieldError`` naming ``source`` for any other type: a
+    list, an object, a float, a boolean (``{"id": ["x"]}``, ``{"url": 7}``)."""
+    value = _present(value)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return scrub_text(value)
+    if integer and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    from detector.errors import FieldError
+
+    wanted = "a string or an integer" if integer else "a string"
+    raise FieldError(source, f"field {field!r} holds {type(value).__name__}, not {wanted}")
 
 
 @dataclass(frozen=True)
@@ -157,18 +177,16 @@ class RawDoc:
         field gives way to a later one that holds something (``{"html": "", "text": "..."}`` is
         the text); when every present field is blank, the first is the (empty) document. The
         content fields are ``fields.content_fields`` (default ``html``, ``text``, ``content``).
-        Raises ``InputError`` (naming the record) when no content field holds a string or bytes,
-        or when one holds something else (a number, a list).
+        The id and the site are strings or integers (``{"id": 123}`` is ``"123"``), the URL a
+        string (``record_name``).
+        Raises ``InputError`` (naming the record) when no content field holds a string or bytes;
+        ``FieldError`` (an ``InputError``) when one holds something else (a number, a list), or
+        when the id, URL or site has a type it cannot have (a list, an object, a float, a boolean).
         """
-        url = _present(record.get(fields.url)) if fields.url else None
-        url = scrub_text(str(url)) if url not in (None, "") else None
-        raw_id = _present(record.get(fields.id)) if fields.id else None
-        if raw_id not in (None, ""):
-            doc_id = scrub_text(str(raw_id))
-        else:
-            doc_id = url if url_as_id and url else default_id
-        site = _present(record.get(fields.site)) if fields.site else None
-        site = scrub_text(str(site)) if site not in (None, "") else None
+        given_id = record_name(record.get(fields.id), fields.id, default_id) if fields.id else None
+        url = record_name(record.get(fields.url), fields.url, given_id or default_id, integer=False) if fields.url else None
+        doc_id = given_id or (url if url_as_id and url else default_id)
+        site = record_name(record.get(fields.site), fields.site, doc_id) if fields.site else None
         found: tuple[str | bytes, str | None] | None = None  # the first present field, if all are blank
         for name, fmt in fields.content_fields:
             content = _present(record.get(name))
@@ -179,9 +197,9 @@ class RawDoc:
             if isinstance(content, str):
                 content = scrub_text(content)
             elif not isinstance(content, bytes):
-                from detector.errors import InputError
+                from detector.errors import FieldError
 
-                raise InputError(
+                raise FieldError(
                     doc_id, f"field {name!r} holds {type(content).__name__}, not str or bytes (it must be a string)"
                 )
             if content.strip():

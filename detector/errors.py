@@ -18,6 +18,11 @@ class InputError(DetectorError, ValueError):
         super().__init__(f"{self.source}: {message}")
 
 
+class FieldError(InputError):
+    """A record (JSONL line, Parquet or frame row, request body) has a field of the wrong type: a
+    list as its ``id``, a number as its ``url`` or ``html`` (``RawDoc.from_record``)."""
+
+
 class FetchError(DetectorError):
     """A URL could not be fetched (network, status, size, content type, blocked address)."""
 

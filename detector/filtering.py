@@ -139,11 +139,11 @@ def filter_jsonl(
             malformed(lineno, f"malformed: expected a JSON object, got {type(record).__name__}", line)
             continue
         try:
-            source = str(record[fields.id]) if record.get(fields.id) is not None else f"<stdin>:{lineno}"
+            raw = _record_to_raw(record, fields, lineno)  # an id, url or content of the wrong type: InputError
             for name in (fields.id, fields.url, *(n for n, _ in fields.content_fields)):
-                check_unicode(record.get(name), name, source)
-            with time_limit(timeout, source):
-                decision = detector.filter(_record_to_raw(record, fields, lineno), min_quality=min_quality)
+                check_unicode(record.get(name), name, raw.id)
+            with time_limit(timeout, raw.id):
+                decision = detector.filter(raw, min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
             message = printable(str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}")
             stats.add("error", {"error": f"{error_kind(exc)}: {message}"})

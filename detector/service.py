@@ -36,7 +36,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from detector.config import Config
 from detector.settings import ServiceSettings
-from detector.document import RawDoc
+from detector.document import RawDoc, record_name
 from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
 from detector.limits import time_limit
@@ -70,7 +70,21 @@ class DocumentIn(BaseModel):
     text: str | None = Field(None, description="Plain scraped text, one paragraph per line or blank-line separated.")
     content: str | None = Field(None, description="HTML or plain text, detected (read when there is no html or text).")
     url: str | None = Field(None, description="Where the document came from (reported back, never fetched).")
-    id: str | int | None = Field(None, description="Your id for the document (reported back).")
+    id: str | int | None = Field(None, description="Your id for the document (reported back; an integer as "
+                                 "its decimal string).")
+
+    @field_validator("url", "id", mode="before")
+    @classmethod
+    def _name(cls, value: Any, info: ValidationInfo) -> Any:
+        """``id`` and ``url`` by the rule of every door (``document.record_name``): an integer id is
+        its string, a list, object, float or boolean is refused, naming the field. A string is
+        left to ``_valid_unicode`` (a lone surrogate is a 422 here, not replaced)."""
+        if isinstance(value, str):
+            return value
+        try:
+            return record_name(value, str(info.field_name), "<input>", integer=info.field_name == "id")
+        except InputError as exc:
+            raise ValueError(exc.reason) from None
 
     @field_validator("html", "text", "content", "url", "id")
     @classmethod

@@ -206,3 +206,80 @@ def test_every_door_reads_the_same_content_fields(tmp_path, detector):
     # score_frame: a `content` column is found as `html` and `text` are
     frame = score_frame(pd.DataFrame([record]), detector=detector)
     assert frame.loc[0, "error"] is None and frame.loc[0, "clean_text"] == want.clean_text
+
+
+# the same records with an id or url of the wrong type, through every door
+WRONG_TYPES = [
+    {"id": 123, "text": ARTICLE},  # an integer id: accepted as "123"
+    {"id": None, "text": ARTICLE},  # null: no id (the door's fallback name)
+    {"id": ["x"], "text": ARTICLE},
+    {"id": {"a": 1}, "text": ARTICLE},
+    {"id": True, "text": ARTICLE},
+    {"id": 1.5, "text": ARTICLE},
+    {"id": "u-list", "url": ["https://example.com/a"], "text": ARTICLE},
+    {"id": "u-int", "url": 7, "text": ARTICLE},
+]
+WANT = ["ok", "ok", "'id' holds list", "'id' holds dict", "'id' holds bool", "'id' holds float",
+        "'url' holds list", "'url' holds int"]
+
+
+def test_every_door_reads_a_wrong_typed_id_or_url_alike(tmp_path, detector):
+    """``Detector.filter``, ``detector filter``, ``detector clean`` (JSONL) and ``POST /v1/filter``
+    accept an integer id as its string and refuse a list, object, boolean or float id and a
+    non-string url with one error naming the record (they used to str() it, echo it, or 422 it
+    by pydantic's own rules: ``true`` became id ``"1"``)."""
+    import io
+
+    from fastapi.testclient import TestClient
+
+    from detector.cli import main
+    from detector.errors import InputError
+    from detector.filtering import filter_jsonl
+    from detector.service import create_app
+
+    def outcome(error: str | None) -> str:
+        return "ok" if error is None else next((w for w in WANT[2:] if w in error), error)
+
+    # Detector.filter
+    python = []
+    for record in WRONG_TYPES:
+        try:
+            decision = detector.filter(record)
+        except InputError as exc:
+            assert len(str(exc).splitlines()) == 1
+            python.append(outcome(str(exc)))
+        else:
+            python.append("ok")
+            assert decision.result.id == ("123" if record["id"] == 123 else "<input>")
+    assert python == WANT
+    with pytest.raises(InputError, match=r"^u-list: field 'url' holds list, not a string$"):
+        detector.filter(WRONG_TYPES[6])
+
+    lines = "".join(json.dumps(r) + "\n" for r in WRONG_TYPES).encode()
+
+    # detector filter: error records in --rejects naming the record, the rest of the stream goes on
+    out, rejects = io.BytesIO(), io.BytesIO()
+    filter_jsonl(io.BytesIO(lines), out, detector=detector, rejects=rejects, warn=lambda _: None)
+    by_line = {r["line"]: r["error"] for r in map(json.loads, rejects.getvalue().splitlines())}
+    assert [outcome(by_line.get(i + 1)) for i in range(len(WRONG_TYPES))] == WANT
+    assert by_line[3].startswith("<stdin>:3: field 'id'") and by_line[7].startswith("u-list: field 'url'")
+    assert len(out.getvalue().splitlines()) == 2
+
+    # detector clean: the same in OUTPUT.errors.jsonl (kind bad-field), the integer id written as "123"
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(lines)
+    assert main(["clean", str(src), "-o", str(dst), "--workers", "1", "--no-templates", "-q"]) == 0
+    errors = {r["line"]: r for r in map(json.loads, Path(f"{dst}.errors.jsonl").read_text("utf-8").splitlines())}
+    assert [outcome(errors[i + 1]["error"] if i + 1 in errors else None) for i in range(len(WRONG_TYPES))] == WANT
+    assert errors[3]["id"] == f"{src}:3" and errors[3]["error"].startswith("bad-field: field 'id' holds list")
+    assert errors[7]["id"] == "u-list"
+    assert [r["id"] for r in map(json.loads, dst.read_text("utf-8").splitlines())] == ["123", f"{src}:2"]
+
+    # POST /v1/filter: an error entry each, the batch goes on; /v1/score: 422 by the same rule
+    with TestClient(create_app(detector=detector)) as client:
+        body = client.post("/v1/filter", json={"documents": WRONG_TYPES}).json()
+        scored = [client.post("/v1/score", json={**r, "details": False}) for r in WRONG_TYPES]
+    assert [outcome(d["error"]) for d in body["decisions"]] == WANT
+    assert body["decisions"][0]["id"] == "123" and body["decisions"][2]["error"].startswith("documents[2]: field 'id'")
+    assert [outcome(None if s.status_code == 200 else s.json()["error"]["message"]) for s in scored] == WANT
+    assert [s.status_code for s in scored] == [200, 200] + [422] * 6 and scored[0].json()["id"] == "123"

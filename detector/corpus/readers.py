@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from detector.document import FieldNames, RawDoc
-from detector.errors import InputError
+from detector.errors import FieldError, InputError
 
 __all__ = ["Entry", "ReadError", "format_of", "iter_documents", "read_range", "read_source"]
 
@@ -85,8 +85,9 @@ def _row_entry(row: dict[str, Any], fields: FieldNames, default_id: str, path: s
                line: int | None = None) -> Entry:
     try:
         doc = RawDoc.from_record(row, fields, default_id=default_id, url_as_id=False)
-    except InputError as exc:
-        return ReadError(exc.source, path, f"no-content: {exc.reason}", line), None
+    except InputError as exc:  # a field of the wrong type (FieldError), or no content field
+        kind = "bad-field" if isinstance(exc, FieldError) else "no-content"
+        return ReadError(exc.source, path, f"{kind}: {exc.reason}", line), None
     if line is not None:
         doc = replace(doc, line=line)
     if keep is None:
