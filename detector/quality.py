@@ -1011,6 +1011,19 @@ def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
     return lines
 
 
+def words_judged(result: Result, config: Config | None = None) -> int:
+    """How many words the verdict judged: the ``words`` signal of ``measure`` on the kept text
+    (the language's segmenter for zh, ja and th -- jieba for Chinese --, datatrove's English
+    tokenizer otherwise; punctuation not counted). When the kept text was withheld as
+    ``no-main-content`` these are the withheld words. A ``Result`` without the signal (built by
+    hand) is measured again, as ``score_document`` would have. ``str.split`` counts a Chinese
+    paragraph as one word: reports show this count instead."""
+    n = result.quality.signals.get("words")
+    if n is None:
+        n = measure(result.text, result.language, config or Config())["words"]
+    return int(n)
+
+
 def why_dropped(result: Result, config: Config | None = None, min_quality: float | None = None) -> str | None:
     """One line saying why a document is dropped (None when it is kept): the reasons with their
     measured value and limit, the score, and the words judged (kept, or withheld as
@@ -1020,7 +1033,7 @@ def why_dropped(result: Result, config: Config | None = None, min_quality: float
     if v.keep:
         return None
     threshold = config.min_quality if min_quality is None else min_quality
-    words = int(result.quality.signals.get("words", 0))
+    words = words_judged(result, config)
     parts = []
     for reason in v.reasons:
         rules = [r for r in RULES_BY_FLAG.get(reason, ()) if r.signal in result.quality.signals]

@@ -142,8 +142,17 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
     for reason, count in _reason_counts(result.paragraphs):
         label = style(f"{_safe(reason):<16}", _REASON_ANSI.get(reason, _YELLOW))
         out.append(f"    {label} {count}")
-    out.append(f"  kept text: {len(result.text.split())} words, {len(result.text)} chars")
+    out.append(f"  kept text: {_kept_words(result)}, {len(result.text)} chars")
     return "\n".join(out) + "\n"
+
+
+def _kept_words(result: Result) -> str:
+    """The kept text's word count as the verdict counts it (``quality.words_judged``: jieba's
+    words for Chinese, not whitespace chunks), ``"N words"``; a withheld text keeps 0 words."""
+    n = quality.words_judged(result)
+    if result.withheld:
+        return f"0 words ({n} withheld: no main content)"
+    return f"{n} word{'' if n == 1 else 's'}"
 
 
 def _wrap(text: str, width: int, indent: str) -> list[str]:
@@ -368,7 +377,7 @@ def render_html(result: Result) -> str:
 <span class="score">quality {q.score:.2f}</span>
 <span class="bar" title="quality {q.score:.3f}"><span style="width:{_pct(q.score)}"></span></span>
 <span class="meta">{len(result.paragraphs)} paragraphs: {n_kept} kept, {n_dropped} dropped ·
-kept text {len(result.text.split())} words</span>
+kept text {_esc(_kept_words(result))}</span>
 </div>
 <div class="flags">{flags}</div>
 {signals}

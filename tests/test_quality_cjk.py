@@ -203,3 +203,21 @@ def test_a_thai_article_is_prose_without_terminal_punctuation():
     assert measure("หน้าแรก ข่าว การเมือง เศรษฐกิจ กีฬา", "th", CFG)["prose_words"] == 0
     result = scored([("ปัญหาฝุ่น PM2.5 ในประเทศไทย", True)] + [(p, True) for p in TH_BODY], "th", "ปัญหาฝุ่น PM2.5 ในประเทศไทย")
     assert "no-main-content" not in result.quality.flags and verdict(result, CFG).keep
+
+
+def test_the_reports_show_the_verdicts_word_count_of_a_chinese_page(detector):
+    # the terminal and HTML reports counted the kept text with str.split(): a Chinese paragraph
+    # (no spaces) was one "word", while the verdict counts jieba's words
+    import re
+
+    from detector.report import render_html, render_terminal
+
+    result = detector.score_html(page("zh", ZH_TITLE, ZH_BODY), id="zh-page")
+    assert result.language == "zh" and not result.withheld
+    judged = int(result.quality.signals["words"])
+    segmented = [w for w in words(result.text, "zh") if any(c.isalnum() for c in w)]  # punctuation not counted
+    assert judged == len(segmented) > 10 * len(result.text.split())
+    terminal = render_terminal(result, color=False)
+    assert re.search(r"kept text: (\d+) words", terminal).group(1) == str(judged)
+    assert f"words={judged}" in terminal  # the signal line and the summary line agree
+    assert re.search(r"kept text (\d+) words", render_html(result)).group(1) == str(judged)

@@ -124,6 +124,18 @@ def test_empty_result_renders():
     assert "No paragraphs" in page and "empty" in page
 
 
+def test_kept_word_count_is_the_verdicts_and_a_withheld_text_keeps_none():
+    # the summary line showed len(text.split()); it shows the verdict's `words` signal now
+    # (quality.words_judged), and a text withheld as no-main-content keeps 0 of them
+    kept = make_result([para(0, "Title", kind="title"), para(1, "One two three four.")], signals={"words": 4.0})
+    assert "kept text: 4 words" in render_terminal(kept, color=False) and "kept text 4 words" in render_html(kept)
+    withheld = make_result([para(0, "Sign in to read this story.", keep=False, reason="no-main-content")],
+                           flags=("no-main-content",), score=0.1, keep=False, signals={"words": 6.0})
+    assert withheld.text == "" and withheld.withheld
+    assert "kept text: 0 words (6 withheld: no main content)" in render_terminal(withheld, color=False)
+    assert "kept text 0 words (6 withheld: no main content)" in render_html(withheld)
+
+
 # --- HTML ------------------------------------------------------------------------------
 
 class _Collector(HTMLParser):
