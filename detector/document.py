@@ -84,15 +84,21 @@ def _present(value: Any) -> Any:
 def record_name(value: Any, field: str, source: str, *, integer: bool = True) -> str | None:
     """A record's ``id`` / ``site`` (``integer``: an integer is read as its decimal string) or
     ``url`` (``integer=False``) field as a string, ``None`` when it is absent (missing, ``None``,
-    NaN, ``""``). The one rule every door reads these fields by (``RawDoc.from_record``, the
-    service's request models). Raises ``FieldError`` naming ``source`` for any other type: a
-    list, an object, a float, a boolean (``{"id": ["x"]}``, ``{"url": 7}``)."""
+    NaN, ``""``); a float with no fraction is the integer it holds (``12.0``: an integer column
+    with missing values, as pandas reads it). The one rule every door reads these fields by
+    (``RawDoc.from_record``, the service's request models). Raises ``FieldError`` naming
+    ``source`` for any other type: a list, an object, a fractional float, a boolean
+    (``{"id": ["x"]}``, ``{"id": 1.5}``, ``{"url": 7}``)."""
     value = _present(value)
     if value is None or value == "":
         return None
     if isinstance(value, str):
         return scrub_text(value)
     if integer and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    if integer and isinstance(value, float) and value.is_integer():
+        # an integer id column with a missing value is float in pandas (and Parquet read by it):
+        # its 12.0 is the id 12
         return str(int(value))
     from detector.errors import FieldError
 

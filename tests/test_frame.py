@@ -107,3 +107,15 @@ def test_usage_errors(det):
         score_frame(pd.DataFrame({"body": ["x"]}), detector=det)
     with pytest.raises(TypeError):
         score_frame([{"text": "x"}], detector=det)  # type: ignore[arg-type]
+
+
+def test_an_integer_id_column_with_a_missing_value_keeps_its_ids(det):
+    # pandas reads an integer column with a gap as float (12.0, NaN): 12.0 is the id "12", the
+    # gap is no id, and a fractional id is still refused
+    df = pd.DataFrame({"id": [12, None, 3], "html": [5, 6, 7]}, index=[0, 1, 2])
+    df.loc[2, "id"] = 3.5
+    assert df["id"].dtype == float
+    out = score_frame(df, detector=det)
+    assert out.loc[0, "error"].startswith("12 (row 0): field 'html' holds int")
+    assert out.loc[1, "error"].startswith("row 1: field 'html' holds int")
+    assert out.loc[2, "error"].startswith("row 2: field 'id' holds float, not a string or an integer")
