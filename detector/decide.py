@@ -50,13 +50,13 @@ def _box_segments(path: str) -> list[str]:
 # A page's paths share most of their segments (each is its parent's path plus one element),
 # and pages share class names: the words are read once per segment and joined per path. Only
 # the words some rule asks about are kept (``_MARKUP_WORDS``): most segments have none.
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _segment_words(segment: str) -> frozenset[str]:
     """The tag and class/id words of one lower-cased path segment that are in ``_MARKUP_WORDS``."""
     return _MARKUP_WORDS.intersection(_PATH_WORDS.split(segment))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _segment_classes(segment: str) -> frozenset[str]:
     """The class/id words of one lower-cased path segment (what follows its tag) that are in
     ``_MARKUP_WORDS``."""

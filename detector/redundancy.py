@@ -79,7 +79,7 @@ _SNOWBALL = {
 def _stemmer(language: str | None) -> Callable[[str], str] | None:
     """The Snowball stemmer of ``language`` (ISO 639-1) as ``stem(word) -> str``, or None when
     Snowball has none. Stemmer objects keep state while stemming: one per thread; stems are
-    remembered (64k words per language), so a word costs one stemming per process."""
+    remembered (the 16k words seen last, per language), so a word costs one stemming per process."""
     name = _SNOWBALL.get((language or "").lower()[:2])
     if name is None:
         return None
@@ -89,7 +89,7 @@ def _stemmer(language: str | None) -> Callable[[str], str] | None:
         return None
     local = threading.local()
 
-    @lru_cache(maxsize=65536)
+    @lru_cache(maxsize=16384)
     def stem(word: str) -> str:
         stemmer = getattr(local, "stemmer", None)
         if stemmer is None:
