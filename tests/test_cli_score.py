@@ -259,3 +259,19 @@ def test_a_source_name_cannot_end_the_markdown_source_comment():
 
     assert "-->" not in _comment_safe("a-->b<x>.html") and "--" not in _comment_safe("x--y")
     assert "\x1b" not in _comment_safe("a\x1b[2Jb.html")
+
+
+def test_a_gzipped_page_is_read_whatever_its_name_as_clean_reads_it(tmp_path):
+    # `clean` opened a gzip file named .html by its magic bytes while `score` refused it as
+    # compressed: the two file doors now read the same file the same way
+    page = PAGES[0].read_bytes()
+    (tmp_path / "page.html").write_bytes(__import__("gzip").compress(page))
+    (tmp_path / "plain.html").write_bytes(page)
+    code, out, err = run_cli(str(tmp_path / "page.html"), "--json")
+    assert code == 0, err
+    code_plain, out_plain, _ = run_cli(str(tmp_path / "plain.html"), "--json")
+    drop_id = lambda s: {k: v for k, v in json.loads(s).items() if k != "id"}  # noqa: E731
+    assert drop_id(out) == drop_id(out_plain)
+    (tmp_path / "cut.html").write_bytes(__import__("gzip").compress(page)[:200])
+    code, _, err = run_cli(str(tmp_path / "cut.html"))
+    assert code == 2 and "cut.html" in err and "truncated" in err

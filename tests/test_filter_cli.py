@@ -177,3 +177,14 @@ def test_rejects_through_a_symlink_is_written_in_place(tmp_path):
     assert proc.returncode == 0
     assert link.is_symlink()  # not replaced by a regular file
     assert json.loads(target.read_text())["id"] == "j"
+
+
+def test_an_unwritable_rejects_file_is_named_without_the_temporary_file(tmp_path):
+    # the message named the hidden temporary file the rejects are written through
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a directory")
+    target = blocker / "rejects.jsonl"
+    proc = subprocess.run(_cmd("--rejects", str(target)), input=b'{"text": "hello"}\n', capture_output=True)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert err.strip() == f"detector filter: cannot write --rejects {target}: Not a directory"

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         rejects = RejectsFile(args.rejects) if args.rejects is not None else None
     except OSError as exc:
-        print(f"detector filter: cannot write --rejects {args.rejects}: {exc}", file=sys.stderr)
+        reason = exc.strerror or type(exc).__name__  # not the temporary file it was writing
+        print(f"detector filter: cannot write --rejects {args.rejects}: {reason}", file=sys.stderr)
         return 2
 
     started = time.perf_counter()

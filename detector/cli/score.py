@@ -145,15 +145,15 @@ def read_source(source: str, *, max_bytes: int, url: str | None = None,
             raise InputError(name, f"cannot read ({exc.strerror or exc})") from None
         if len(content) > max_bytes:
             raise InputError(name, f"input is larger than the {max_bytes}-byte limit")
-        if name.lower().endswith(".gz"):  # .html.gz / .htm.gz / .txt.gz, as `clean` reads them
-            from detector.corpus.readers import gunzip_bounded
-
-            content = gunzip_bounded(content, max_bytes, name)
         if format is None:  # a page file's extension says what it is, as `clean` reads a folder
             from detector.corpus.readers import DIRECTORY_FORMATS, format_of
 
             named = format_of(name)
             format = named if named in DIRECTORY_FORMATS else None
+    if content[:2] == b"\x1f\x8b":  # gzip, whatever the name says, as `clean` opens a file
+        from detector.corpus.readers import gunzip_bounded
+
+        content = gunzip_bounded(content, max_bytes, name)
     return RawDoc(id=name, content=content, url=url, format=format, encoding=encoding)  # type: ignore[arg-type]
 
 
