@@ -55,12 +55,10 @@ def split_long_paragraph(para: str, max_words: int, chunk_words: int, max_chars:
     else its sentences grouped in order into parts of about ``chunk_words`` words (a part closes
     at the first sentence end past ``chunk_words``; a text without sentence ends stays whole).
     With ``max_chars``, a part still longer than that (a text without sentence ends) is cut
-    into pieces of ``max_chars`` characters, so that a block's length limit truncates nothing
-    (such a cut may fall inside a word).
+    into pieces of ``max_chars`` characters, so that a block's length limit truncates nothing.
 
     Returns a list of one or more strings whose words, joined, are ``para``'s words (in a text
-    without spaces: whose characters, joined, are ``para``'s characters), unless a
-    ``max_chars`` cut split a word."""
+    without spaces: whose characters, joined, are ``para``'s characters)."""
     if max_words <= 0 or text_words(para) <= max_words:
         parts = [para]
     else:
