@@ -415,21 +415,3 @@ def test_a_clean_article_given_as_text_keeps_its_opening_and_closing_paragraphs(
     pitch = "Sign up for our free weekly newsletter to get the best stories of the week in your inbox."
     result = detector.score_text("\n\n".join([*ARTICLE_AS_TEXT, pitch]))
     assert [p.text for p in result.paragraphs if p.keep] == ARTICLE_AS_TEXT
-
-
-def test_a_long_text_without_spaces_is_split_and_nothing_is_truncated():
-    # a Japanese text on one line is one whitespace "word": it was never split, and its block was
-    # cut at max_block_chars (20,000 characters) -- the rest of the document lost
-    sentence = "東京都に住んでいる外国人の数は、この十年で大きく増えています。"
-    flat = sentence * 1200  # 36,000 characters, no spaces, no line breaks
-    doc = extract(RawDoc(id="t", content=flat, format="text"), CFG)
-    assert len(doc.blocks) > 2
-    assert all(b.text.endswith("。") for b in doc.blocks)  # cut at sentence ends
-    assert "".join(b.text for b in doc.blocks) == flat  # nothing lost, no space added
-    unpunctuated = "あ" * 45_000  # no sentence end at all: cut at the block limit, nothing dropped
-    blocks = extract(RawDoc(id="t", content=unpunctuated, format="text"), CFG).blocks
-    assert [len(b.text) for b in blocks] == [20_000, 20_000, 5_000]
-    # an English sentence's closing quote stays with it when a long paragraph is split
-    quoted = " ".join(['He said "stop." Then he left the room and did not come back.'] * 60)
-    parts = extract(RawDoc(id="t", content=quoted, format="text"), CFG).blocks
-    assert len(parts) > 1 and " ".join(b.text for b in parts) == quoted

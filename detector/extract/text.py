@@ -35,51 +35,34 @@ def paragraphs_and_rules(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-# a sentence ends at . ! ? … and their closing quotes and brackets before whitespace, or, in
-# Chinese and Japanese (written without spaces), right after 。！？ and their closers
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])[\"'”’»)\]]*\s+|(?<=[。！？])[」』）”’]*(?=\S)")
-CHARS_PER_WORD = 12
-"""Text written with spaces averages far fewer characters per whitespace-separated word than
-this (English about 6, German and Russian 7-8, Finnish 9); Chinese, Japanese and Thai, written
-without spaces, have a whole sentence or paragraph as one such "word". A text's size in words
-(``text_words``) is its whitespace words, or its characters over this when that is more."""
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])[\"'”’»)\]]*\s+")
 
 
-def text_words(text: str) -> int:
-    """``text``'s size in words for splitting: ``max(len(text.split()), len(text) // CHARS_PER_WORD)``."""
-    return max(len(text.split()), len(text) // CHARS_PER_WORD)
+def split_long_paragraph(para: str, max_words: int, chunk_words: int) -> list[str]:
+    """``para`` if it has at most ``max_words`` words (or ``max_words`` is 0), else its sentences
+    grouped in order into parts of about ``chunk_words`` words (a part closes at the first
+    sentence end past ``chunk_words``; a text without sentence ends stays whole).
 
-
-def split_long_paragraph(para: str, max_words: int, chunk_words: int, max_chars: int = 0) -> list[str]:
-    """``para`` if it has at most ``max_words`` words (``text_words``; or ``max_words`` is 0),
-    else its sentences grouped in order into parts of about ``chunk_words`` words (a part closes
-    at the first sentence end past ``chunk_words``; a text without sentence ends stays whole).
-    With ``max_chars``, a part still longer than that (a text without sentence ends) is cut
-    into pieces of ``max_chars`` characters, so that a block's length limit truncates nothing.
-
-    Returns a list of one or more strings whose words, joined, are ``para``'s words (in a text
-    without spaces: whose characters, joined, are ``para``'s characters)."""
-    if max_words <= 0 or text_words(para) <= max_words:
-        parts = [para]
-    else:
-        # the parts are slices of ``para`` between sentence ends: what stood between two
-        # sentences (a space, or nothing in Chinese and Japanese) stays as it was
-        parts = []
-        words = 0
-        cuts = [m.end() for m in _SENTENCE_END.finditer(para)] + [len(para)]
-        begin = previous = 0
-        for cut in cuts:
-            words += text_words(para[previous:cut])
-            previous = cut
-            if words >= chunk_words or cut == len(para):
-                part = para[begin:cut].strip()
-                if part:
-                    parts.append(part)
-                begin, words = cut, 0
-    if max_chars > 0 and any(len(p) > max_chars for p in parts):
-        parts = [p[k : k + max_chars].strip() for p in parts for k in range(0, len(p), max_chars)]
-        parts = [p for p in parts if p]
+    Returns a list of one or more strings whose words, joined, are ``para``'s words."""
+    if max_words <= 0 or len(para.split()) <= max_words:
+        return [para]
+    parts: list[str] = []
+    current: list[str] = []
+    words = 0
+    for sentence in _sentences(para):
+        current.append(sentence)
+        words += len(sentence.split())
+        if words >= chunk_words:
+            parts.append(" ".join(current))
+            current, words = [], 0
+    if current:
+        parts.append(" ".join(current))
     return parts
+
+
+def _sentences(para: str) -> list[str]:
+    """``para`` cut after each sentence end (punctuation, closing quotes, whitespace)."""
+    return [s for s in (part.strip() for part in _SENTENCE_END.split(para)) if s]
 
 
 def is_heading_like(text: str) -> bool:
@@ -106,9 +89,7 @@ def extract_text(text: str, config: Config) -> tuple[str | None, tuple[Block, ..
     paragraphs = [
         (part, after_rule and j == 0)
         for para, after_rule in paragraphs_and_rules(text)
-        for j, part in enumerate(
-            split_long_paragraph(para, config.text_max_paragraph_words, config.text_chunk_words, config.max_block_chars)
-        )
+        for j, part in enumerate(split_long_paragraph(para, config.text_max_paragraph_words, config.text_chunk_words))
     ]
     truncated = len(paragraphs) > config.max_blocks
     paragraphs = paragraphs[: config.max_blocks]
