@@ -94,11 +94,10 @@ def record_name(value: Any, field: str, source: str, *, integer: bool = True) ->
         return None
     if isinstance(value, str):
         return scrub_text(value)
-    if integer and isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return str(int(value))
-    if integer and isinstance(value, float) and value.is_integer():
-        # an integer id column with a missing value is float in pandas (and Parquet read by it):
-        # its 12.0 is the id 12
+    # an integer id column with a missing value is float in pandas (and Parquet read by it): its
+    # 12.0 is the id 12
+    whole = isinstance(value, numbers.Integral) or isinstance(value, float) and value.is_integer()
+    if integer and whole and not isinstance(value, bool):
         return str(int(value))
     from detector.errors import FieldError
 

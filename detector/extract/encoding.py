@@ -45,6 +45,11 @@ _HTML_HINT = re.compile(
     re.I,
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+BINARY_SAMPLE = 8192
+"""How much of a page the binary test reads: bytes before decoding, characters after."""
+BINARY_CONTROL_SHARE = 0.05
+"""A sample with more than this share of control bytes (or characters: NUL, ESC ...; not tab,
+newline, form feed or CR) is binary, not a page."""
 MAX_REPLACED_SHARE = 0.1
 """Bytes that no declared or detected charset reads and that are not UTF-8 are decoded as UTF-8
 with replacement characters; when more than this share of the characters are replacements
@@ -91,13 +96,13 @@ def sniff_binary(data: bytes, source: str | None) -> None:
     (over 5% of the first 8 KiB). For byte-oriented encodings; UTF-16/32 text is checked
     after decoding."""
     _refuse_magic(data, source)
-    sample = data[:8192]
+    sample = data[:BINARY_SAMPLE]
     if not sample:
         return
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
     controls = len(sample.translate(None, _NOT_CONTROL))  # counted in C: deletes all other bytes
-    if controls / len(sample) > 0.05:
+    if controls / len(sample) > BINARY_CONTROL_SHARE:
         raise InputError(source, "content looks binary (control bytes), not HTML or text")
 
 
@@ -118,12 +123,12 @@ def _utf16_by_zeros(data: bytes) -> str | None:
 
 
 def refuse_controls(text: str, source: str | None, how: str = "") -> None:
-    """Raise InputError when over 5% of the first 8 KiB characters of ``text`` are control
-    characters (NUL, ESC ...; not tab, newline, form feed or CR): the rule ``sniff_binary``
-    applies to bytes, for text that arrives decoded (a ``str`` from a JSONL record, a frame, a
-    request body; UTF-16/32 after decoding). A str and its UTF-8 bytes get the same answer."""
-    sample = text[:8192]
-    if sample and len(_CONTROL_CHARS.findall(sample)) / len(sample) > 0.05:
+    """Raise InputError when over ``BINARY_CONTROL_SHARE`` of the first ``BINARY_SAMPLE``
+    characters of ``text`` are control characters: the rule ``sniff_binary`` applies to bytes,
+    for text that arrives decoded (a ``str`` from a JSONL record, a frame, a request body;
+    UTF-16/32 after decoding). A str and its UTF-8 bytes get the same answer."""
+    sample = text[:BINARY_SAMPLE]
+    if sample and len(_CONTROL_CHARS.findall(sample)) / len(sample) > BINARY_CONTROL_SHARE:
         raise InputError(source, f"content looks binary (control characters{how}), not HTML or text")
 
 
