@@ -52,7 +52,7 @@ class OutputClosed(Exception):
 
 
 def _record_to_raw(record: dict[str, Any], fields_: Fields, lineno: int) -> RawDoc:
-    return RawDoc.from_record(record, fields_, default_id=f"<stdin>:{lineno}")
+    return RawDoc.from_record(record, fields_, default_id=f"<stdin>:{lineno}")  # filter_stream strips it again
 
 
 def _read_lines(stream: IO[bytes], max_line_bytes: int):
@@ -146,6 +146,7 @@ def filter_jsonl(
                 decision = detector.filter(raw, min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
             message = printable(str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}")
+            message = message.removeprefix(f"<stdin>:{lineno}: ")  # the line number is said once, below
             stats.add("error", {"error": f"{error_kind(exc)}: {message}"})
             warn(f"line {lineno}: error: {message}")
             if rejects is not None:

@@ -4,6 +4,7 @@ reason vocabulary, the page-rule table, the WCXB metric and labelled-page input.
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -415,3 +416,30 @@ def test_a_clean_article_given_as_text_keeps_its_opening_and_closing_paragraphs(
     pitch = "Sign up for our free weekly newsletter to get the best stories of the week in your inbox."
     result = detector.score_text("\n\n".join([*ARTICLE_AS_TEXT, pitch]))
     assert [p.text for p in result.paragraphs if p.keep] == ARTICLE_AS_TEXT
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked folds: Linux only")
+def test_forked_folds_give_the_figures_of_one_process(monkeypatch):
+    """``cross_validate(jobs=2)`` trains the folds in forked processes: each fold's model is seeded
+    by its number, so the out-of-fold scores are those of the one-process run, page by page."""
+    from detector.training import cross_validate, generated_pages, prepare_pages
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    prepared = prepare_pages(generated_pages(24, seed=3), CFG)
+    assert len({p.page.site for p in prepared}) >= 3
+    one = cross_validate(prepared, folds=3, config=CFG, plain_text=lambda page: True, jobs=1)
+    two = cross_validate(prepared, folds=3, config=CFG, plain_text=lambda page: True, jobs=2)
+    assert set(one.relevance) == set(two.relevance) == {p.page.id for p in prepared}
+    for pid, rel in one.relevance.items():
+        np.testing.assert_array_equal(rel, two.relevance[pid])
+    assert one.plain_text == two.plain_text and len(one.plain_text) == len(prepared)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork: Linux only")
+def test_forked_map_returns_in_order_and_raises_a_childs_error():
+    from detector.training import forked_map
+
+    offset = 10  # closed over, never pickled
+    assert forked_map(lambda n: n + offset, [1, 2, 3]) == [11, 12, 13]
+    with pytest.raises(RuntimeError, match=r"(?s)a forked process failed.*ZeroDivisionError"):
+        forked_map(lambda n: 1 // n, [1, 0])

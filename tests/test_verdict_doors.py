@@ -259,10 +259,14 @@ def test_every_door_reads_a_wrong_typed_id_or_url_alike(tmp_path, detector):
 
     # detector filter: error records in --rejects naming the record, the rest of the stream goes on
     out, rejects = io.BytesIO(), io.BytesIO()
-    filter_jsonl(io.BytesIO(lines), out, detector=detector, rejects=rejects, warn=lambda _: None)
+    warnings: list[str] = []
+    filter_jsonl(io.BytesIO(lines), out, detector=detector, rejects=rejects, warn=warnings.append)
     by_line = {r["line"]: r["error"] for r in map(json.loads, rejects.getvalue().splitlines())}
     assert [outcome(by_line.get(i + 1)) for i in range(len(WRONG_TYPES))] == WANT
-    assert by_line[3].startswith("<stdin>:3: field 'id'") and by_line[7].startswith("u-list: field 'url'")
+    assert by_line[3].startswith("field 'id'") and by_line[7].startswith("u-list: field 'url'")
+    # a record without a usable name is named by its line, once
+    assert any(w.startswith("line 3: error: field 'id'") for w in warnings)
+    assert not any("<stdin>" in w for w in warnings)
     assert len(out.getvalue().splitlines()) == 2
 
     # detector clean: the same in OUTPUT.errors.jsonl (kind bad-field), the integer id written as "123"

@@ -41,6 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--folds", type=int, default=0, metavar="K",
                    help="also compute out-of-fold figures with K folds grouped by site (0 = skip)")  # fmt: skip
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="train the --folds models in N forked processes (Linux; default 1)")  # fmt: skip
     p.add_argument("--params", type=json.loads, default=None, help="estimator parameters as JSON")
     p.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.joblib)")
     p.add_argument("--debug", action="store_true", help="show the traceback of errors")
@@ -61,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             print(f"detector train: error: {path}: not found", file=sys.stderr)
             return 2
+    if args.jobs < 1:
+        print(f"detector train: error: --jobs {args.jobs}: must be at least 1", file=sys.stderr)
+        return 2
     if problem := output_problem(args.output):  # before hours of training
         print(f"detector train: error: -o {problem}", file=sys.stderr)
         return 2
@@ -85,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             synthetic_n=synthetic_n,
             params=args.params,
             folds=args.folds,
+            jobs=args.jobs,
             progress=_progress,
             require_labelled=args.synthetic is None and args.synthetic_n is None,
         )
