@@ -26,7 +26,8 @@ Deliberate differences (tests/test_quality_datatrove.py measures the agreement):
 - ``gopher-stop-words`` counts Gopher's 8 English stop words in English (and undetected-language)
   documents, and the document language's stop list (jusText's) elsewhere, as FineWeb-2 does with
   per-language lists; ``gopher-mean-word-length`` is not applied to languages written without
-  spaces (ja, zh, th), whose words average 1.5 characters against datatrove's English limits.
+  spaces (ja, zh, th), whose words average 1.5 characters against datatrove's English limits,
+  nor to Korean, whose characters are syllables (``_SHORT_WORD_LANGUAGES``).
 
 Besides the named rules there are the detector's own: ``empty`` (nothing kept) and
 ``no-main-content`` (fewer than ``Config.min_content_words`` prose words kept, or no stretch of
@@ -67,6 +68,12 @@ GOPHER_STOP_WORDS = frozenset({"the", "be", "to", "of", "and", "that", "have", "
 """Gopher's stop words (gopher_quality_filter.py:10), matched case-sensitively as datatrove does."""
 
 _NO_SPACES = frozenset({"ja", "zh", "th"})
+_SHORT_WORD_LANGUAGES = _NO_SPACES | {"ko"}
+"""Languages whose words are a few characters long, where Gopher's English bounds on the mean
+word length (3-10 characters) do not apply: those written without spaces (a segmenter's word
+averages 1.5 characters) and Korean, whose Hangul characters are syllables of two or three
+letters each (a space-separated Korean word averages about 3 characters, so that real Korean
+prose falls below Gopher's lower bound about as often as above it)."""
 # spaCy's English tokenizer, in brief (spacy/lang/punctuation.py, spacy/lang/en/tokenizer_exceptions.py):
 # split on whitespace; peel prefixes and suffixes off each chunk; split the rest at infixes.
 _ABBREVIATIONS = frozenset(
@@ -618,7 +625,7 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         return {"words": 0.0, "prose_words": 0.0}
     n_toks = len(toks)
     # Gopher quality (gopher_quality_filter.py:71-123)
-    if language not in _NO_SPACES and content:
+    if code not in _SHORT_WORD_LANGUAGES and content:
         signals["gopher_mean_word_length"] = sum(map(len, content)) / len(content)
     signals["gopher_hash_ratio"] = text.count("#") / n_toks
     signals["gopher_ellipsis_ratio"] = (text.count("...") + text.count("…")) / n_toks

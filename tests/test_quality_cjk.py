@@ -221,3 +221,27 @@ def test_the_reports_show_the_verdicts_word_count_of_a_chinese_page(detector):
     assert re.search(r"kept text: (\d+) words", terminal).group(1) == str(judged)
     assert f"words={judged}" in terminal  # the signal line and the summary line agree
     assert re.search(r"kept text (\d+) words", render_html(result)).group(1) == str(judged)
+
+
+KO_BODY = [
+    "새로 문을 연 시립 도서관은 밤에도 열려 있다. 첫날에만 삼천 명이 넘는 시민이 찾아와 책을 빌렸다.",
+    "도서관 측은 오 층 건물에 책 사십만 권을 두었고, 밤에 오는 사람을 위해 조용한 방도 따로 만들었다고 한다.",
+    "일을 마친 뒤 공부할 곳이 없던 젊은 사람들은 이제 갈 곳이 하나 더 생겼다며 반겼다.",
+    "근처 회사에 다니는 한 시민은 한 주에 두세 번 와서 책을 읽고 주말에는 아이와 함께 올 생각이라고 말했다.",
+    "시는 밤 시간 이용이 많으면 내년에 다른 두 구에도 같은 방식을 넓힐 계획이다.",
+]
+
+
+def test_korean_prose_is_not_judged_by_english_word_lengths():
+    """Korean words are a few Hangul syllables (about 3 characters): Gopher's English lower bound
+    on the mean word length would drop real Korean prose."""
+    r = scored([(p, True) for p in KO_BODY], "ko", "시립 도서관, 밤에도 문 연다")
+    text = "\n".join(KO_BODY)
+    mean = sum(len(w) for w in text.split()) / len(text.split())
+    assert mean < CFG.gopher_min_mean_word_length  # what the English bound would have fired on
+    assert "gopher_mean_word_length" not in r.quality.signals
+    assert "gopher-short-words" not in r.quality.flags
+    v = verdict(r, CFG)
+    assert v.keep, (v, r.quality.flags)
+    # a language with spaces and letters keeps the rule
+    assert "gopher_mean_word_length" in measure("Das ist ein kurzer Satz in deutscher Sprache.", "de", CFG)
