@@ -61,6 +61,13 @@ def check_unicode(value: object, field: str, source: str | None) -> None:
         )
 
 
+_CONTROL_ESCAPES = {
+    c: {9: "\\t", 10: "\\n", 13: "\\r"}.get(c, f"\\x{c:02x}") for c in (*range(0x20), *range(0x7F, 0xA0))
+}
+
+
 def printable(text: str) -> str:
-    """``text`` with any lone surrogate written as a ``\\udXXX`` escape (safe to print or encode)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """``text`` safe to print on one line of a terminal or a log: a lone surrogate written as a
+    ``\\udXXX`` escape, a control character (C0, DEL, C1: a line break, a terminal escape
+    sequence) as ``\\n``, ``\\t``, ``\\r`` or ``\\xNN``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").translate(_CONTROL_ESCAPES)

@@ -75,7 +75,9 @@ averages 1.5 characters) and Korean, whose Hangul characters are syllables of tw
 letters each (a space-separated Korean word averages about 3 characters, so that real Korean
 prose falls below Gopher's lower bound about as often as above it)."""
 # spaCy's English tokenizer, in brief (spacy/lang/punctuation.py, spacy/lang/en/tokenizer_exceptions.py):
-# split on whitespace; peel prefixes and suffixes off each chunk; split the rest at infixes.
+# split on whitespace; peel prefixes and suffixes off each chunk; split the rest at infixes. spaCy's
+# lower-case letter class, after which a final "." is a suffix, holds its "uncased" scripts
+# (spacy/lang/char_classes.py ``_uncased``): ``_UNCASED``.
 _ABBREVIATIONS = frozenset(
     "Adm. Ak. Ala. Apr. Ariz. Ark. Aug. Bros. Calif. Co. Colo. Conn. Corp. D.C. Dec. Del. Dr. E.G. E.g. Feb. "
     "Fla. Ga. Gen. Gov. I.E. I.e. Ia. Id. Ill. Inc. Ind. Jan. Jr. Jul. Jun. Kan. Kans. Ky. La. Ltd. Mar. Mass. "
@@ -83,13 +85,20 @@ _ABBREVIATIONS = frozenset(
     "Nov. Oct. Okla. Ore. Pa. Ph.D. Prof. Rep. Rev. S.C. Sen. Sep. Sept. St. Tenn. Va. Wash. Wis. a.m. co. "
     "e.g. i.e. p.m. v.s. vs. ä. ö. ü.".split()
 ) | {c + "." for c in "abcdefghijklmnopqrstuvwxyz"}
+_UNCASED = "".join(
+    rf"\p{{{script}}}"
+    for script in ("Arabic", "Bengali", "Devanagari", "Ethiopic", "Han", "Hangul", "Hebrew", "Hiragana", "Kannada",
+                   "Katakana", "Sinhala", "Tamil", "Telugu")
+)  # fmt: skip
+"""spaCy's uncased letters (its ``_uncased`` ranges cover these scripts; Thai, Georgian, Khmer and
+the rest are not among them), for the character class after which a final "." is a suffix."""
 _QUOTES = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉⟦⟧"
 _PUNCT_LIST = "…,:;!?¿؟¡()\\[\\]{}<>_#*&。？！，、；：～·।،۔؛٪"
 _URL = regex.compile(r"^(?:https?://|www\.)\S+?(?=[.,;:!?)\]'\"]*$)")
 _PREFIX = regex.compile(rf"^(?:\.\.+|[§%=—–]|\+(?![0-9])|[{_PUNCT_LIST}{regex.escape(_QUOTES)}$£€¥฿₽₹\p{{So}}])")
 _SUFFIX = regex.compile(
     rf"(?:\.\.+|['’][sS]|[—–{_PUNCT_LIST}{regex.escape(_QUOTES)}\p{{So}}]|(?<=[0-9])[+%$£€¥]"
-    rf"|(?<=[0-9\p{{Ll}}%²\-+…{regex.escape(_QUOTES)}])\.|(?<=\p{{Lu}}\p{{Lu}})\.)$"
+    rf"|(?<=[0-9\p{{Ll}}{_UNCASED}%²\-+…{regex.escape(_QUOTES)}])\.|(?<=\p{{Lu}}\p{{Lu}})\.)$"
 )
 _INFIX = regex.compile(
     r"\.\.+|…|(?<=[0-9])[+\-*^](?=[0-9-])|(?<=[\p{Ll}'\"”’])\.(?=[\p{Lu}'\"”’])|(?<=\p{L}),(?=\p{L})"

@@ -189,3 +189,14 @@ def test_an_unwritable_rejects_file_is_named_without_the_temporary_file():
     assert proc.returncode == 2 and proc.stdout == b""
     assert err.startswith(f"detector filter: cannot write --rejects {target}: ") and ".tmp" not in err
     assert "\n" not in err
+
+
+def test_an_id_with_line_breaks_and_terminal_escapes_is_printed_on_one_line_escaped():
+    """A bad record is one line of stderr even when its id holds a line break or an ANSI escape."""
+    bad = json.dumps({"id": "a\nb\x1b[31mRED\r\x00", "url": "https://example.com/x"})
+    good = json.dumps({"id": "ok", "text": ARTICLE.read_text("utf-8")})
+    proc = subprocess.run(_cmd(), input=f"{bad}\n{good}\n".encode(), capture_output=True)
+    assert proc.returncode == 0 and [json.loads(x)["id"] for x in proc.stdout.splitlines()] == ["ok"]
+    err = [line for line in proc.stderr.decode().splitlines() if line.startswith("line ")]
+    assert err == [r"line 1: error: a\nb\x1b[31mRED\r\x00: record has no 'html', 'text' or 'content' field (no value in any)"]
+    assert "\x1b" not in proc.stderr.decode()

@@ -60,3 +60,28 @@ def test_flags_agree_with_datatrove(detector):
     # at most one document in a hundred may differ, per flag
     too_many = {f: d for f, d in differ.items() if len(d) > max(1, checked[f] // 100)}
     assert not too_many, too_many
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "도서관이 밤에도 열렸다. 시민이 많이 왔다.",  # Korean
+        "مرحبا بالعالم. هذا نص قصير.",  # Arabic
+        "यह एक वाक्य है. दूसरा वाक्य.",  # Devanagari, a vowel sign before the stop
+        "שלום עולם. זה טקסט.",  # Hebrew
+        "ひらがな. カタカナ. 漢字.",
+        "ภาษาไทย. นี่",  # Thai: not among spaCy's uncased letters, the stop stays on the word
+        "Mr. Smith went to D.C. at 5 p.m. today.",
+    ],
+)
+def test_a_final_full_stop_after_an_uncased_letter_is_its_own_word_as_in_spacy(text):
+    """datatrove's English word split is spaCy's blank "en" tokenizer: a "." after a letter of a
+    script without case (Hangul, Arabic, Devanagari ...) is a suffix there, so a sentence of Korean
+    prose ends in a word of its own and C4 counts its sentences."""
+    if importlib.util.find_spec("spacy") is None:
+        pytest.skip("spacy is not installed (pip install -e '.[bench]')")
+    import spacy
+
+    from detector.quality import words
+
+    assert words(text) == [t.text for t in spacy.blank("en")(text)]

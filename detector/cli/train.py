@@ -40,7 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "labelled pages, asks for a synthetic-only model",
     )
     p.add_argument("--folds", type=int, default=0, metavar="K",
-                   help="also compute out-of-fold figures with K folds grouped by site (0 = skip)")  # fmt: skip
+                   help="also compute out-of-fold figures with K folds grouped by site (0 = skip; needs labelled pages "
+                        "of at least 2 sites)")  # fmt: skip
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="train the --folds models in N forked processes (Linux; default 1)")  # fmt: skip
     p.add_argument("--params", type=json.loads, default=None, help="estimator parameters as JSON")

@@ -34,6 +34,7 @@ from detector.config import Config
 from detector.corpus.executors.base import Executor, Task
 from detector.corpus.options import CleanOptions
 from detector.corpus.sources import ReadSpec, Shard, Source, expand_sources, plan_shards
+from detector.errors import printable
 from detector.corpus.tally import CleanSummary, Tally
 from detector.corpus.tasks import Job, clean_task, context, extract_task, score_task
 from detector.corpus.templates import TemplateCounter, TemplateIndex
@@ -391,7 +392,7 @@ def _assemble(layout: Layout, n_shards: int, paths: OutputPaths, options: CleanO
                 for line in fh:
                     rec = json.loads(line)
                     where = f" (line {rec['line']})" if "line" in rec else ""
-                    print(f"detector clean: {rec['id']}{where}: {rec['error']}", file=sys.stderr)
+                    print(printable(f"detector clean: {rec['id']}{where}: {rec['error']}"), file=sys.stderr)
         return
     concat_shards([layout.errors(i) for i in shards], paths.errors, "jsonl")
     concat_shards([layout.output(i) for i in shards], paths.output, layout.fmt)

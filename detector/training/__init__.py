@@ -714,6 +714,10 @@ def train_and_save(
         cv = cross_validate(prepared, folds=folds, params=params, config=config, extra_table=extra_table, tables=tables,
                            jobs=jobs)
         figures["out_of_fold"] = out_of_fold_figures(prepared, cv, config)
+    elif folds >= 2:
+        log.warning("no out-of-fold figures: they need labelled pages (AEB, WCXB or JSONL) from at least 2 sites, "
+                    "and %d site(s) were given (the seed and synthetic pages only join training)",
+                    len({p.page.site for p in prepared}))  # fmt: skip
     table = pd.concat([*tables, extra_table], ignore_index=True)
     log.info("fitting the final model on %d rows", len(table))
     if progress:
