@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                              "when OMP_NUM_THREADS=1)")  # fmt: skip
     parser.add_argument("--gate", action="store_true", help="exit 1 if the detector loses to trafilatura on F1")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
     aeb: list[AebPage] = []
@@ -291,7 +291,15 @@ def main(argv: list[str] | None = None) -> int:
 
     aeb_rows: dict[str, SystemScores] = {}
     wcxb_rows: dict[str, WcxbScores] = {}
-    baselines = trafilatura_baselines([*aeb, *wcxb], args.jobs)
+    # with --jobs > 1 the trafilatura rows run in a forked process of their own beside the
+    # detector's preparation and folds (whose last fold would leave a core idle)
+    pending = None
+    if args.jobs > 1 and args.model == "oof" and not args.load_oof:
+        from detector.training import Forked
+
+        pending = Forked(lambda _: trafilatura_baselines([*aeb, *wcxb], 1))
+    det = detector_shipped(aeb, wcxb) if args.model == "shipped" else detector_out_of_fold(aeb, wcxb, args)
+    baselines = pending.result() if pending is not None else trafilatura_baselines([*aeb, *wcxb], args.jobs)
     for key, (name, _) in TRAFILATURA.items():
         if aeb:
             aeb_rows[key] = score_predictions(name, baselines[key], aeb)
@@ -299,7 +307,6 @@ def main(argv: list[str] | None = None) -> int:
             wcxb_rows[key] = score_wcxb(name, baselines[key], wcxb)
     log.info("trafilatura baselines done")
 
-    det = detector_shipped(aeb, wcxb) if args.model == "shipped" else detector_out_of_fold(aeb, wcxb, args)
     if aeb:
         aeb_rows["detector"] = score_predictions(det.label, det.aeb, aeb)
     if wcxb:

@@ -366,48 +366,69 @@ def cross_validate(
     return merged
 
 
-def forked_map(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    """``[fn(item) for item in items]``, each call in its own forked process, all at once.
+class Forked:
+    """``fn(item)`` running in a forked process from the moment this is made; ``result()`` waits
+    for it. The child inherits ``fn`` and everything it closes over (prepared pages, tables)
+    without pickling them; only the result travels back, pickled through a pipe. POSIX only."""
 
-    A forked child inherits ``fn`` and everything it closes over (prepared pages, tables) without
-    pickling them; only each result travels back, pickled through a pipe. POSIX only (fork).
+    def __init__(self, fn: Callable[[Any], Any], item: Any = None) -> None:
+        import traceback
+
+        ctx = multiprocessing.get_context("fork")
+
+        def child(conn: Any) -> None:
+            try:
+                conn.send((True, fn(item)))
+            except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+                conn.send((False, traceback.format_exc()))
+            finally:
+                conn.close()
+
+        self._receive, send = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=child, args=(send,), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> Any:
+        """The call's return value, once the child has finished.
+
+        Raises
+        ------
+        RuntimeError
+            The call raised (its traceback is in the message) or the child died without a result."""
+        try:
+            ok, value = self._receive.recv()  # before join: a large result would fill the pipe
+        except EOFError:
+            ok, value = False, "the process died without a result"
+        finally:
+            self._receive.close()
+        self._process.join()
+        if not ok:
+            raise RuntimeError("a forked process failed:\n" + value)
+        return value
+
+    def stop(self) -> None:
+        """End the child if it still runs (after another call failed)."""
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def forked_map(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``[fn(item) for item in items]``, each call in its own forked process (``Forked``), all at
+    once.
 
     Raises
     ------
     RuntimeError
-        A child raised (its traceback is in the message) or died without a result."""
-    import traceback
-
-    ctx = multiprocessing.get_context("fork")
-
-    def child(item: Any, conn: Any) -> None:
-        try:
-            conn.send((True, fn(item)))
-        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-            conn.send((False, traceback.format_exc()))
-        finally:
-            conn.close()
-
-    running = []
-    for item in items:
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=child, args=(item, send), daemon=True)
-        proc.start()
-        send.close()
-        running.append((proc, receive))
-    results, errors = [], []
-    for proc, receive in running:
-        try:
-            ok, value = receive.recv()  # before join: a large result would fill the pipe
-        except EOFError:
-            ok, value = False, "the process died without a result"
-        proc.join()
-        results.append(value)
-        if not ok:
-            errors.append(value)
-    if errors:
-        raise RuntimeError("a forked process failed:\n" + errors[0])
-    return results
+        A call raised (its traceback is in the message) or a child died without a result; the
+        other children are ended."""
+    running = [Forked(fn, item) for item in items]
+    try:
+        return [r.result() for r in running]
+    finally:
+        for r in running:
+            r.stop()
 
 
 @dataclass
