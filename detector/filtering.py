@@ -52,7 +52,7 @@ class OutputClosed(Exception):
 
 
 def _record_to_raw(record: dict[str, Any], fields_: Fields, lineno: int) -> RawDoc:
-    return RawDoc.from_record(record, fields_, default_id=f"<stdin>:{lineno}")  # filter_stream strips it again
+    return RawDoc.from_record(record, fields_, default_id=f"<stdin>:{lineno}")  # filter_jsonl strips it from its messages
 
 
 def _read_lines(stream: IO[bytes], max_line_bytes: int):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import random
 import sys
@@ -273,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
+    if args.jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        log.warning("--jobs %d: this platform cannot fork; running in one process", args.jobs)
+        args.jobs = 1
     aeb: list[AebPage] = []
     wcxb: list[WcxbPage] = []
     if not args.no_aeb:

@@ -34,7 +34,6 @@ from detector.config import Config
 from detector.corpus.executors.base import Executor, Task
 from detector.corpus.options import CleanOptions
 from detector.corpus.sources import ReadSpec, Shard, Source, expand_sources, plan_shards
-from detector.errors import printable
 from detector.corpus.tally import CleanSummary, Tally
 from detector.corpus.tasks import Job, clean_task, context, extract_task, score_task
 from detector.corpus.templates import TemplateCounter, TemplateIndex
@@ -47,7 +46,7 @@ from detector.corpus.writers import (
     read_marker,
     shard_done,
 )
-from detector.errors import InputError
+from detector.errors import InputError, printable
 
 __all__ = ["ENGINES", "clean_corpus", "resolve_config"]
 
