@@ -207,7 +207,7 @@ def decide_blocks(
     reasons: list[str | None] = []
     first_title = _first_title(blocks)
     page = PageState(
-        blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion
+        blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion, redundancy
     )
     # 1. per block
     for i, block in enumerate(blocks):
@@ -263,6 +263,8 @@ class PageState:
     discussion: bool = False
     """The page declares itself a discussion thread (``Document.discussion``): posts in
     reply/comment markup are its content, not reader comments under an article."""
+    redundancy: Sequence[Redundancy] = ()
+    """One ``Redundancy`` per block (empty: the rules that read it do nothing)."""
     _layout: dict[str, int] | None = field(default=None, repr=False)
     markup: dict[int, str | None] = field(default_factory=dict)
     """``markup_reason`` of the blocks asked about so far (each block's is asked once)."""
@@ -783,6 +785,32 @@ def _drop_hidden_copies(page: PageState) -> None:
             page.drop(i, "duplicate")
 
 
+def _drop_copies_of_dropped_blocks(page: PageState) -> None:
+    """A kept short block that repeats word for word the block just before it (at most
+    ``Config.dropped_copy_max_gap`` blocks back), which the rules dropped, is the same line
+    printed twice -- a byline or a read-time line rendered once for small and once for large
+    screens, the second copy inside the body's container -- and goes with the first copy's
+    reason. Only blocks of at most ``Config.dropped_copy_max_words`` words (a copy of a long
+    dropped paragraph is left to the model); 0 turns the rule off. On the out-of-fold relevance
+    it changes 16 WCXB-dev pages (F1 sum +0.005) and no AEB page."""
+    config, blocks = page.config, page.blocks
+    if config.dropped_copy_max_words <= 0 or not page.redundancy:
+        return
+    for i, red in enumerate(page.redundancy):
+        j = red.duplicate_of
+        if (
+            j is None
+            or not page.keep[i]
+            or page.keep[j]
+            or red.score < 1.0
+            or i - j > config.dropped_copy_max_gap
+            or blocks[i].kind == "title"
+            or len(cached_tokens(blocks[i].text)) > config.dropped_copy_max_words
+        ):
+            continue
+        page.drop(i, page.reasons[j])
+
+
 def _keep_a_lone_paragraph(page: PageState) -> None:
     """A document whose only block besides its title is one paragraph (a short text, one
     scraped paragraph) keeps it when it has ``Config.lone_paragraph_min_words`` words and its
@@ -814,6 +842,7 @@ PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("person-boxes", _drop_person_boxes),
     ("outside-region", _drop_weak_lines_outside_article_region),
     ("hidden-copies", _drop_hidden_copies),
+    ("copies-of-dropped", _drop_copies_of_dropped_blocks),
     ("ruled-sections", _drop_weak_ruled_off_sections),
     ("lists-inside-body", _keep_lists_inside_the_body),
     ("lead-ins", _lead_ins_and_what_they_introduce),

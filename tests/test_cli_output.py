@@ -110,3 +110,17 @@ def test_to_markdown_escapes_and_tables():
     assert result.to_markdown() == (
         "# T\n\n\\# not a heading\n\n| Route \\| Minutes |\n| --- |\n| Island A 35 |\n\n> \\<b>not html\\</b>\n"
     )
+
+
+def test_help_texts_are_plain_text_not_rst():
+    """The help of every command reads as plain text: the docstrings' RST ``literal`` markup is
+    stripped (a user reading ``--data`` in a terminal sees two stray backquotes each side)."""
+    import pytest
+
+    for command in ([], ["score"], ["clean"], ["filter"], ["train"], ["serve"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as stop:
+            main([*command, "--help"])
+        assert stop.value.code == 0, command
+        assert "usage: detector" in out.getvalue(), command
+        assert "``" not in out.getvalue(), command

@@ -25,10 +25,6 @@ PAGES = (SEEDS / "migrant-crisis-page.html", SEEDS / "migrant-crisis-page-inline
 LABELS = SEEDS / "migrant-crisis-labels.jsonl"
 SUBPROCESS_TIMEOUT = 300  # generous: only there so that a hang fails instead of blocking
 
-_READ_TIME = ("the inline-styled rendering keeps 'Estimated read time 6 min read' (a styled <span> line inside the "
-              "article container, which the model half believes); the text and the other rendering drop it")
-
-
 
 def norm(text: str) -> str:
     return " ".join(text.split())
@@ -135,7 +131,7 @@ def test_json_drop_reasons_match_the_labels(json_runs):
 
 
 @pytest.mark.parametrize(
-    "page", [p if "inline" not in p.name else pytest.param(p, marks=pytest.mark.xfail(reason=_READ_TIME)) for p in PAGES],
+    "page", PAGES,
     ids=lambda p: p.name,
 )
 def test_html_pages_keep_the_same_body_paragraphs_as_the_text(page, json_runs):

@@ -172,6 +172,26 @@ def test_repeat_under_another_heading_in_the_same_container_is_kept():
     assert not decisions[4].keep and decisions[4].reason == "duplicate"  # the page printing it again
 
 
+def test_a_short_line_printed_again_right_after_its_dropped_copy_goes_with_it():
+    """The read-time line in the header (dropped) and again at the top of the body container
+    (half believed): the second copy goes as page-meta too; a copy further down is left to the
+    model, as is a kept first copy's repeat."""
+    read_time = "Estimated read time 6 min read"
+    blocks = [Block("A Title For The Test", kind="title", tag="h1"),
+              Block(read_time, path="header.meta/span"), Block(read_time, path=BODY),
+              Block(PARA, path=BODY), Block(read_time, path=BODY), Block(CLOSING, path=BODY)]
+    doc = doc_of(blocks)
+    relevance = np.array([0.9, 0.05, 0.6, 0.95, 0.6, 0.9])
+    dropped_first = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    assert dropped_first[1].reason == "page-meta"
+    assert not dropped_first[2].keep and dropped_first[2].reason == "page-meta"
+    assert dropped_first[4].keep  # not next to its dropped copy
+    off = CFG.replace(disabled_rules=CFG.disabled_rules | {"copies-of-dropped"})
+    assert decide_blocks(doc, relevance, score_redundancy(doc, off), off)[2].keep
+    kept_first = decide_blocks(doc, np.array([0.9, 0.6, 0.6, 0.95, 0.6, 0.9]), score_redundancy(doc, CFG), CFG)
+    assert kept_first[1].keep and kept_first[2].keep
+
+
 def test_weak_part_ruled_off_after_the_body_is_dropped():
     about = "Example Health builds sensors and software for hospitals, and it works with sixty hospital groups in Europe."
     contact = "Press office: call the switchboard any weekday between nine in the morning and five."

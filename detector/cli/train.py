@@ -27,7 +27,7 @@ LABELLED_OPTIONS = "--data DIR (AEB-style folder), --wcxb DIR (WCXB split), --pa
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="train the paragraph model", description=__doc__)
+    p = subparsers.add_parser("train", help="train the paragraph model", description=__doc__.replace("``", ""))
     p.add_argument("--data", type=Path, help="AEB-style benchmark folder (html/*.html.gz + ground-truth.json)")
     p.add_argument("--wcxb", type=Path, help="WCXB split folder (html/, ground-truth/)")
     p.add_argument("--pages", type=Path, action="append", default=[], metavar="JSONL",
