@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -324,8 +325,26 @@ class Config:
     """Force a language (ISO 639-1); ``None`` detects it from the page and the text."""
 
     def __post_init__(self) -> None:
+        """Raises ValueError naming the field for a threshold that is not a number (``"0.5"``,
+        ``True``), not finite, negative, or, for ``min_quality``, above 1; and for a
+        ``doc_timeout`` that is not None or a positive number of seconds."""
         if not isinstance(self.disabled_rules, frozenset):  # a list from JSON or the command line
             object.__setattr__(self, "disabled_rules", frozenset(self.disabled_rules))
+        for f in fields(self):
+            if f.type not in ("int", "float", "float | None"):
+                continue
+            value = getattr(self, f.name)
+            if value is None and f.type == "float | None":
+                continue
+            wanted = (int,) if f.type == "int" else (int, float)
+            if isinstance(value, bool) or not isinstance(value, wanted):
+                kind = "an integer" if f.type == "int" else "a number"
+                raise ValueError(f"Config.{f.name} must be {kind}, not {type(value).__name__} ({value!r})")
+            if not math.isfinite(value) or value < 0 or (f.type == "float | None" and value == 0):
+                raise ValueError(f"Config.{f.name} must be a finite {'positive' if f.type == 'float | None' else 'non-negative'} "
+                                 f"number, not {value!r}")
+        if self.min_quality > 1:
+            raise ValueError(f"Config.min_quality is a quality score in [0, 1], not {self.min_quality!r}")
 
     def replace(self, **changes: Any) -> "Config":
         return replace(self, **changes)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 SCHEMA_VERSION = 1
 
@@ -147,7 +148,9 @@ class RawDoc:
     ``site`` groups documents for site-template detection; default: the URL's host.
     ``line`` is the line of the JSONL file it was read from (``detector clean``'s error records
     name it), if any.
-    Raises ``InputError`` (naming ``id``) when ``content`` is neither str nor bytes.
+    Raises ``InputError`` (naming ``id``) when ``content`` is neither str nor bytes;
+    ``FieldError`` (an ``InputError``) when ``url`` is not a string or not a URL
+    ``urllib.parse.urlsplit`` can read (``http://[::1``).
     """
 
     id: str
@@ -164,6 +167,15 @@ class RawDoc:
             from detector.errors import InputError
 
             raise InputError(self.id, f"content is {type(self.content).__name__}, not str or bytes")
+        if self.url is not None:
+            from detector.errors import FieldError
+
+            if not isinstance(self.url, str):
+                raise FieldError(self.id, f"url is {type(self.url).__name__}, not str")
+            try:
+                urlsplit(self.url).hostname  # what site_of_url reads; raises on a bad IPv6 host
+            except ValueError as exc:
+                raise FieldError(self.id, f"url {self.url[:200]!r} is not a URL: {exc}") from None
 
     @classmethod
     def from_record(

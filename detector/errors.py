@@ -12,8 +12,10 @@ class DetectorError(Exception):
 class InputError(DetectorError, ValueError):
     """The input cannot be scored (too large, binary, not HTML/text, undecodable ...)."""
 
-    def __init__(self, source: str | None, message: str) -> None:
-        self.source = printable(source) if source else "<input>"
+    def __init__(self, source: object, message: str) -> None:
+        # ``source`` names the input (a path, an id, a URL); whatever a caller passed as one
+        # (an integer id) is shown as its str
+        self.source = printable(str(source)) if source else "<input>"
         self.reason = message
         super().__init__(f"{self.source}: {message}")
 

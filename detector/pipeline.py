@@ -24,6 +24,8 @@ class Detector:
     """
 
     def __init__(self, config: Config | None = None, *, model: ParagraphModel | None = None) -> None:
+        if config is not None and not isinstance(config, Config):
+            raise TypeError(f"Detector(config): a detector.Config, not {type(config).__name__} ({config!r:.80})")
         self.config = config or Config()
         self.model = model or load_model(self.config.model_path, sha256=self.config.model_sha256)
 

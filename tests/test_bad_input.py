@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -199,6 +200,35 @@ def test_api_content_that_is_not_str_or_bytes_is_an_input_error_naming_it(detect
         detector.score_html(content, id="page-7")
     with pytest.raises(InputError, match="not str or bytes"):
         detector.score_text(content)
+
+@pytest.mark.parametrize("url, says, record_says", [
+    ("http://[::1", "is not a URL: Invalid IPv6 URL", "is not a URL: Invalid IPv6 URL"),
+    (5, "url is int, not str", "field 'url' holds int, not a string"),
+])
+def test_a_url_that_is_not_one_is_an_input_error_naming_the_document_at_every_door(detector, tmp_path, url, says,
+                                                                                  record_says):
+    # a malformed URL had been an internal ValueError (urlsplit, for the document's site) in the
+    # API, ``detector score``, ``clean`` and the service; an integer an AttributeError
+    page = "<p>" + " ".join(ARTICLE_SENTENCES) + "</p>"
+    with pytest.raises(InputError, match=f"^page-7: .*{says}"):
+        detector.score_html(page, url=url, id="page-7")
+    with pytest.raises(InputError, match=record_says):
+        detector.filter({"html": page, "url": url})
+    good = {"id": "good", "html": page, "url": "https://example.com/a"}
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "bad", "html": page, "url": url}) + "\n" + json.dumps(good) + "\n")
+    out = tmp_path / "out.jsonl"
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["clean", str(src), "-o", str(out), "--workers", "1"]) == 0
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["good"]
+    (error,) = [json.loads(line) for line in (tmp_path / "out.jsonl.errors.jsonl").read_text().splitlines()]
+    assert error["id"] == "bad" and error["error"].startswith("bad-field:") and record_says in error["error"]
+    if isinstance(url, str):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            assert main(["score", str(ROOT / "seeds" / "migrant-crisis-article.txt"), "--url", url]) == 2
+        assert says in err.getvalue() and "internal error" not in err.getvalue()
+
 
 def test_api_filter_drops_bad_input_with_a_reason(detector):
     try:
@@ -481,3 +511,28 @@ def test_nul_or_control_only_content_is_an_input_error_at_every_door(detector, t
         batch = client.post("/v1/filter", json={"documents": records}).json()
     assert scored.status_code == 422 and "nul-doc: content looks binary" in scored.json()["error"]["message"]
     assert [d["error"] is not None for d in batch["decisions"]] == [True, True, False]
+
+
+@pytest.mark.parametrize("changes, names", [
+    ({"min_quality": "0.5"}, "min_quality must be a number, not str"),
+    ({"min_quality": 5}, "min_quality is a quality score in [0, 1]"),
+    ({"relevance_threshold": True}, "relevance_threshold must be a number, not bool"),
+    ({"max_blocks": 1.5}, "max_blocks must be an integer, not float"),
+    ({"duplicate_threshold": float("nan")}, "duplicate_threshold must be a finite"),
+    ({"doc_timeout": -1}, "doc_timeout must be a finite positive number"),
+    ({"doc_timeout": float("inf")}, "doc_timeout must be a finite positive number"),
+])
+def test_config_refuses_a_value_it_cannot_use_naming_the_field(changes, names):
+    # these had been accepted, and scoring failed later with a TypeError deep in the pipeline
+    from detector import Config
+
+    with pytest.raises(ValueError, match=re.escape(names)):
+        Config(**changes)
+    with pytest.raises(ValueError, match=re.escape(names)):
+        Config().replace(**changes)
+    assert Config(doc_timeout=None, min_quality=1, max_blocks=10).max_blocks == 10
+
+
+def test_detector_given_something_else_than_a_config_says_so():
+    with pytest.raises(TypeError, match=r"^Detector\(config\): a detector.Config, not str"):
+        Detector("models/paragraph-model.joblib")

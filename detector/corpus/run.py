@@ -299,7 +299,8 @@ class _Run:
         with bar:
             self._run(tasks(), on_done)
         if self.no_site:
-            _log(self.options, f"warning: {self.no_site} documents carry no site (no URL), so site templates "
+            docs = "1 document carries" if self.no_site == 1 else f"{self.no_site} documents carry"
+            _log(self.options, f"warning: {docs} no site (no URL), so site templates "
                                "cannot be found for them; give --site-from (field:NAME, dir or path:REGEX)")
         atomic_write_json(layout.extract_done, {"shards": seen["shards"], "no_site": self.no_site})
         return seen["shards"]

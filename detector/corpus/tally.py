@@ -106,7 +106,8 @@ class CleanSummary:
                 "  dropped paragraphs: " + ", ".join(f"{k} {v}" for k, v in self.dropped_paragraphs.items())
             )
         if self.documents_without_site:
-            lines.append(f"  no site (no URL): {self.documents_without_site} documents got no site templates "
+            n = self.documents_without_site
+            lines.append(f"  no site (no URL): {n} document{'' if n == 1 else 's'} got no site templates "
                          "(give --site-from)")
         if self.template_sites:
             lines.append(f"  site templates: {self.template_paragraphs} paragraphs on {self.template_sites} sites")
