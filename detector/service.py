@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from detector.cli._args import MAX_SECONDS
 from detector.config import Config
 from detector.settings import ServiceSettings
 from detector.document import RawDoc, record_name
@@ -202,6 +203,24 @@ def _validation_message(errors: list[Mapping[str, Any]]) -> str:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
         parts.append(f"{loc}: {err.get('msg', 'invalid')}")
     return "invalid request: " + "; ".join(parts)
+
+
+def _unparsed_body_message(exc: StarletteHTTPException) -> str | None:
+    """Why FastAPI could not parse a JSON body, when it could not for a reason of the body's own.
+
+    FastAPI turns a ``json.JSONDecodeError`` into ``RequestValidationError`` (``json_invalid``)
+    but any other error of ``json.loads`` into a bare 400 "There was an error parsing the
+    body", raised ``from`` that error: bytes that are not UTF-8 (``UnicodeDecodeError``) and
+    arrays or objects nested past the parser's recursion limit (``RecursionError``). Those are
+    bad JSON too; ``None`` for anything else."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return f"request body is not UTF-8 JSON: {cause}"
+    if isinstance(cause, RecursionError):
+        return "request body is JSON nested too deeply"
+    return None
 
 
 class _BodyTimeout(Exception):
@@ -493,7 +512,9 @@ def create_app(
     """Build the service. The Detector is created at startup (or pass one in ``detector``).
 
     ``settings`` defaults to ``ServiceSettings()``; keyword ``overrides`` replace single fields
-    (``create_app(request_timeout=5)``). Raises ``ValueError`` for an unknown or invalid setting.
+    (``create_app(request_timeout=5)``). Raises ``ValueError`` for an unknown or invalid setting,
+    and for a timeout (a setting's or ``config.doc_timeout``) that is not finite or is over
+    ``MAX_SECONDS`` (one day; a timer given ``inf`` or ``1e12`` dies in its thread).
     """
     from detector import __version__
 
@@ -503,6 +524,11 @@ def create_app(
         raise ValueError(f"unknown service setting(s): {', '.join(unknown)}")
     settings = replace(settings or ServiceSettings(), **overrides)
     doc_timeout = (config or Config()).doc_timeout
+    timeouts = {name: getattr(settings, name) for name in
+                ("request_timeout", "fetch_timeout", "header_timeout", "body_timeout", "keep_alive_timeout")}
+    for name, seconds in {**timeouts, "doc_timeout": doc_timeout or 0}.items():
+        if not seconds <= MAX_SECONDS:  # inf, nan, 1e12
+            raise ValueError(f"{name} must be at most {MAX_SECONDS:g} seconds, got {seconds}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -544,6 +570,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        unparsed = _unparsed_body_message(exc)
+        if unparsed is not None:
+            return error_response(422, "invalid_json", unparsed)
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, kind, str(exc.detail))
 

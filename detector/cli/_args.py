@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from detector.document import FieldNames
 
+MAX_SECONDS = 86400.0
+"""The longest time budget or timeout an option takes (one day). Timers have a ceiling
+(``threading.TIMEOUT_MAX``, the platform's ``time_t`` behind ``signal.setitimer``): past it,
+``inf`` or ``1e12`` would be accepted here and then kill a timer thread on every request. No
+document or request needs more than a day."""
+
 
 def integer(text: str, low: int, high: int | None = None, what: str = "a whole number") -> int:
     """``text`` as an int in [low, high] (no upper bound when ``high`` is None)."""
@@ -45,24 +51,24 @@ def fraction(text: str) -> float:
 
 
 def positive_float(text: str) -> float:
-    """A number > 0 (seconds, limits)."""
+    """A number of seconds > 0 and at most ``MAX_SECONDS`` (timeouts)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be > 0 and at most {MAX_SECONDS:g} seconds, got {text}")
     return value
 
 
 def seconds_or_none(text: str) -> float | None:
-    """A time budget in seconds; 0 means none."""
+    """A time budget in seconds, at most ``MAX_SECONDS``; 0 means none."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0 or value != value:
-        raise argparse.ArgumentTypeError(f"must be >= 0 seconds (0: no limit), got {text}")
+    if not 0 <= value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be >= 0 and at most {MAX_SECONDS:g} seconds (0: no limit), got {text}")
     return value or None
 
 

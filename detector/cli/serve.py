@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 import os
 import re
+import socket
 import sys
 from pathlib import Path
 
@@ -30,6 +31,29 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the service could not listen on ``host``:``port``, or None: checked before the model
+    loads, by binding (and closing) a socket to every address ``host`` resolves to as the
+    server will (asyncio's ``create_server``: ``SO_REUSEADDR``, IPv6 sockets IPv6-only, ``""``
+    for every interface). A host that does not resolve, a port in use, a port that needs
+    privileges or an address not on this machine is named here, not in uvicorn's startup log
+    after the model has loaded (uvicorn then exits with 3)."""
+    try:
+        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"--host {host}: cannot resolve it ({getattr(exc, 'strerror', None) or exc})"
+    for family, type_, proto, _, address in addresses:
+        try:
+            with socket.socket(family, type_, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == getattr(socket, "AF_INET6", None) and hasattr(socket, "IPPROTO_IPV6"):
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(address)
+        except OSError as exc:
+            return f"cannot listen on {host}:{port} (--host/--port): {exc.strerror or exc}"
+    return None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -89,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         print(f"detector serve: error: {exc}", file=sys.stderr)
+        return 2
+    problem = listen_problem(args.host, args.port)
+    if problem is not None:
+        print(f"detector serve: error: {problem}", file=sys.stderr)
         return 2
     if not _is_loopback(args.host):
         print(f"detector serve: listening on {args.host}; the service has no authentication, "
