@@ -8,6 +8,13 @@ from pathlib import Path
 from typing import Any
 
 
+MAX_SECONDS = 86400.0
+"""The longest time budget or timeout an option takes (one day). Timers have a ceiling
+(``threading.TIMEOUT_MAX``, the platform's ``time_t`` behind ``signal.setitimer``): past it,
+``inf`` or ``1e12`` would be accepted and then kill a timer thread on every request. No
+document or request needs more than a day."""
+
+
 @dataclass(frozen=True)
 class Config:
     # --- input limits --------------------------------------------------------------
@@ -327,7 +334,7 @@ class Config:
     def __post_init__(self) -> None:
         """Raises ValueError naming the field for a threshold that is not a number (``"0.5"``,
         ``True``), not finite, negative, or, for ``min_quality``, above 1; and for a
-        ``doc_timeout`` that is not None or a positive number of seconds."""
+        ``doc_timeout`` that is not None or a positive number of seconds up to ``MAX_SECONDS``."""
         if not isinstance(self.disabled_rules, frozenset):  # a list from JSON or the command line
             object.__setattr__(self, "disabled_rules", frozenset(self.disabled_rules))
         for f in fields(self):
@@ -343,6 +350,8 @@ class Config:
             if not math.isfinite(value) or value < 0 or (f.type == "float | None" and value == 0):
                 raise ValueError(f"Config.{f.name} must be a finite {'positive' if f.type == 'float | None' else 'non-negative'} "
                                  f"number, not {value!r}")
+        if self.doc_timeout is not None and self.doc_timeout > MAX_SECONDS:
+            raise ValueError(f"Config.doc_timeout must be at most {MAX_SECONDS:g} seconds, not {self.doc_timeout!r}")
         if self.min_quality > 1:
             raise ValueError(f"Config.min_quality is a quality score in [0, 1], not {self.min_quality!r}")
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from detector.config import MAX_SECONDS
 from detector.errors import DocumentTimeout
 
 __all__ = ["TimeLimitExceeded", "time_limit"]
@@ -75,11 +76,15 @@ class _ThreadAlarm:
 def time_limit(seconds: float | None, source: str | None = None) -> Iterator[None]:
     """Run the block with at most ``seconds`` of wall time (``None`` or 0: no limit).
 
-    Raises ``DocumentTimeout`` (naming ``source``) when the time is up. Not re-entrant: one
-    limit per thread at a time (in the main thread it owns ``SIGALRM``)."""
+    Raises ``DocumentTimeout`` (naming ``source``) when the time is up; ValueError, before the
+    block runs, for ``seconds`` over ``config.MAX_SECONDS`` (``inf``, ``1e12``: no timer can wait
+    that long). Not re-entrant: one limit per thread at a time (in the main thread it owns
+    ``SIGALRM``)."""
     if not seconds or seconds <= 0:
         yield
         return
+    if not seconds <= MAX_SECONDS:
+        raise ValueError(f"a time limit of {seconds!r} seconds is over {MAX_SECONDS:g} (one day)")
     main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     alarm: _ThreadAlarm | None = None
     previous: Any = None

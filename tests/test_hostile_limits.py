@@ -61,3 +61,23 @@ def test_library_except_exception_cannot_swallow_the_limit():
 def test_the_shared_ctypes_function_is_left_alone():
     # the batch engine calls ctypes.pythonapi.PyThreadState_SetAsyncExc with its own arguments
     assert ctypes.pythonapi.PyThreadState_SetAsyncExc.argtypes is None
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), 1e12])
+def test_a_limit_no_timer_can_wait_is_refused_before_the_block_runs_in_any_thread(seconds):
+    # time_limit(inf) had killed its timer thread with an OverflowError (a worker thread) or
+    # raised it from setitimer (the main thread), after or while the block ran unbounded
+    ran, errors = [], []
+
+    def limited() -> None:
+        try:
+            with time_limit(seconds, "doc-1"):
+                ran.append(True)
+        except ValueError as exc:
+            errors.append(str(exc))
+
+    limited()
+    worker = threading.Thread(target=limited)
+    worker.start()
+    worker.join()
+    assert ran == [] and len(errors) == 2 and all("over 86400" in e for e in errors)

@@ -7,14 +7,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from detector.config import MAX_SECONDS  # a stdlib-only module: --help stays light
+
 if TYPE_CHECKING:
     from detector.document import FieldNames
-
-MAX_SECONDS = 86400.0
-"""The longest time budget or timeout an option takes (one day). Timers have a ceiling
-(``threading.TIMEOUT_MAX``, the platform's ``time_t`` behind ``signal.setitimer``): past it,
-``inf`` or ``1e12`` would be accepted here and then kill a timer thread on every request. No
-document or request needs more than a day."""
 
 
 def integer(text: str, low: int, high: int | None = None, what: str = "a whole number") -> int:
