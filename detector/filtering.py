@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from detector.atomic import AtomicFile
 from detector.document import FieldNames, RawDoc
-from detector.errors import check_unicode, printable
+from detector.errors import InputError, check_unicode, printable
 from detector.limits import time_limit
 from detector.tally import Tally, error_kind
 
@@ -45,6 +45,20 @@ def summary(tally: Tally, seconds: float) -> str:
     if tally.reject_reasons:
         text += "\n  drop reasons: " + ", ".join(f"{k}={v}" for k, v in sorted(tally.reject_reasons.items()))
     return text
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def bom_problem(head: bytes) -> str | None:
+    """Why a JSONL stream starting with ``head`` (its first line, or at least 4 bytes) cannot be
+    read as JSONL: a UTF-16 or UTF-32 byte-order mark (its lines are not split on byte 0x0a).
+    ``None`` otherwise; a UTF-8 byte-order mark is fine (``json.loads`` skips it)."""
+    for bom, name in _BOMS:  # UTF-32 LE starts with the UTF-16 LE mark: it is tried first
+        if head.startswith(bom):
+            return f"JSONL must be UTF-8 (found a {name} byte-order mark)"
+    return None
 
 
 class OutputClosed(Exception):
@@ -97,7 +111,9 @@ def filter_jsonl(
     that takes longer than ``doc_timeout`` seconds (``None``: the detector's
     ``config.doc_timeout``; 0: no limit) or whose id, url or a content field holds a lone
     surrogate is an error record, and the stream goes on.
-    Raises ``OutputClosed`` when ``outstream`` breaks; everything else is counted.
+    Raises ``OutputClosed`` when ``outstream`` breaks, and ``InputError`` (naming ``<stdin>``,
+    before any record is read) when the stream starts with a UTF-16 or UTF-32 byte-order mark
+    (``bom_problem``); everything else is counted.
     """
     stats = Tally()
     timeout = getattr(getattr(detector, "config", None), "doc_timeout", None) if doc_timeout is None else doc_timeout
@@ -125,6 +141,8 @@ def filter_jsonl(
             emit(rejects, {"reasons": ["error"], "error": message, "line": lineno, **raw})
 
     for lineno, line in _read_lines(instream, max_line_bytes):
+        if lineno == 1 and line is not None and (problem := bom_problem(line)):
+            raise InputError("<stdin>", problem)
         if line is None:
             malformed(lineno, f"malformed: longer than {max_line_bytes} bytes, skipped", None)
             continue

@@ -143,11 +143,22 @@ def _error(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from detector.cli.filter import field_option_problem
+
+    if problem := field_option_problem(args):  # the same field options as `filter`, the same checks
+        _error(problem)
+        return EXIT_BAD_INPUT
     for path in (args.output, args.rejects):  # before the model loads or any work starts
         if path is not None and (problem := output_problem(path)):
             _error(problem)
             return EXIT_BAD_INPUT
     from detector.corpus import clean_corpus
+    from detector.corpus.sources import unique_inputs
+
+    inputs, duplicates = unique_inputs(args.inputs)  # read twice, they would repeat ids and skew templates
+    if duplicates and not args.quiet:
+        print(f"detector clean: warning: {duplicates} duplicate input{'s' if duplicates > 1 else ''} ignored "
+              "(the same file or folder named more than once is read once)", file=sys.stderr)
 
     config = Config() if args.model is None else Config().replace(model_path=args.model)
     try:
@@ -156,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         _error(str(exc))
         return EXIT_BAD_INPUT
     try:
-        summary = clean_corpus(args.inputs, args.output, options=options, config=config,
+        summary = clean_corpus(inputs, args.output, options=options, config=config,
                                engine=args.engine, scheduler=args.scheduler)
     except KeyboardInterrupt:
         print("detector clean: interrupted; rerun the same command to resume", file=sys.stderr)

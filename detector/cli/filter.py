@@ -5,7 +5,8 @@
 Each kept record is written unchanged plus ``clean_text``, ``title`` and ``quality``
 (``score``, ``keep``, ``flags``), one line per document, flushed at once. Dropped records
 go to ``--rejects`` with ``reasons``; records that cannot be scored go there too with
-``error``. A malformed line is reported on stderr with its number and skipped.
+``error``. A malformed line is reported on stderr with its number and skipped. A stream that is
+not UTF-8 (a UTF-16 or UTF-32 byte-order mark) is one error line on stderr and exit 2 (bad input).
 """
 
 
@@ -47,7 +48,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def field_option_problem(args: argparse.Namespace) -> str | None:
+    """Why the record field options (``add_field_options``) cannot be used, or None: an empty
+    ``--url-field`` or ``--id-field`` (no field is named ''), or every content field switched off
+    with '' (no record could have content). One content field set to '' is fine: it is not read."""
+    for option in ("url", "id"):
+        if getattr(args, f"{option}_field") == "":
+            return f"--{option}-field must name a field, got ''"
+    if not (args.html_field or args.text_field or args.content_field):
+        return "--html-field, --text-field and --content-field are all '': no field is left to read the content from"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    if problem := field_option_problem(args):
+        print(f"detector filter: {problem}", file=sys.stderr)
+        return 2
     if args.min_quality is not None and not 0.0 <= args.min_quality <= 1.0:
         print(f"detector filter: --min-quality must be in [0, 1], got {args.min_quality}", file=sys.stderr)
         return 2
@@ -57,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.rejects is not None and (problem := output_problem(args.rejects)):
         print(f"detector filter: --rejects {problem}", file=sys.stderr)
         return 2
-    from detector.errors import DetectorError
+    from detector.errors import DetectorError, InputError
     from detector.pipeline import Detector
 
     try:
@@ -96,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         status = 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a broken pipe
+    except InputError as exc:  # not UTF-8 JSONL at all (a UTF-16 byte-order mark): no line can be read
+        print(f"detector filter: {exc}", file=sys.stderr)
+        status = 2
     finally:
         if rejects is not None:
             rejects.close()

@@ -15,7 +15,8 @@ Every read is bounded in bytes before it is held (``limit`` = ``Config.max_input
 document; a JSONL line may be ``LINE_FACTOR`` times that, for JSON escapes): a longer line, record,
 row or decompressed file is a ``too-large`` error record and the reader goes on. A record that cannot
 be read (truncated gzip/zstd/WARC, invalid JSON, row without content, skipped non-HTML WARC response)
-is a ``ReadError``: nothing vanishes silently.
+is a ``ReadError``: nothing vanishes silently. A file named ``.gz`` / ``.zst`` that is not gzip / zstd,
+and a JSONL file in UTF-16 or UTF-32 (a byte-order mark), are one ``ReadError`` for the whole file.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any, BinaryIO
 
 from detector.document import FieldNames, RawDoc
 from detector.errors import FieldError, InputError
+from detector.filtering import bom_problem
 
 __all__ = ["Entry", "ReadError", "format_of", "iter_documents", "read_range", "read_source"]
 
@@ -48,6 +50,8 @@ LINE_FACTOR = 4
 """A JSONL line may hold ``LINE_FACTOR * limit`` bytes (escaped HTML grows; 64 MiB by default, as ``filter``)."""
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
 _CHUNK = 1 << 16
+_MAGIC: dict[str, tuple[bytes, str]] = {".gz": (b"\x1f\x8b", "gzip"), ".zst": (b"\x28\xb5\x2f\xfd", "zstd")}
+"""What a file named ``.gz`` / ``.zst`` must start with."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,10 @@ class _ZstdReader(_Decoded):
 
 def _zstd_problem(raw: BinaryIO) -> str | None:
     """Why the zstd stream in ``raw`` is cut off (``None`` if every frame is whole): walks frame
-    and block headers (RFC 8878 sections 3.1.1) with seeks, without decompressing."""
+    and block headers (RFC 8878 sections 3.1.1) with seeks, without decompressing. Every frame,
+    block and checksum must end within the file: a seek past its end does not fail, so each skip
+    is checked against the file's size (a cut inside the last block went unnoticed)."""
+    size = raw.seek(0, io.SEEK_END)
     raw.seek(0)
     while True:
         magic = raw.read(4)
@@ -174,10 +181,10 @@ def _zstd_problem(raw: BinaryIO) -> str | None:
             return "truncated: zstd stream ends inside a frame header"
         number = int.from_bytes(magic, "little")
         if 0x184D2A50 <= number <= 0x184D2A5F:  # skippable frame
-            size = raw.read(4)
-            if len(size) < 4:
-                return "truncated: zstd stream ends inside a frame header"
-            raw.seek(int.from_bytes(size, "little"), io.SEEK_CUR)
+            skip = raw.read(4)
+            if len(skip) < 4 or raw.tell() + int.from_bytes(skip, "little") > size:
+                return "truncated: zstd stream ends inside a skippable frame"
+            raw.seek(int.from_bytes(skip, "little"), io.SEEK_CUR)
             continue
         if number != 0xFD2FB528:
             return "truncated: corrupt zstd stream (bad frame magic)"
@@ -190,31 +197,31 @@ def _zstd_problem(raw: BinaryIO) -> str | None:
         header = (0 if single else 1) + (0, 1, 2, 4)[d & 3] + fcs
         if len(raw.read(header)) < header:
             return "truncated: zstd stream ends inside a frame header"
-        while True:
+        last = False
+        while not last:
             bh = raw.read(3)
             if len(bh) < 3:
                 return "truncated: zstd stream ends inside a frame"
             h = int.from_bytes(bh, "little")
-            kind, size = (h >> 1) & 3, h >> 3
-            skip = 1 if kind == 1 else size
-            here = raw.tell()
-            raw.seek(skip, io.SEEK_CUR)
-            if raw.tell() != here + skip or len(raw.read(1)) == 0 and not (h & 1):
+            last, kind = bool(h & 1), (h >> 1) & 3
+            if kind == 3:
+                return "truncated: corrupt zstd stream (reserved block type)"
+            skip = 1 if kind == 1 else h >> 3  # an RLE block holds one byte
+            if raw.tell() + skip > size:
                 return "truncated: zstd stream ends inside a frame"
-            if not (h & 1):
-                raw.seek(-1, io.SEEK_CUR)
-                continue
-            raw.seek(here + skip)
-            break
+            raw.seek(skip, io.SEEK_CUR)
         if d & 0x04 and len(raw.read(4)) < 4:
             return "truncated: zstd stream ends inside a frame checksum"
 
 
-def _open_stream(raw: BinaryIO) -> tuple[BinaryIO, Any]:
+def _open_stream(raw: BinaryIO, location: str = "") -> tuple[BinaryIO, Any]:
     """A buffered binary stream of the decompressed content and the object that knows whether it
-    was truncated (``None`` for plain files)."""
+    was truncated (``None`` for plain files). Raises ``InputError`` naming ``location`` when it is
+    named ``.gz`` / ``.zst`` but does not start with that format's magic bytes (such a file was
+    read as plain text: a screen of line noise instead of one error)."""
     magic = raw.read(4)
     raw.seek(0)
+    _check_magic(location, magic)
     if magic[:2] == b"\x1f\x8b":
         inner: Any = _TolerantReader(gzip.GzipFile(fileobj=raw, mode="rb"))
     elif magic == b"\x28\xb5\x2f\xfd":
@@ -222,6 +229,15 @@ def _open_stream(raw: BinaryIO) -> tuple[BinaryIO, Any]:
     else:
         return raw, None
     return io.BufferedReader(inner, buffer_size=_CHUNK), inner
+
+
+def _check_magic(location: str, magic: bytes) -> None:
+    """Raise ``InputError`` when ``location`` is named ``.gz`` / ``.zst`` and ``magic`` (its first
+    bytes) is not that format's; an empty file passes (it holds nothing either way)."""
+    for ext, (expected, name) in _MAGIC.items():
+        if location.lower().endswith(ext) and magic and not magic.startswith(expected):
+            raise InputError(location, f"unreadable: not a {name} file (named {ext}, but it does not start "
+                                       f"with the {name} magic bytes {expected.hex(' ')})")
 
 
 def _open(location: str) -> BinaryIO:
@@ -254,7 +270,7 @@ def _lines(stream: BinaryIO, max_line: int, end: int | None = None) -> Iterator[
 
 def _read_single(path: str, location: str, fmt: str, limit: int, site: str | None) -> Entry:
     with _open(location) as raw:
-        stream, inner = _open_stream(raw)
+        stream, inner = _open_stream(raw, location)
         content = stream.read(limit + 1)
     if inner is not None and inner.truncated:
         return ReadError(path, path, inner.truncated), None
@@ -274,6 +290,9 @@ def _read_jsonl(
         if line is None:
             yield replace(_too_large(default_id, path, "line", max_line), line=lineno), None
             continue
+        if lineno == 1 and (problem := bom_problem(line)):  # UTF-16 split on byte 0x0a is line noise
+            yield ReadError(path, path, f"unreadable: {problem}"), None
+            return
         if inner is not None and inner.truncated and not line.endswith(b"\n"):
             yield ReadError(default_id, path, inner.truncated, lineno), None
             return
@@ -499,15 +518,19 @@ def read_source(
             yield from _read_parquet(path, location, fields, limit, keep)
         elif fmt == "jsonl":
             with _open(location) as raw:
-                stream, inner = _open_stream(raw)
+                stream, inner = _open_stream(raw, location)
                 yield from _read_jsonl(path, stream, inner, fields, limit, keep)
         elif fmt == "warc":
             with _open(location) as raw:
+                _check_magic(location, raw.read(4))
+                raw.seek(0)
                 yield from _read_warc(path, raw, limit)
         else:  # pragma: no cover - sources refuse unknown formats
             yield ReadError(path, path, f"unreadable: unknown input format {fmt!r}"), None
     except OSError as exc:  # unreadable file (permissions, vanished, I/O error)
         yield ReadError(path, path, f"unreadable: {exc.strerror or exc}"), None
+    except InputError as exc:  # named .gz / .zst but not compressed so (_check_magic)
+        yield ReadError(path, path, exc.reason), None
 
 
 def read_range(

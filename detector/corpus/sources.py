@@ -9,8 +9,9 @@ never on the executor or the number of workers, so neither does the output.
 
 Inputs are paths, directories (recursive, sorted, hidden files skipped, symlinked directories not
 followed), globs (``**`` does not follow symlinked directories either, so a loop cannot repeat or
-hang the walk) or, for Dask runs, fsspec URLs. A file name that is not valid UTF-8 becomes one error
-record (its name with U+FFFD), not an abort.
+hang the walk) or, for Dask runs, fsspec URLs. A file name that is not valid UTF-8, and a FIFO, socket
+or device (named or in a folder), each become one error record (its name with U+FFFD), not an abort
+or a hang. A file found through two inputs is read once, under the first name.
 """
 
 from __future__ import annotations
@@ -100,10 +101,18 @@ def _walk(directory: str, input_format: str | None) -> Iterator[Source]:
             fmt = input_format or format_of(path)
             if fmt is None or (input_format is None and fmt not in DIRECTORY_FORMATS):
                 continue
-            kind = _special_file(path)
-            yield _source(path, fmt) if kind is None else Source(
-                scrub_text(path), fmt, os.path.abspath(path), f"unreadable: not a regular file ({kind}); skipped")
+            yield _named_source(path, fmt)
     yield from _unlisted(unlisted, input_format)
+
+
+def _named_source(path: str, fmt: str) -> Source:
+    """The ``Source`` of a file found in a folder or named outright: one with a ``problem`` when
+    it is not a regular file (a FIFO, socket or device: opening or reading it would block or
+    never end); it is never opened."""
+    kind = _special_file(path)
+    if kind is None:
+        return _source(path, fmt)
+    return Source(scrub_text(path), fmt, os.path.abspath(path), f"unreadable: not a regular file ({kind}); skipped")
 
 
 def _unlisted(errors: list[OSError], input_format: str | None) -> Iterator[Source]:
@@ -170,9 +179,41 @@ def _translate(parts: list[str]) -> str:
     return "".join(out)
 
 
+def unique_inputs(inputs: Sequence[str]) -> tuple[list[str], int]:
+    """``inputs`` without the ones that name an earlier input again (the same resolved path:
+    ``a.html ./a.html``, ``seeds/ seeds``; a glob or URL by its text), first-seen order kept, and
+    how many were dropped. Nothing is opened."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for item in inputs:
+        item = os.fspath(item)
+        key = os.path.realpath(item) if os.path.exists(item) else item
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept, len(inputs) - len(kept)
+
+
+def _unique(sources: list[Source]) -> list[Source]:
+    """``sources`` without a file already found through an earlier input (the same resolved
+    path, a remote file by its URL): each file is read once, under the first name it was given."""
+    seen: set[str] = set()
+    kept: list[Source] = []
+    for s in sources:
+        key = s.location if s.remote else os.path.realpath(s.location)
+        if key not in seen:
+            seen.add(key)
+            kept.append(s)
+    return kept
+
+
 def expand_sources(inputs: Sequence[str], input_format: str | None = None) -> list[Source]:
-    """The files of ``inputs`` in a deterministic order. Raises ``InputError`` for an input that
-    does not exist, a glob that matches nothing, or a file whose format cannot be told."""
+    """The files of ``inputs`` in a deterministic order, each file once (a file named again, or
+    found again through another folder or glob, is read under its first name: ``unique_inputs``
+    counts the inputs named twice). A named input that is not a regular file (a FIFO, socket or
+    device) is a ``Source`` with a ``problem`` (an error record), never opened. Raises
+    ``InputError`` for an input that does not exist, a glob that matches nothing, or a file whose
+    format cannot be told."""
     if input_format is not None and input_format not in INPUT_FORMATS:
         raise InputError(None, f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
     sources: list[Source] = []
@@ -196,8 +237,8 @@ def expand_sources(inputs: Sequence[str], input_format: str | None = None) -> li
             fmt = input_format or format_of(path)
             if fmt is None:
                 raise InputError(path, "cannot tell the format from the extension; use --input-format")
-            sources.append(_source(path, fmt))
-    return sources
+            sources.append(_named_source(path, fmt))
+    return _unique(sources)
 
 
 def _expand_url(item: str, input_format: str | None) -> list[Source]:
@@ -329,6 +370,21 @@ def _row_group_rows(location: str) -> list[int] | None:
         return None
 
 
+def _unsplittable(location: str) -> bool:
+    """Whether a file not named ``.gz`` / ``.zst`` still cannot be cut into byte ranges of lines:
+    it starts with gzip or zstd magic bytes (``read_source`` decompresses it) or a UTF-16/UTF-32
+    byte-order mark (``read_source`` makes it one error record; ranges would be line noise)."""
+    from detector.corpus.readers import _open
+    from detector.filtering import bom_problem
+
+    try:
+        with _open(location) as fh:
+            head = fh.read(4)
+    except OSError:  # the task reports it
+        return False
+    return head[:2] == b"\x1f\x8b" or head == b"\x28\xb5\x2f\xfd" or bom_problem(head) is not None
+
+
 def _pieces(source: Source, spec: ReadSpec, shard_size: int) -> Iterator[tuple[Piece, int]]:
     """``(piece, documents)`` of one source, in order, each at most about ``shard_size``."""
     if source.problem or source.format in ("html", "text"):
@@ -352,7 +408,7 @@ def _pieces(source: Source, spec: ReadSpec, shard_size: int) -> Iterator[tuple[P
         if group:
             yield Piece(source, row_groups=tuple(group), first=first), count
         return
-    if source.format == "jsonl" and not source.compressed:
+    if source.format == "jsonl" and not source.compressed and not _unsplittable(source.location):
         try:
             for start, end, first, lines in _line_cuts(source.location, shard_size):
                 yield Piece(source, start=start, end=end, first=first), lines
