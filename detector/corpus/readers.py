@@ -521,15 +521,13 @@ def read_source(
                 stream, inner = _open_stream(raw, location)
                 yield from _read_jsonl(path, stream, inner, fields, limit, keep)
         elif fmt == "warc":
-            with _open(location) as raw:
-                _check_magic(location, raw.read(4))
-                raw.seek(0)
+            with _open(location) as raw:  # warcio reads gzipped and plain records alike, whatever the name
                 yield from _read_warc(path, raw, limit)
         else:  # pragma: no cover - sources refuse unknown formats
             yield ReadError(path, path, f"unreadable: unknown input format {fmt!r}"), None
     except OSError as exc:  # unreadable file (permissions, vanished, I/O error)
         yield ReadError(path, path, f"unreadable: {exc.strerror or exc}"), None
-    except InputError as exc:  # named .gz / .zst but not compressed so (_check_magic)
+    except InputError as exc:  # JSONL named .gz / .zst but not compressed so (_check_magic)
         yield ReadError(path, path, exc.reason), None
 
 
