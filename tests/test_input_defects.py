@@ -199,6 +199,16 @@ def test_empty_field_names_are_a_usage_error(tmp_path, command, options, named):
     assert line.startswith(f"detector {command}: ") and named in line
 
 
+def test_a_site_from_regex_that_does_not_compile_is_a_usage_error(tmp_path):
+    # had been "internal error: error: missing ), unterminated subpattern" (exit 1)
+    inp = write_jsonl(make_pages(1), tmp_path / "p.jsonl")
+    code, _, err = run_cli("clean", str(inp), "-o", str(tmp_path / "o.jsonl"), "--workers", "1", "-q",
+                           "--site-from", "path:(")
+    assert code == 2 and not (tmp_path / "o.jsonl").exists()
+    (line,) = err.strip().splitlines()
+    assert line.startswith("detector clean: error: --site-from 'path:(': not a regular expression")
+
+
 # --- 5. the same input named twice ---------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from detector.document import FieldNames
@@ -71,6 +72,11 @@ class CleanOptions:
             raise ValueError("doc_timeout must be positive (or None for no budget)")
         if self.site_from is not None and self.site_from != "dir" and not self.site_from.startswith("path:"):
             raise ValueError(f"unknown --site-from {self.site_from!r}; use field:NAME, dir or path:REGEX")
+        if self.site_from is not None and self.site_from.startswith("path:"):
+            try:
+                re.compile(self.site_from[5:])
+            except re.error as exc:
+                raise ValueError(f"--site-from {self.site_from!r}: not a regular expression ({exc})") from None
         if self.rejects is not None and not self.filtering:
             raise ValueError(
                 "--rejects needs --keep-only or --min-quality: without them every document is written "
