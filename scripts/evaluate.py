@@ -166,6 +166,7 @@ def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argpars
         cv = training.cross_validate(
             prepared, extra_prepared, folds=args.folds, config=config, extra_table=extra_table,
             plain_text=lambda page: page.source == "aeb" or page.page_type == "article", jobs=args.jobs,
+            params=args.params,
         )  # fmt: skip
         log.info("out-of-fold predictions: %.0f s CPU in this process, %.0f s wall (--jobs %d)",
                  time.process_time() - start, time.perf_counter() - wall, args.jobs)  # fmt: skip
@@ -261,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="seed pages added to every training fold")
     parser.add_argument("--synthetic", type=int, default=300, help="synthetic pages added to every training fold")
     parser.add_argument("--synthetic-seed", type=int, default=0)
+    parser.add_argument("--params", type=json.loads, default=None, metavar="JSON",
+                        help="tree parameters over the shipped ones (as detector train --params), e.g. '{\"max_leaf_nodes\": 63}'")
     parser.add_argument("--ablate", action="store_true", help="each page rule's effect on both corpora")
     parser.add_argument("--save-oof", type=Path, help="keep the out-of-fold relevance (pickle) for --load-oof")
     parser.add_argument("--load-oof", type=Path,
