@@ -3,6 +3,8 @@ loop is bounded."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import socket
 import threading
 import time
@@ -137,3 +139,17 @@ def running_app(app: Any, **uvicorn_options: Any):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """``detector ARGV`` in this process: ``(exit code, stdout, stderr)``; an argparse usage
+    error's ``SystemExit`` is its code."""
+    from detector.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()

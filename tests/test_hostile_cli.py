@@ -3,7 +3,6 @@ findings 1, 9, 13, 15). Generated inputs only."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import subprocess
@@ -11,22 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from hostile_helpers import DRIP_LINES, DripServer, StubDetector
+from hostile_helpers import DRIP_LINES, DripServer, StubDetector, run_cli
 
-from detector.cli import main
 from detector.filtering import filter_jsonl
 
 ARTICLE = Path(__file__).resolve().parents[1] / "seeds" / "migrant-crisis-article.txt"
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_filter_lone_surrogates_are_error_records_and_the_stream_goes_on(tmp_path):

@@ -9,7 +9,6 @@ read twice, and a ``.gz`` / ``.zst`` file that was not compressed was read as pl
 from __future__ import annotations
 
 import base64
-import contextlib
 import gzip
 import io
 import json
@@ -21,9 +20,8 @@ from pathlib import Path
 
 import pytest
 from corpus_helpers import make_pages, write_dir, write_jsonl
-from hostile_helpers import StubDetector
+from hostile_helpers import StubDetector, run_cli
 
-from detector.cli import main
 from detector.corpus import CleanOptions, clean_corpus
 from detector.corpus.readers import ReadError, iter_documents
 from detector.corpus.sources import ReadSpec, expand_sources, plan_shards, read_shard
@@ -44,16 +42,6 @@ def _split(items):
     items = list(items)
     docs = [i for i in items if not isinstance(i, ReadError)]
     return docs, [i for i in items if isinstance(i, ReadError)]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _noisy_jsonl(n: int, seed: int = 0) -> bytes:
