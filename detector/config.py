@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -337,18 +338,16 @@ class Config:
         ``doc_timeout`` that is not None or a positive number of seconds up to ``MAX_SECONDS``."""
         if not isinstance(self.disabled_rules, frozenset):  # a list from JSON or the command line
             object.__setattr__(self, "disabled_rules", frozenset(self.disabled_rules))
-        for f in fields(self):
-            if f.type not in ("int", "float", "float | None"):
+        for name, kind in _numeric_fields():
+            value = getattr(self, name)
+            if value is None and kind == "float | None":
                 continue
-            value = getattr(self, f.name)
-            if value is None and f.type == "float | None":
-                continue
-            wanted = (int,) if f.type == "int" else (int, float)
+            wanted = (int,) if kind == "int" else (int, float)
             if isinstance(value, bool) or not isinstance(value, wanted):
-                kind = "an integer" if f.type == "int" else "a number"
-                raise ValueError(f"Config.{f.name} must be {kind}, not {type(value).__name__} ({value!r})")
-            if not math.isfinite(value) or value < 0 or (f.type == "float | None" and value == 0):
-                raise ValueError(f"Config.{f.name} must be a finite {'positive' if f.type == 'float | None' else 'non-negative'} "
+                what = "an integer" if kind == "int" else "a number"
+                raise ValueError(f"Config.{name} must be {what}, not {type(value).__name__} ({value!r})")
+            if not math.isfinite(value) or value < 0 or (kind == "float | None" and value == 0):
+                raise ValueError(f"Config.{name} must be a finite {'positive' if kind == 'float | None' else 'non-negative'} "
                                  f"number, not {value!r}")
         if self.doc_timeout is not None and self.doc_timeout > MAX_SECONDS:
             raise ValueError(f"Config.doc_timeout must be at most {MAX_SECONDS:g} seconds, not {self.doc_timeout!r}")
@@ -370,3 +369,9 @@ class Config:
                 value = sorted(value)
             out[f.name] = value
         return out
+
+
+@lru_cache(maxsize=1)
+def _numeric_fields() -> tuple[tuple[str, str], ...]:
+    """``(name, annotation)`` of the fields ``Config.__post_init__`` checks as numbers."""
+    return tuple((f.name, f.type) for f in fields(Config) if f.type in ("int", "float", "float | None"))
