@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from detector.config import MAX_SECONDS
+
 __all__ = ["ServiceSettings"]
 
 
@@ -18,7 +20,7 @@ def _setting(default: Any, help: str) -> Any:
 class ServiceSettings:
     """Everything the service is started with besides the ``Config``: the one place its
     defaults and their help live (``create_app`` and ``detector serve`` read them from here).
-    Raises ``ValueError`` for a value out of range."""
+    Raises ``ValueError`` for a value out of range (a timeout over ``config.MAX_SECONDS``)."""
 
     max_body_bytes: int = _setting(10 * 2**20, "request bodies over this get 413")
     request_timeout: float = _setting(
@@ -45,6 +47,8 @@ class ServiceSettings:
             value = getattr(self, name)
             if not value > 0:
                 raise ValueError(f"{name} must be > 0 seconds, got {value}")
+            if not value <= MAX_SECONDS:  # inf, nan, 1e12: a timer given it dies in its thread
+                raise ValueError(f"{name} must be at most {MAX_SECONDS:g} seconds, got {value}")
         if self.drain_max_bytes < 0:
             raise ValueError(f"drain_max_bytes must be >= 0, got {self.drain_max_bytes}")
 
