@@ -30,3 +30,16 @@ def test_no_install_line_names_the_foreign_detector_distribution():
                 if re.fullmatch(r"detector(\[.*\])?", target):
                     bad.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not bad, bad
+
+
+def test_license_is_an_spdx_expression_with_its_text_shipped():
+    """PEP 639: ``license`` is an SPDX expression (setuptools deprecates the ``{text = ...}``
+    table and will refuse it) and the licence's text ships in the distribution."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    project = pyproject["project"]
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    assert "MIT License" in (ROOT / "LICENSE").read_text("utf-8")
+    assert any(r.startswith("setuptools>=") and int(r.split(">=")[1].split(".")[0]) >= 77
+               for r in pyproject["build-system"]["requires"])
+    assert metadata.metadata("boilerplate-detector").get("License-Expression") == "MIT"
