@@ -698,8 +698,8 @@ def train_and_save(
     Raises
     ------
     ValueError
-        No training pages (or no labelled page with ``require_labelled``), or a malformed
-        labelled-page file.
+        No training pages (or no labelled page with ``require_labelled``), a malformed
+        labelled-page file, or fewer than 2 body or 2 junk paragraphs.
     """
     config = config or Config()
     pages: list[LabeledPage] = []
@@ -729,6 +729,12 @@ def train_and_save(
     if seeds_dir is not None:
         extra_tables.append(seed_text_table(seeds_dir, config))
     extra_table = pd.concat([t for t in extra_tables if len(t)], ignore_index=True) if extra_tables else pd.DataFrame()
+    body = sum(int(t["label"].sum()) for t in (*tables, extra_table) if len(t))
+    junk = sum(len(t) for t in (*tables, extra_table)) - body
+    if min(body, junk) < 2:  # before the folds: scikit-learn would only name its own cross-validation
+        raise ValueError(f"the training pages hold {body} body and {junk} junk paragraphs: the model needs at least 2 "
+                         "of each (check 'main_content' and the 'paragraphs' labels, or add --seeds or synthetic "
+                         "pages)")
     figures: dict[str, Any] = dict(metrics or {})
     if folds >= 2 and len({p.page.site for p in prepared}) >= 2:
         log.info("out-of-fold figures: %d folds grouped by site", folds)

@@ -1,0 +1,22 @@
+"""Defects found by a second newcomer pass (``detector train`` labels, ``filter`` and ``clean`` input)."""
+
+from __future__ import annotations
+
+import json
+
+from detector.cli import main
+
+
+def test_train_on_pages_of_one_label_says_so_in_one_line(tmp_path, capsys):
+    """Pages whose paragraphs are all junk (main_content matches nothing): before, scikit-learn's
+    "The number of classes has to be greater than one; got 1 class" was printed as the error."""
+    pages = tmp_path / "pages.jsonl"
+    page = {"id": "p1", "url": "https://example.com/a", "main_content": "unrelated words only",
+            "html": "<p>Subscribe to our newsletter for the best deals every week.</p><p>Share this page.</p>"}
+    pages.write_text(json.dumps(page) + "\n", encoding="utf-8")
+    out = tmp_path / "m.joblib"
+    assert main(["train", "--pages", str(pages), "--synthetic-n", "0", "-o", str(out)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(err) == 1
+    assert "at least 2 of each" in err[0] and "cross-validation" not in err[0]
+    assert not out.exists()
