@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from hostile_helpers import run_cli
+
 from detector.cli import main
 
 
@@ -20,3 +22,14 @@ def test_train_on_pages_of_one_label_says_so_in_one_line(tmp_path, capsys):
     assert len(err) == 1
     assert "at least 2 of each" in err[0] and "cross-validation" not in err[0]
     assert not out.exists()
+
+
+def test_score_refuses_a_gz_page_that_is_not_gzip_as_clean_does(tmp_path):
+    """``detector score page.html.gz`` on a plain file named .gz scored its raw bytes as the page
+    (exit 0), while ``clean`` on the same file says it is not gzip."""
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(b"<p>not compressed at all, though the name says gzip</p>")
+    code, out, err = run_cli("score", str(page), "--json")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "page.html.gz" in lines[0] and "not a gzip file" in lines[0]

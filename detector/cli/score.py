@@ -145,9 +145,10 @@ def read_source(source: str, *, max_bytes: int, url: str | None = None,
             raise InputError(name, f"cannot read ({exc.strerror or exc})") from None
         if len(content) > max_bytes:
             raise InputError(name, f"input is larger than the {max_bytes}-byte limit")
-        if format is None:  # a page file's extension says what it is, as `clean` reads a folder
-            from detector.corpus.readers import DIRECTORY_FORMATS, format_of
+        from detector.corpus.readers import DIRECTORY_FORMATS, check_magic, format_of
 
+        check_magic(name, content[:4])  # a page.html.gz that is not gzip: one error, as `clean` says
+        if format is None:  # a page file's extension says what it is, as `clean` reads a folder
             named = format_of(name)
             format = named if named in DIRECTORY_FORMATS else None
     if content[:2] == b"\x1f\x8b":  # gzip, whatever the name says, as `clean` opens a file

@@ -221,7 +221,7 @@ def _open_stream(raw: BinaryIO, location: str = "") -> tuple[BinaryIO, Any]:
     read as plain text: a screen of line noise instead of one error)."""
     magic = raw.read(4)
     raw.seek(0)
-    _check_magic(location, magic)
+    check_magic(location, magic)
     if magic[:2] == b"\x1f\x8b":
         inner: Any = _TolerantReader(gzip.GzipFile(fileobj=raw, mode="rb"))
     elif magic == b"\x28\xb5\x2f\xfd":
@@ -231,7 +231,7 @@ def _open_stream(raw: BinaryIO, location: str = "") -> tuple[BinaryIO, Any]:
     return io.BufferedReader(inner, buffer_size=_CHUNK), inner
 
 
-def _check_magic(location: str, magic: bytes) -> None:
+def check_magic(location: str, magic: bytes) -> None:
     """Raise ``InputError`` when ``location`` is named ``.gz`` / ``.zst`` and ``magic`` (its first
     bytes) is not that format's; an empty file passes (it holds nothing either way)."""
     for ext, (expected, name) in _MAGIC.items():
@@ -527,7 +527,7 @@ def read_source(
             yield ReadError(path, path, f"unreadable: unknown input format {fmt!r}"), None
     except OSError as exc:  # unreadable file (permissions, vanished, I/O error)
         yield ReadError(path, path, f"unreadable: {exc.strerror or exc}"), None
-    except InputError as exc:  # JSONL named .gz / .zst but not compressed so (_check_magic)
+    except InputError as exc:  # JSONL named .gz / .zst but not compressed so (check_magic)
         yield ReadError(path, path, exc.reason), None
 
 
