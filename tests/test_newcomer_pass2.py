@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from hostile_helpers import run_cli
 
@@ -33,3 +35,16 @@ def test_score_refuses_a_gz_page_that_is_not_gzip_as_clean_does(tmp_path):
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "page.html.gz" in lines[0] and "not a gzip file" in lines[0]
+
+
+def test_clean_to_stdout_does_not_name_rejects_and_errors_files_it_never_wrote(tmp_path):
+    """``clean X -o - --keep-only`` printed "rejected 1 -> -.rejects.jsonl" and "errors 1 -> None":
+    neither file exists (rejects are not written without --rejects, errors go to stderr)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "too short"}\n[1, 2]\n', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "detector", "clean", str(src), "-o", "-", "--keep-only",
+                           "--workers", "1"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "rejected 1 (not written: give --rejects FILE" in proc.stderr
+    assert "errors 1 (on stderr" in proc.stderr and "None" not in proc.stderr
+    assert "-.rejects.jsonl" not in proc.stderr and not (tmp_path / "-.rejects.jsonl").exists()

@@ -234,7 +234,7 @@ def clean_corpus(
             resumed_shards=state.resumed,
             template_sites=len(templates.sites),
             template_paragraphs=len(templates),
-            rejects_path=paths.rejects if options.filtering else None,
+            rejects_path=paths.rejects if options.filtering and (options.rejects or not stdout) else None,
             errors_path=None if stdout else paths.errors,
             documents_without_site=state.no_site if options.templates else 0,
             provenance=job.provenance or {},

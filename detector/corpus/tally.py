@@ -95,7 +95,10 @@ class CleanSummary:
         ]
         if self.rejects_path:
             lines.append(f"  rejected {self.rejected} -> {self.rejects_path}")
-        lines.append(f"  errors {self.errors} -> {self.errors_path}")
+        elif self.rejected:  # -o - without --rejects: no rejects file is written
+            lines.append(f"  rejected {self.rejected} (not written: give --rejects FILE to keep them)")
+        errors_to = f"-> {self.errors_path}" if self.errors_path else "(on stderr, one line each)"
+        lines.append(f"  errors {self.errors} {errors_to}")
         lines.append(f"  quality.keep: {self.kept} kept, {self.dropped} dropped")
         if self.reject_reasons:
             lines.append("  reject reasons: " + ", ".join(f"{k} {v}" for k, v in self.reject_reasons.items()))
