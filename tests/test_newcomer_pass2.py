@@ -48,3 +48,23 @@ def test_clean_to_stdout_does_not_name_rejects_and_errors_files_it_never_wrote(t
     assert "rejected 1 (not written: give --rejects FILE" in proc.stderr
     assert "errors 1 (on stderr" in proc.stderr and "None" not in proc.stderr
     assert "-.rejects.jsonl" not in proc.stderr and not (tmp_path / "-.rejects.jsonl").exists()
+
+
+def test_filter_refuses_rejects_that_is_its_own_input_or_output_file(tmp_path):
+    """``detector filter --rejects in.jsonl < in.jsonl`` replaced the input with the rejects (and
+    ``> out.jsonl --rejects out.jsonl`` replaced the kept lines): now exit 2 before any work."""
+    src = tmp_path / "in.jsonl"
+    original = b'{"id": "a", "text": "too short"}\n[1]\n'
+    src.write_bytes(original)
+    cmd = [sys.executable, "-m", "detector", "filter", "--rejects"]
+    with open(src, "rb") as stdin:
+        proc = subprocess.run([*cmd, str(src)], stdin=stdin, capture_output=True, text=True)
+    assert proc.returncode == 2 and src.read_bytes() == original
+    assert proc.stderr.count("\n") == 1 and "in.jsonl: is the file stdin reads" in proc.stderr
+    out = tmp_path / "out.jsonl"
+    with open(src, "rb") as stdin, open(out, "wb") as stdout:
+        proc = subprocess.run([*cmd, str(out)], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2 and "out.jsonl: is the file stdout writes" in proc.stderr
+    with open(src, "rb") as stdin:  # another file is fine
+        proc = subprocess.run([*cmd, str(tmp_path / "r.jsonl")], stdin=stdin, capture_output=True, text=True)
+    assert proc.returncode == 0 and (tmp_path / "r.jsonl").read_text().count("\n") == 2

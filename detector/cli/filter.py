@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,20 @@ def field_option_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def rejects_clash(path: Path) -> str | None:
+    """Why ``--rejects PATH`` would destroy a stream, or None: PATH is the regular file stdin is
+    read from (the rejects would replace the input) or stdout is written to (they would replace
+    the kept lines). A pipe or terminal behind /dev/stdout is fine."""
+    for stream, what in ((sys.stdin, "stdin reads (the input)"), (sys.stdout, "stdout writes (the kept documents)")):
+        try:
+            target, held = os.stat(path), os.fstat(stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            continue
+        if stat.S_ISREG(held.st_mode) and (target.st_dev, target.st_ino) == (held.st_dev, held.st_ino):
+            return f"{path}: is the file {what}; name another file"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     if problem := field_option_problem(args):
         print(f"detector filter: {problem}", file=sys.stderr)
@@ -70,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_line_bytes < 1:
         print("detector filter: --max-line-bytes must be >= 1", file=sys.stderr)
         return 2
-    if args.rejects is not None and (problem := output_problem(args.rejects)):
+    if args.rejects is not None and (problem := output_problem(args.rejects) or rejects_clash(args.rejects)):
         print(f"detector filter: --rejects {problem}", file=sys.stderr)
         return 2
     from detector.errors import DetectorError, InputError
