@@ -68,3 +68,13 @@ def test_filter_refuses_rejects_that_is_its_own_input_or_output_file(tmp_path):
     with open(src, "rb") as stdin:  # another file is fine
         proc = subprocess.run([*cmd, str(tmp_path / "r.jsonl")], stdin=stdin, capture_output=True, text=True)
     assert proc.returncode == 0 and (tmp_path / "r.jsonl").read_text().count("\n") == 2
+
+
+def test_score_refuses_an_html_report_over_the_page_it_scores(tmp_path):
+    """``detector score page.html --html-report page.html`` replaced the page with its report."""
+    page = tmp_path / "page.html"
+    original = b"<html><body><p>A page that must survive being scored.</p></body></html>"
+    page.write_bytes(original)
+    code, out, err = run_cli("score", str(page), "--html-report", str(tmp_path / "." / "page.html"))
+    assert code == 2 and page.read_bytes() == original
+    assert err.count("\n") == 1 and "is the page being scored" in err

@@ -158,6 +158,16 @@ def read_source(source: str, *, max_bytes: int, url: str | None = None,
     return RawDoc(id=name, content=content, url=url, format=format, encoding=encoding)  # type: ignore[arg-type]
 
 
+def _is_source(report: str | os.PathLike[str], source: str) -> str | None:
+    """Why ``report`` cannot be written: it is the page file ``source`` itself (writing the report
+    would replace the page), or None."""
+    try:
+        same = os.path.samefile(report, source)
+    except (OSError, ValueError):  # either one missing (a URL, -, a new report file)
+        return None
+    return f"{report}: is the page being scored; name another file for --html-report" if same else None
+
+
 def _error(message: str) -> None:
     print(f"detector score: error: {message}", file=sys.stderr)
 
@@ -177,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
     if several and args.html_report is not None:
         _error("--html-report writes one page's report: give one SOURCE")
         return EXIT_BAD_INPUT
-    if args.html_report is not None and (problem := output_problem(args.html_report)):
+    report = args.html_report
+    if report is not None and (problem := output_problem(report) or _is_source(report, sources[0])):
         _error(problem)  # before the model loads
         return EXIT_BAD_INPUT
     changes: dict[str, object] = {}
