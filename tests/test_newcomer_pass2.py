@@ -78,3 +78,16 @@ def test_score_refuses_an_html_report_over_the_page_it_scores(tmp_path):
     code, out, err = run_cli("score", str(page), "--html-report", str(tmp_path / "." / "page.html"))
     assert code == 2 and page.read_bytes() == original
     assert err.count("\n") == 1 and "is the page being scored" in err
+
+
+def test_train_refuses_an_output_that_is_its_labelled_pages_file(tmp_path, capsys):
+    """``detector train --pages mine.jsonl -o mine.jsonl`` trained, then wrote the model over the
+    labelled pages."""
+    pages = tmp_path / "mine.jsonl"
+    original = json.dumps({"id": "p1", "url": "https://example.com/a", "html": "<p>Body text.</p>",
+                           "main_content": "Body text."}) + "\n"
+    pages.write_text(original, encoding="utf-8")
+    assert main(["train", "--pages", str(pages), "--synthetic-n", "0", "-o", str(tmp_path / "." / "mine.jsonl")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is the training input" in err[0]
+    assert pages.read_text(encoding="utf-8") == original

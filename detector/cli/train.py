@@ -70,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     if problem := output_problem(args.output):  # before hours of training
         print(f"detector train: error: -o {problem}", file=sys.stderr)
         return 2
+    if clash := next((p for p in sources if p.is_file() and args.output.exists() and p.samefile(args.output)), None):
+        print(f"detector train: error: -o {args.output}: is the training input {clash}; name another file",
+              file=sys.stderr)  # the model would replace the labelled pages
+        return 2
     labelled = any(p is not None for p in (args.data, args.wcxb, args.seeds)) or bool(args.pages)
     if not labelled and args.synthetic is None and args.synthetic_n is None:
         print(f"detector train: error: no labelled pages given: use {LABELLED_OPTIONS}; for a model of synthetic "
