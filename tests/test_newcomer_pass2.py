@@ -91,3 +91,16 @@ def test_train_refuses_an_output_that_is_its_labelled_pages_file(tmp_path, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is the training input" in err[0]
     assert pages.read_text(encoding="utf-8") == original
+
+
+def test_filter_refuses_stdout_appended_to_its_own_stdin_file(tmp_path):
+    """``detector filter < a.jsonl >> a.jsonl`` read its own kept lines back in and grew the file
+    without end; now exit 2 and the file is left as it was."""
+    src = tmp_path / "a.jsonl"
+    original = b'{"id": "a", "text": "too short to keep"}\n'  # dropped: the old code did not loop, it exited 0
+    src.write_bytes(original)
+    with open(src, "rb") as stdin, open(src, "ab") as stdout:
+        proc = subprocess.run([sys.executable, "-m", "detector", "filter"], stdin=stdin, stdout=stdout,
+                              stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2 and "stdin and stdout are the same file" in proc.stderr
+    assert src.read_bytes() == original

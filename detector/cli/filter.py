@@ -75,7 +75,21 @@ def rejects_clash(path: Path) -> str | None:
     return None
 
 
+def same_input_and_output() -> bool:
+    """Whether stdin and stdout are one regular file (``< a.jsonl >> a.jsonl``): every kept line
+    would be read back in, and the file would grow without end."""
+    try:
+        held, written = os.fstat(sys.stdin.fileno()), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISREG(held.st_mode) and (held.st_dev, held.st_ino) == (written.st_dev, written.st_ino)
+
+
 def run(args: argparse.Namespace) -> int:
+    if same_input_and_output():
+        print("detector filter: stdin and stdout are the same file; write the kept documents elsewhere",
+              file=sys.stderr)
+        return 2
     if problem := field_option_problem(args):
         print(f"detector filter: {problem}", file=sys.stderr)
         return 2
