@@ -104,3 +104,34 @@ def test_filter_refuses_stdout_appended_to_its_own_stdin_file(tmp_path):
                               stderr=subprocess.PIPE, text=True)
     assert proc.returncode == 2 and "stdin and stdout are the same file" in proc.stderr
     assert src.read_bytes() == original
+
+
+def test_parquet_output_keeps_a_passed_through_field_of_mixed_types_as_json_text(tmp_path):
+    """A passed-through field holding 1 in one record and "x" in another had no Arrow type: the
+    run died at the end (ArrowInvalid) and wrote nothing. Within a shard and across shards, such
+    a field is now a JSON text column, marked in the field's metadata; typed fields stay typed."""
+    import pyarrow.parquet as pq
+
+    from detector.corpus.writers import JSON_TEXT, concat_shards, read_records, write_shard
+
+    src = tmp_path / "het.jsonl"
+    body = "<p>" + "The council met on Tuesday to discuss the new water plan for the district. " * 6 + "</p>"
+    rows = [{"id": "a", "html": body, "extra": 1, "n": 1}, {"id": "b", "html": body, "extra": "x", "n": 2},
+            {"id": "c", "html": body, "extra": {"k": [1]}, "n": 3}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "het.parquet"
+    assert main(["clean", str(src), "-o", str(out), "--workers", "1"]) == 0
+    table = pq.read_table(out)
+    assert table.schema.field("extra").metadata == {JSON_TEXT: b"1"}
+    assert [json.loads(v) for v in table.column("extra").to_pylist()] == [1, "x", {"k": [1]}]
+    assert table.column("n").to_pylist() == [1, 2, 3] and table.schema.field("n").type == "int64"
+    # across shards: int in one, string in the other, JSON text already in a third
+    shards = [str(tmp_path / f"s{i}.parquet") for i in range(3)]
+    write_shard([{"id": "1", "extra": 5, "f": 1}], shards[0], "parquet")
+    write_shard([{"id": "2", "extra": "five", "f": 2.5}], shards[1], "parquet")
+    write_shard([{"id": "3", "extra": 7, "f": None}, {"id": "4", "extra": [7], "f": 1}], shards[2], "parquet")
+    joined = str(tmp_path / "joined.parquet")
+    concat_shards(shards, joined, "parquet")
+    got = read_records(joined, "parquet")
+    assert [json.loads(r["extra"]) for r in got] == [5, "five", 7, [7]]
+    assert [r["f"] for r in got] == [1.0, 2.5, None, 1.0]  # int and float promote, as before

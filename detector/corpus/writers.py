@@ -130,6 +130,48 @@ def write_shard(records: Iterable[dict[str, Any]], path: str, fmt: str, *, meta:
 # --- Parquet -----------------------------------------------------------------------------------
 
 
+JSON_TEXT = b"detector.json_text"
+"""Parquet field metadata key marking a column written as JSON text: a passed-through field whose
+values have no common Arrow type (``1`` in one record, ``"x"`` in another), within a shard or
+across shards. Each value is its JSON (``"x"`` -> ``'"x"'``), null stays null."""
+
+
+def _json_text(values: Iterable[Any]) -> Any:
+    import pyarrow as pa
+
+    return pa.array([None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in values],
+                    pa.string())
+
+
+def _json_field(name: str) -> Any:
+    import pyarrow as pa
+
+    return pa.field(name, pa.string(), metadata={JSON_TEXT: b"1"})
+
+
+def _from_pylist(records: list[dict[str, Any]]) -> Any:
+    """``pa.Table.from_pylist(records)``; a column whose values have no common type is written
+    as JSON text (``JSON_TEXT``) instead of failing the shard."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pylist(records)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    names = list(dict.fromkeys(k for r in records for k in r))
+    arrays, fields = [], []
+    for name in names:
+        values = [r.get(name) for r in records]
+        try:
+            array = pa.array(values)
+            fields.append(pa.field(name, array.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = _json_text(values)
+            fields.append(_json_field(name))
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
 def _to_table(records: Sequence[dict[str, Any]]) -> Any:
     import pyarrow as pa
 
@@ -138,7 +180,7 @@ def _to_table(records: Sequence[dict[str, Any]]) -> Any:
              "format": pa.string(), "text": pa.string(), "source": pa.string(), "error": pa.string()}
     if not records:
         return pa.table({"id": pa.array([], pa.string())})
-    table = pa.Table.from_pylist(list(records))
+    table = _from_pylist(list(records))
     for i, fld in enumerate(table.schema):
         if fld.name in known and pa.types.is_null(fld.type):
             table = table.set_column(i, fld.name, table.column(i).cast(known[fld.name]))
@@ -154,10 +196,34 @@ def _concat_parquet(paths: Sequence[str], output: str) -> None:
     if not schemas:
         schema = _to_table([]).schema
     else:
-        schema = pa.unify_schemas(schemas, promote_options="permissive")
+        schema = _unify(schemas)
     with atomic_path(output) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         for p in nonempty:
             writer.write_table(_conform(pq.read_table(p), schema))
+
+
+def _unify(schemas: Sequence[Any]) -> Any:
+    """The shards' schemas unified (types promoted permissively: int and float -> float); a
+    field whose types cannot be unified (int in one shard, string in another), or that is JSON
+    text in any shard, becomes a JSON text column (``JSON_TEXT``)."""
+    import pyarrow as pa
+
+    names = list(dict.fromkeys(f.name for s in schemas for f in s))
+    fields = []
+    for name in names:
+        found = [s.field(name) for s in schemas if s.get_field_index(name) >= 0]
+        if any(_is_json_text(f) for f in found):
+            fields.append(_json_field(name))
+            continue
+        try:
+            fields.append(pa.unify_schemas([pa.schema([f]) for f in found], promote_options="permissive").field(0))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            fields.append(_json_field(name))
+    return pa.schema(fields)
+
+
+def _is_json_text(fld: Any) -> bool:
+    return bool(fld.metadata) and fld.metadata.get(JSON_TEXT) == b"1"
 
 
 def _conform(table: Any, schema: Any) -> Any:
@@ -166,7 +232,10 @@ def _conform(table: Any, schema: Any) -> Any:
     columns = []
     for fld in schema:
         if fld.name in table.column_names:
-            columns.append(table.column(fld.name).cast(fld.type))
+            column = table.column(fld.name)
+            if _is_json_text(fld) and not _is_json_text(table.schema.field(fld.name)):
+                column = _json_text(column.to_pylist())  # this shard's typed values, as JSON text
+            columns.append(column.cast(fld.type))
         else:
             columns.append(pa.nulls(table.num_rows, fld.type))
     return pa.Table.from_arrays(columns, schema=schema)
