@@ -83,6 +83,11 @@ class Config:
     but cost out-of-fold F1 on both benchmarks (AEB -0.0001, WCXB-dev -0.0018), whose truths
     keep some such lines; turn it on where those lines must go."""
     lexical_veto_max_relevance: float = 0.9
+    lexical_veto_max_words: int = 0
+    site_label_extra_words: int = 2
+    """A kept line made of the site's own name and at most this many other words goes as the
+    site's label or house ad (``decide`` rule ``site-name-labels``)."""
+    """...and only a line of at most this many words (``\\w+`` runs; 0: any length)."""
     extractor_fallback_share: float = 0.5
     """Where the model keeps less than this share of the tokens trafilatura kept, trafilatura's
     blocks that the model dropped for low relevance come back (``decide`` rule

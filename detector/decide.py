@@ -14,7 +14,7 @@ import numpy as np
 
 from detector.config import Config
 from detector.document import REASONS, Block, Document, ParagraphScore, QualityScore
-from detector.extract.textutil import cached_tokens
+from detector.extract.textutil import cached_folded_tokens, cached_tokens
 from detector.features import PATH_HINTS
 from detector.quality import SEGMENTED_LANGUAGES, words
 from detector.redundancy import Redundancy, fingerprint
@@ -207,7 +207,8 @@ def decide_blocks(
     reasons: list[str | None] = []
     first_title = _first_title(blocks)
     page = PageState(
-        blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion, redundancy
+        blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion, redundancy,
+        frozenset(cached_folded_tokens(doc.site_name)) if doc.site_name else frozenset(),
     )
     # 1. per block
     for i, block in enumerate(blocks):
@@ -265,6 +266,8 @@ class PageState:
     reply/comment markup are its content, not reader comments under an article."""
     redundancy: Sequence[Redundancy] = ()
     """One ``Redundancy`` per block (empty: the rules that read it do nothing)."""
+    site_words: frozenset[str] = frozenset()
+    """The casefolded words of the site's own name (``Document.site_name``; empty: none)."""
     _layout: dict[str, int] | None = field(default=None, repr=False)
     markup: dict[int, str | None] = field(default_factory=dict)
     """``markup_reason`` of the blocks asked about so far (each block's is asked once)."""
@@ -368,7 +371,8 @@ def _drop_what_the_words_call_boilerplate(page: PageState) -> None:
     """A line whose words the lexical stage reads as boilerplate (score below
     ``Config.lexical_veto_below``: "Join our free morning email", "Thanks for reading!") goes
     unless the model is sure of it (``Config.lexical_veto_max_relevance``): shape and position
-    make a sign-up pitch in the middle of an article look like body."""
+    make a sign-up pitch in the middle of an article look like body. ``Config.lexical_veto_max_words``
+    limits it to short lines."""
     lexical, config = page.lexical, page.config
     if lexical is None or config.lexical_veto_below <= 0:
         return
@@ -378,6 +382,7 @@ def _drop_what_the_words_call_boilerplate(page: PageState) -> None:
             and block.kind not in ("title", "heading")
             and lexical[i] < config.lexical_veto_below
             and page.relevance[i] < config.lexical_veto_max_relevance
+            and (not config.lexical_veto_max_words or len(cached_tokens(block.text)) <= config.lexical_veto_max_words)
         ):
             page.drop(i)
 
@@ -811,6 +816,23 @@ def _drop_copies_of_dropped_blocks(page: PageState) -> None:
         page.drop(i, page.reasons[j])
 
 
+def _drop_site_name_labels(page: PageState) -> None:
+    """A short line that names the site itself ("LADLE & LINE NEWSLETTER", "CNN Podcasts", the
+    logo's text) is the site's label or house ad, not main content: a kept block other than the
+    title and headings whose words hold every word of the site's name (``Document.site_name``)
+    and at most ``Config.site_label_extra_words`` more goes, with its markup's reason, else
+    ``promo``."""
+    site, extra = page.site_words, page.config.site_label_extra_words
+    if not site:
+        return
+    for i, block in enumerate(page.blocks):
+        if not page.keep[i] or block.kind in ("title", "heading"):
+            continue
+        words = cached_folded_tokens(block.text)
+        if len(words) <= len(site) + extra and site.issubset(words):
+            page.drop(i, page.markup_reason(i) or "promo")
+
+
 def _keep_a_lone_paragraph(page: PageState) -> None:
     """A document whose only block besides its title is one paragraph (a short text, one
     scraped paragraph) keeps it when it has ``Config.lone_paragraph_min_words`` words and its
@@ -843,6 +865,7 @@ PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("outside-region", _drop_weak_lines_outside_article_region),
     ("hidden-copies", _drop_hidden_copies),
     ("copies-of-dropped", _drop_copies_of_dropped_blocks),
+    ("site-name-labels", _drop_site_name_labels),
     ("ruled-sections", _drop_weak_ruled_off_sections),
     ("lists-inside-body", _keep_lists_inside_the_body),
     ("lead-ins", _lead_ins_and_what_they_introduce),

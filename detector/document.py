@@ -274,6 +274,9 @@ class Document:
     discussion: bool = False
     """The page declares itself a discussion thread (schema.org ``DiscussionForumPosting`` or
     ``QAPage``, in JSON-LD or microdata): its posts, in reply/comment markup, are the content."""
+    site_name: str | None = None
+    """The site's own name as the page gives it (``og:site_name``, or the site's end of
+    ``<title>``: ``extract.html.site_name``); None for plain text."""
 
 
 @dataclass(frozen=True)

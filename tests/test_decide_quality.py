@@ -192,6 +192,48 @@ def test_a_short_line_printed_again_right_after_its_dropped_copy_goes_with_it():
     assert kept_first[1].keep and kept_first[2].keep
 
 
+def test_lines_whose_words_read_as_boilerplate_go_when_the_veto_is_on():
+    """``words-say-boilerplate``: off by default; on, a kept line the lexical stage reads as
+    boilerplate goes unless the model is sure of it, and ``lexical_veto_max_words`` limits it to
+    short lines."""
+    pitch = "Want more tricks like this one? Join our free morning email and get the best tips."
+    blocks = [Block("A Title For The Test", kind="title", tag="h1"), Block(PARA, path=BODY),
+              Block(pitch, path=BODY), Block("Join our newsletter", path=BODY), Block(CLOSING, path=BODY)]
+    doc = doc_of(blocks)
+    relevance = np.array([0.9, 0.95, 0.8, 0.7, 0.95])
+    lexical = np.array([0.9, 0.9, 0.05, 0.05, 0.05])
+    red = score_redundancy(doc, CFG)
+
+    def kept(cfg):
+        return [d.keep for d in decide_blocks(doc, relevance, red, cfg, lexical=lexical)]
+
+    assert kept(CFG) == [True] * 5  # off by default
+    assert kept(CFG.replace(lexical_veto_below=0.1)) == [True, True, False, False, True]  # 0.95: sure
+    assert kept(CFG.replace(lexical_veto_below=0.1, lexical_veto_max_words=6)) == [True, True, True, False, True]
+    assert kept(CFG.replace(lexical_veto_below=0.1, lexical_veto_max_relevance=0.75)) == [True, True, True, False, True]
+    assert decide_blocks(doc, relevance, red, CFG.replace(lexical_veto_below=0.1))[2].keep  # no lexical scores
+
+
+def test_a_short_line_naming_the_site_goes_as_its_label():
+    """``site-name-labels``: "LADLE & LINE NEWSLETTER" inside the body (the model half believes
+    it) goes as promo, the logo's bare name too, with the markup's reason where it has one; a
+    sentence that mentions the site, a heading, and a page without a site name are left alone."""
+    blocks = [Block("A Title For The Test", kind="title", tag="h1"), Block(PARA, path=BODY),
+              Block("LADLE & LINE NEWSLETTER", path=BODY), Block("Ladle & Line", path="footer.legal/p"),
+              Block("Ladle and Line readers asked us how much salt the water needs, so we measured it.", path=BODY),
+              Block("Ladle & Line picks", kind="heading", tag="h2", path=BODY), Block(CLOSING, path=BODY)]
+    relevance = np.array([0.9, 0.95, 0.8, 0.6, 0.9, 0.7, 0.95])
+    named = dataclasses.replace(doc_of(blocks), site_name="Ladle & Line")
+    decisions = decide_blocks(named, relevance, score_redundancy(named, CFG), CFG)
+    assert [d.keep for d in decisions] == [True, True, False, False, True, True, True]
+    assert decisions[2].reason == "promo" and decisions[3].reason == "legal"
+    assert all(d.keep for d in decide_blocks(doc_of(blocks), relevance, score_redundancy(named, CFG), CFG))
+    off = CFG.replace(disabled_rules=CFG.disabled_rules | {"site-name-labels"})
+    assert all(d.keep for d in decide_blocks(named, relevance, score_redundancy(named, off), off))
+    one_more = CFG.replace(site_label_extra_words=0)
+    assert [d.keep for d in decide_blocks(named, relevance, score_redundancy(named, one_more), one_more)][2:4] == [True, False]
+
+
 def test_weak_part_ruled_off_after_the_body_is_dropped():
     about = "Example Health builds sensors and software for hospitals, and it works with sixty hospital groups in Europe."
     contact = "Press office: call the switchboard any weekday between nine in the morning and five."

@@ -176,3 +176,22 @@ def test_attribute_words_split_as_the_pattern_does(attrs):
     pattern = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")  # the definition
     words = {w.lower() for w in pattern.split(attrs) if 1 < len(w) < 30}
     assert _attribute_words.__wrapped__(attrs) == ".".join(sorted(words)[:12])
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta property="og:site_name" content="The Verge"><title>A phone | Verge</title>', "The Verge"),
+        ("<title>Why chefs salt pasta water | Ladle &amp; Line</title>", "Ladle & Line"),
+        ("<title>Ladle &amp; Line - Why chefs salt pasta water</title>", "Ladle & Line"),
+        ("<title>Review: the new phone is fast</title>", None),  # a colon without a space before it
+        ("<title>Storm hits coast - Storm hits coast</title>", None),  # no shorter end
+        ("<title>A headline</title>", None),
+        ("", None),
+    ],
+)
+def test_site_name_is_og_site_name_or_the_short_end_of_the_title(head, expected):
+    html = f"<html><head>{head}</head><body><h1>Why chefs salt</h1><p>{'Body words here. ' * 20}</p></body></html>"
+    doc = extract(RawDoc("p", html, format="html"), Config())
+    assert doc.site_name == expected
+    assert extract(RawDoc("t", "Ladle & Line\n\nSome text here.", format="text"), Config()).site_name is None

@@ -55,11 +55,11 @@ def extract(raw: RawDoc, config: Config) -> Document:
         page = extract_html(strip_xml_declaration(text), config)
         title, blocks, truncated, declared_lang = page.title, page.blocks, page.truncated, page.language
         notes = (*notes, *page.notes)
-        discussion = page.discussion
+        discussion, name = page.discussion, page.site_name
     else:
         title, blocks, truncated = extract_text(text, config)
         declared_lang = None
-        discussion = False
+        discussion, name = False, None
     # the body sample is made only when the page's declaration does not settle its language
     language = (
         config.language
@@ -78,4 +78,5 @@ def extract(raw: RawDoc, config: Config) -> Document:
         site=raw.site or site_of_url(raw.url),
         notes=notes,
         discussion=discussion,
+        site_name=name,
     )

@@ -70,6 +70,8 @@ class HtmlExtraction:
     """What the parse noticed (``NESTING_NOTE``)."""
     discussion: bool = False
     """The page declares itself a discussion thread (``declares_discussion``)."""
+    site_name: str | None = None
+    """The site's own name (``site_name``)."""
 
 
 # One parse serves the walk and trafilatura (``extractor_input``): lxml.html's element class
@@ -415,6 +417,38 @@ def page_title(root: etree._Element) -> str | None:
     return None
 
 
+_TITLE_PARTS = re.compile(r"\s[|\-–—\\/>»:·•]\s")
+"""Separators between a headline and the site's name in ``<title>`` (Readability.js
+``_getArticleTitle``'s, with the colon and middle dots some sites use)."""
+
+
+_SITE_NAME_META = etree.XPath('//meta[@property="og:site_name" or @name="application-name"]')
+
+
+def site_name(root: etree._Element, max_words: int = 4) -> str | None:
+    """The site's own name as the page gives it: Open Graph's ``og:site_name``, else
+    ``application-name``, else the shorter end of ``<title>`` split at a headline separator
+    ("Why chefs salt pasta water | Ladle & Line" -> "Ladle & Line"; the last part first, as
+    most sites put their name there) when it has at most ``max_words`` words and fewer than the
+    title's longest part. None when the page names no site this way."""
+    declared = {el.get("property") or el.get("name"): el.get("content") or "" for el in reversed(_SITE_NAME_META(root))}
+    for key in ("og:site_name", "application-name"):  # the first of each, in this order
+        name = normalize_space(declared.get(key, ""))
+        if name and len(tokens(name)) <= max_words:
+            return name[:200]
+    for el in root.iterfind(".//title"):
+        parts = [normalize_space(part) for part in _TITLE_PARTS.split(_string_content(el))]
+        parts = [part for part in parts if tokens(part)]
+        if len(parts) < 2:
+            return None
+        longest = max(len(tokens(part)) for part in parts)
+        for part in (parts[-1], parts[0]):
+            if len(tokens(part)) <= max_words and len(tokens(part)) < longest:
+                return part[:200]
+        return None
+    return None
+
+
 DISCUSSION_TYPES = frozenset({"DiscussionForumPosting", "QAPage"})
 """schema.org types a forum thread or a Q&A page declares itself as (Google's structured-data
 guides for forums and Q&A pages ask for these)."""
@@ -584,13 +618,14 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     title = page_title(root)
     language = page_language(root)
     discussion = declares_discussion(root)
+    name = site_name(root)
     raw_blocks, truncated = walk_blocks(root, config)
     if not _has_words(raw_blocks, config.shell_page_words):
         # a shell around the content: its <noscript> fallback, what a script reveals, what an
         # unclosed control swallowed
         raw_blocks, truncated = walk_blocks(root, config, skip_tags=SHELL_SKIP_TAGS)
     if not raw_blocks:
-        return HtmlExtraction(title, language, (), truncated, notes, discussion)
+        return HtmlExtraction(title, language, (), truncated, notes, discussion, name)
     kept_tokens = tokens(extractor_text(extractor_input(text, page)))
     kept_shingles = shingle_set(kept_tokens)
     # a block of one or two words is kept when that word or word pair is: the words as a set,
@@ -645,7 +680,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
             )
         )
         offset += len(block_text)
-    return HtmlExtraction(title, language, tuple(blocks), truncated, notes, discussion)
+    return HtmlExtraction(title, language, tuple(blocks), truncated, notes, discussion, name)
 
 
 def _has_words(raw_blocks: list[RawBlock], n: int) -> bool:
