@@ -84,10 +84,10 @@ class Config:
     keep some such lines; turn it on where those lines must go."""
     lexical_veto_max_relevance: float = 0.9
     lexical_veto_max_words: int = 0
+    """...and only a line of at most this many words (``\\w+`` runs; 0: any length)."""
     site_label_extra_words: int = 2
     """A kept line made of the site's own name and at most this many other words goes as the
     site's label or house ad (``decide`` rule ``site-name-labels``)."""
-    """...and only a line of at most this many words (``\\w+`` runs; 0: any length)."""
     extractor_fallback_share: float = 0.5
     """Where the model keeps less than this share of the tokens trafilatura kept, trafilatura's
     blocks that the model dropped for low relevance come back (``decide`` rule
@@ -101,6 +101,9 @@ class Config:
     trafilatura's choice is boilerplate the model is sure of. Chosen on both benchmarks
     (out of fold: AEB F1 unchanged, WCXB-dev 0.8655 -> 0.8662; content-less shells keeping at most
     20 words 28.5% -> 36.6%; docs/quality.md)."""
+    extractor_fallback_max_link_density: float = 0.5
+    """...bringing back only blocks whose link density is below this (a list of links stays a
+    list of links; above 1: link-dense blocks too, as the cards of a product grid)."""
     disabled_rules: frozenset[str] = frozenset({"lead-ins", "headings-follow-sections"})
     """Page rules of ``decide.PAGE_RULES`` to skip, by name (for ablations: ``scripts/evaluate.py
     --ablate`` measures each rule's effect on both benchmarks). Off by default: ``lead-ins`` and

@@ -739,7 +739,8 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
     come back, unless their mean relevance (by tokens) is below
     ``Config.extractor_fallback_min_relevance``: on a page without main content trafilatura
     promotes boilerplate. Structural drops (duplicate, template, repeated title), markup-certain
-    boilerplate (consent, comment, legal) and link lists stay dropped."""
+    boilerplate (consent, comment, legal) and link lists (link density >=
+    ``Config.extractor_fallback_max_link_density``) stay dropped."""
     config = page.config
     if config.extractor_fallback_share <= 0:
         return
@@ -762,7 +763,7 @@ def _fall_back_to_the_extractor(page: PageState) -> None:
         for i in extracted
         if not page.keep[i]
         and page.reasons[i] in ("low-relevance", "promo", "navigation", "page-meta", "caption")
-        and page.blocks[i].link_density < 0.5  # a list of links stays a list of links
+        and page.blocks[i].link_density < config.extractor_fallback_max_link_density
     ]
     tokens = sum(sizes[i] for i in back)
     if not tokens or sum(sizes[i] * page.relevance[i] for i in back) < config.extractor_fallback_min_relevance * tokens:

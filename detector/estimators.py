@@ -280,29 +280,63 @@ class TwoStageClassifier(BaseEstimator, ClassifierMixin):
     inner folds), so it learns how far to trust stage one on unseen pages. Input: the output of
     ``FeatureMatrix(with_keys=True)``."""
 
+    # models pickled before ``n_jobs`` existed have no such attribute; they were fitted with one
+    n_jobs: int = 1
+
     def __init__(
-        self, params: dict[str, Any] | None = None, *, seed: int = 0, inner_folds: int = 3, short_tokens: int = 25
+        self,
+        params: dict[str, Any] | None = None,
+        *,
+        seed: int = 0,
+        inner_folds: int = 3,
+        short_tokens: int = 25,
+        n_jobs: int = 1,
     ) -> None:
         self.params = params
         self.seed = seed
         self.inner_folds = inner_folds
         self.short_tokens = short_tokens
+        self.n_jobs = n_jobs
 
     def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "TwoStageClassifier":
+        """Fit stage one on every row, its inner-fold copies, then stage two.
+
+        X : array of shape (n_blocks, n_features + n_keys), ``FeatureMatrix(with_keys=True)`` output
+        y : array-like of shape (n_blocks,), 0/1 labels
+        sample_weight : array-like of shape (n_blocks,), optional
+
+        Stage one and its inner-fold copies are independent fits: with ``n_jobs`` > 1 they run
+        in that many threads (the trees' histogram loops release the GIL), with the same seeds
+        and so the same fitted model as with one."""
         features, keys = _split_keys(X)
         y = np.asarray(y)
         weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.classes_ = np.array([0, 1])
-        self.stage1_ = _calibrated_boosting(self.params, self.seed).fit(features, y, sample_weight=weight)
         groups = keys[:, 1]
         folds = min(self.inner_folds, len(np.unique(groups)))
-        if folds < 2:
+        splits = list(GroupKFold(n_splits=folds).split(features, y, groups=groups)) if folds >= 2 else []
+
+        def fit_one(task: int) -> CalibratedClassifierCV:
+            if task == 0:
+                return _calibrated_boosting(self.params, self.seed).fit(features, y, sample_weight=weight)
+            train = splits[task - 1][0]
+            inner = _calibrated_boosting(self.params, self.seed + 1000 + task - 1)
+            return inner.fit(features[train], y[train], sample_weight=weight[train])
+
+        tasks = range(1 + len(splits))
+        if self.n_jobs > 1 and len(tasks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(self.n_jobs, len(tasks))) as pool:
+                fitted = list(pool.map(fit_one, tasks))
+        else:
+            fitted = [fit_one(task) for task in tasks]
+        self.stage1_ = fitted[0]
+        if not splits:
             self.stage2_ = None
             return self
         unseen = np.zeros(len(y))
-        for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(features, y, groups=groups)):
-            inner = _calibrated_boosting(self.params, self.seed + 1000 + k)
-            inner.fit(features[train], y[train], sample_weight=weight[train])
+        for inner, (_, test) in zip(fitted[1:], splits):
             unseen[test] = inner.predict_proba(features[test])[:, 1]
         stage2_input = np.hstack([features, self._context(unseen, features, keys)])
         # one uncalibrated model: its log-loss probabilities are close enough to compare with
@@ -403,16 +437,20 @@ def is_shipped_shape(pipeline: Any) -> bool:
     )
 
 
-def build_pipeline(params: dict[str, Any] | None = None, *, seed: int = 0, lexical: bool = True) -> Pipeline:
+def build_pipeline(
+    params: dict[str, Any] | None = None, *, seed: int = 0, lexical: bool = True, n_jobs: int = 1
+) -> Pipeline:
     """lexical stage -> feature matrix -> two-stage gradient boosting.
 
     ``fit`` takes the featurize table (``MODEL_COLUMNS`` but the lexical ones, ``text`` and
-    ``KEY_COLUMNS``) and ``lexical__sample_weight`` / ``classifier__sample_weight``."""
+    ``KEY_COLUMNS``) and ``lexical__sample_weight`` / ``classifier__sample_weight``. ``n_jobs``:
+    threads for the boosting stage's independent fits (``TwoStageClassifier``); the fitted
+    model is the same for any value."""
     steps: list[tuple[str, Any]] = []
     if lexical:
         steps.append(("lexical", LexicalScorer(seed=seed)))
     steps += [
         ("features", FeatureMatrix(MODEL_COLUMNS if lexical else FEATURE_COLUMNS, with_keys=True)),
-        ("classifier", TwoStageClassifier(params, seed=seed)),
+        ("classifier", TwoStageClassifier(params, seed=seed, n_jobs=n_jobs)),
     ]
     return Pipeline(steps)

@@ -87,3 +87,20 @@ def test_two_stage_needs_the_key_columns():
     model = TwoStageClassifier()
     with pytest.raises(ValueError, match="key columns"):
         model.fit(np.zeros((4, len(FEATURE_COLUMNS))), np.array([0, 1, 0, 1]))
+
+
+def test_two_stage_fitted_in_threads_is_the_same_model():
+    # n_jobs only chooses where stage one and its inner-fold copies are fitted: the seeds, and so
+    # every tree and every score, are those of the one-thread fit
+    rng = np.random.default_rng(3)
+    train, y = _documents(rng, 24)
+    matrix = FeatureMatrix(with_keys=True)
+    X = matrix.fit(train).transform(train)
+    params = {"max_iter": 20, "min_samples_leaf": 5}
+    one = TwoStageClassifier(params, inner_folds=3, n_jobs=1).fit(X, y)
+    two = TwoStageClassifier(params, inner_folds=3, n_jobs=2).fit(X, y)
+    assert np.array_equal(one.predict_proba(X), two.predict_proba(X))
+    first = [c.estimator for c in one.stage1_.calibrated_classifiers_]
+    again = [c.estimator for c in two.stage1_.calibrated_classifiers_]
+    assert [m.n_iter_ for m in first] == [m.n_iter_ for m in again]
+    assert two.n_jobs == 2 and one.get_params()["n_jobs"] == 1

@@ -43,7 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="also compute out-of-fold figures with K folds grouped by site (0 = skip; needs labelled pages "
                         "of at least 2 sites)")  # fmt: skip
     p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="train the --folds models in N forked processes (Linux; default 1)")  # fmt: skip
+                   help="train the --folds models in N forked processes (Linux) and each model's independent "
+                        "boosting fits in N threads; the model does not depend on N (default 1)")  # fmt: skip
     p.add_argument("--params", type=json.loads, default=None, help="estimator parameters as JSON")
     p.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.joblib)")
     p.add_argument("--debug", action="store_true", help="show the traceback of errors")

@@ -250,8 +250,13 @@ def training_table(prepared: Sequence[PreparedPage]) -> pd.DataFrame:
     return pd.concat([page_table(p) for p in prepared], ignore_index=True)
 
 
-def fit_model(table: pd.DataFrame, params: dict[str, Any] | None = None, *, seed: int = 0) -> ParagraphModel:
-    pipeline = build_pipeline(params, seed=seed)
+def fit_model(
+    table: pd.DataFrame, params: dict[str, Any] | None = None, *, seed: int = 0, n_jobs: int = 1
+) -> ParagraphModel:
+    """The paragraph model fitted on ``table`` (``training_table`` rows: features, ``text``,
+    ``label``, ``weight``, keys). ``n_jobs``: threads for the boosting stage's independent fits
+    (the same model for any value)."""
+    pipeline = build_pipeline(params, seed=seed, n_jobs=n_jobs)
     weight = table["weight"].to_numpy()
     pipeline.fit(
         table.loc[:, [*FEATURE_COLUMNS, "text", *KEY_COLUMNS]],
@@ -322,7 +327,8 @@ def cross_validate(
     true body), by the same fold's model.
 
     ``jobs`` > 1 trains the folds in that many forked processes (Linux; elsewhere, or with one
-    fold, in this process). Each fold's model is seeded by its fold number, so the figures are
+    fold, in this process), each fit using that many threads for its independent boosting
+    fits (``TwoStageClassifier(n_jobs=...)``). Each fold's model is seeded by its fold number, so the figures are
     the same for any ``jobs`` when its trees are single-threaded (``OMP_NUM_THREADS=1``).
     Raises RuntimeError when a forked fold fails (with the child's traceback)."""
     config = config or Config()
@@ -340,7 +346,9 @@ def cross_validate(
         for fold in fold_numbers:
             train_idx, test_idx = splits[fold]
             train = pd.concat([tables[i] for i in train_idx] + ([extra_table] if len(extra_table) else []), ignore_index=True)
-            model = fit_model(train, params, seed=fold)
+            # one rank can be left with a fold of its own while the others are done: threads
+            # inside the fit keep every core busy (the fitted model does not depend on them)
+            model = fit_model(train, params, seed=fold, n_jobs=max(jobs, 1))
             detector = Detector(config, model=model)
             for i in test_idx:
                 page = prepared[i].page
@@ -693,7 +701,8 @@ def train_and_save(
     taking a number of units done. ``require_labelled``: refuse to train when the labelled
     sources (AEB, WCXB, JSONL, seed) hold no page, as when a JSONL file is empty -- a model of
     synthetic pages alone is then not what was asked for. ``jobs``: forked processes for the
-    out-of-fold folds (see ``cross_validate``).
+    out-of-fold folds (see ``cross_validate``) and threads for the final fit's independent
+    boosting fits.
 
     Raises
     ------
@@ -749,7 +758,7 @@ def train_and_save(
     log.info("fitting the final model on %d rows", len(table))
     if progress:
         progress("fitting the model", 1)
-    model = fit_model(table, params)
+    model = fit_model(table, params, n_jobs=jobs)
     if progress:
         progress("fitting the model", 1)(1)
     sources: dict[str, int] = {}
