@@ -148,6 +148,24 @@ def test_extractor_fallback_restores_what_the_base_extractor_kept():
     assert [d.keep for d in decide_blocks(doc, sure, score_redundancy(doc, weak), weak)] == [True, True, True, True, False]
 
 
+
+def test_extractor_fallback_leaves_link_lists_dropped_unless_told():
+    # a grid of linked cards that trafilatura kept and the model called navigation: by default a
+    # list of links stays dropped; above a link density of 1 the fallback brings the cards back
+    cards = ["Alpine racer with a cushioned sole and a rock plate for long technical descents",
+             "Mud grip trainer whose deep lugs hold on wet clay, roots and loose forest floor",
+             "Desert lightweight mesh shoe that drains sand and keeps feet cool in dry heat",
+             "Winter trail boot with a waterproof membrane, gaiter hooks and a studded outsole"]
+    blocks = [Block("Trail running shoes for every kind of mountain path and weather", path="div.intro/p",
+                    extractor_overlap=1.0)]
+    blocks += [Block(c, kind="list", link_density=1.0, path="ul.grid/li/a", extractor_overlap=1.0) for c in cards]
+    doc = Document("d", None, None, tuple(blocks), "html", "en")
+    rel = np.array([0.9, 0.3, 0.3, 0.3, 0.3])
+    default = [d.keep for d in decide_blocks(doc, rel, score_redundancy(doc, CFG), CFG)]
+    assert default == [True, False, False, False, False]
+    cards_too = CFG.replace(extractor_fallback_max_link_density=1.01)
+    assert [d.keep for d in decide_blocks(doc, rel, score_redundancy(doc, cards_too), cards_too)] == [True] * 5
+
 # --- labels and the WCXB metric -----------------------------------------------------------------
 
 
