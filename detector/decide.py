@@ -545,15 +545,44 @@ profile box is part of the thread (WCXB-dev forum F1 0.784 -> 0.777 with it)."""
 
 
 @lru_cache(maxsize=4096)
-def _person_box(path: str) -> str | None:
-    """The path of the outermost element on ``path`` whose class/id words name a person
-    profile (``PERSON_BOX``), ``<html>``/``<body>`` left out; None when there is none."""
+def _named_box(path: str, names: frozenset[str]) -> str | None:
+    """The path of the outermost element on ``path`` whose class/id words include one of
+    ``names``, ``<html>``/``<body>`` left out; None when there is none."""
     segments = path.split("/")
     for k, segment in enumerate(segments):
         tag, _, classes = segment.lower().partition(".")
-        if classes and tag not in _PAGE_TAGS and PERSON_BOX.intersection(classes.split(".")):
+        if classes and tag not in _PAGE_TAGS and names.intersection(classes.split(".")):
             return "/".join(segments[: k + 1])
     return None
+
+
+def _person_box(path: str) -> str | None:
+    """The outermost element on ``path`` whose class/id words name a person profile
+    (``PERSON_BOX``); None when there is none."""
+    return _named_box(path, PERSON_BOX)
+
+
+def _drop_small_named_boxes(page: PageState, names: frozenset[str], max_share: float, reason: str) -> None:
+    """Every kept block inside a box whose class/id words include one of ``names`` goes with
+    ``reason`` when the box holds at most ``max_share`` of the kept characters (0: never): the
+    model reads such a box's prose as body, while a page that is mostly the box (a profile page,
+    the terms of service) keeps it."""
+    if max_share <= 0:
+        return
+    blocks = page.blocks
+    boxes: dict[str, list[int]] = {}
+    for i, block in enumerate(blocks):
+        if page.keep[i] and block.kind != "title":
+            box = _named_box(block.path, names)
+            if box is not None:
+                boxes.setdefault(box, []).append(i)
+    if not boxes:  # most pages
+        return
+    kept_chars = sum(len(b.text) for i, b in enumerate(blocks) if page.keep[i] and b.kind != "title")
+    for members in boxes.values():
+        if sum(len(blocks[i].text) for i in members) <= max_share * kept_chars:
+            for i in members:
+                page.drop(i, reason)
 
 
 def _drop_person_boxes(page: PageState) -> None:
@@ -561,20 +590,27 @@ def _drop_person_boxes(page: PageState) -> None:
     when it holds at most ``Config.person_box_max_share`` of the kept characters: the model reads
     a profile's prose as body. A page that is mostly such a box (a profile page, an article
     whose container carries the word) keeps it."""
-    blocks = page.blocks
-    boxes: dict[str, list[int]] = {}
-    for i, block in enumerate(blocks):
-        if page.keep[i] and block.kind != "title":
-            box = _person_box(block.path)
-            if box is not None:
-                boxes.setdefault(box, []).append(i)
-    if not boxes:  # most pages
-        return
-    kept_chars = sum(len(b.text) for i, b in enumerate(blocks) if page.keep[i] and b.kind != "title")
-    for members in boxes.values():
-        if sum(len(blocks[i].text) for i in members) <= page.config.person_box_max_share * kept_chars:
-            for i in members:
-                page.drop(i, "page-meta")
+    _drop_small_named_boxes(page, PERSON_BOX, page.config.person_box_max_share, "page-meta")
+
+
+def _drop_legal_boxes(page: PageState) -> None:
+    """A box whose class/id words say it is legal small print (``_LEGAL``: disclaimer,
+    copyright, terms, licence ...) goes as ``legal`` when it holds at most
+    ``Config.legal_box_max_share`` of the kept characters: footnoted disclaimers under a
+    product's features read as prose. A page that is mostly such a box keeps it."""
+    _drop_small_named_boxes(page, _LEGAL, page.config.legal_box_max_share, "legal")
+
+
+REVIEW_BOX = frozenset({"review", "reviews", "testimonial", "testimonials"})
+"""Class/id words of a box of customer reviews."""
+
+
+def _drop_review_boxes(page: PageState) -> None:
+    """A box of reviews or testimonials (``REVIEW_BOX``) goes as ``comment`` when it holds at
+    most ``Config.review_box_max_share`` of the kept characters: customers' reviews under a
+    product are its readers' comments. A page that is mostly reviews (a review article) keeps
+    them."""
+    _drop_small_named_boxes(page, REVIEW_BOX, page.config.review_box_max_share, "comment")
 
 
 def article_region(
@@ -863,6 +899,8 @@ PAGE_RULES: tuple[tuple[str, Callable[[PageState], None]], ...] = (
     ("words-say-boilerplate", _drop_what_the_words_call_boilerplate),
     ("box-lines", _drop_weak_box_lines),
     ("person-boxes", _drop_person_boxes),
+    ("legal-boxes", _drop_legal_boxes),
+    ("review-boxes", _drop_review_boxes),
     ("outside-region", _drop_weak_lines_outside_article_region),
     ("hidden-copies", _drop_hidden_copies),
     ("copies-of-dropped", _drop_copies_of_dropped_blocks),

@@ -137,6 +137,45 @@ def test_a_person_box_set_into_the_body_goes_unless_it_is_most_of_the_page():
     assert kept[0].keep and kept[1].keep
 
 
+
+def test_small_print_in_a_disclaimer_box_goes_as_legal_unless_it_is_the_page():
+    small = ["* Image simulated. Colour and model availability may vary depending on the country and region.",
+             "* Battery life was measured under laboratory conditions and will vary with use and settings."]
+    body = [PARA, PARA + " More figures follow here.", PARA + " The rest are in the annex.",
+            "Officials said the figures would be updated every spring, district by district, from next year.",
+            CLOSING, CLOSING + " Guided tours start at noon.", CLOSING + " Tickets are free."]
+    blocks = [*[Block(t, path=BODY) for t in body[:4]],
+              *[Block(t, path="div.article.body/div.feature.disclaimer/p") for t in small],
+              *[Block(t, path=BODY) for t in body[4:]]]
+    doc = doc_of(blocks)
+    relevance = np.array([0.95] * 4 + [0.88, 0.86] + [0.9] * 3)  # the model reads the small print as body
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    assert [(d.keep, d.reason) for d in decisions] == [(True, None)] * 4 + [(False, "legal")] * 2 + [(True, None)] * 3
+    # at most a fifth of the kept characters (here about a sixth): a larger box would stay
+    assert 0.1 < sum(len(t) for t in small) / sum(len(b.text) for b in blocks) < 0.2
+    off = CFG.replace(legal_box_max_share=0.0)
+    assert all(d.keep for d in decide_blocks(doc, relevance, score_redundancy(doc, off), off))
+    # the terms of service page: the legal box is the page, and stays
+    terms = doc_of([Block(PARA, path="div.legal.terms/p"), Block(CLOSING, path="div.legal.terms/p"),
+                    Block("Officials said the figures would be updated every spring.", path="div.legal.terms/p")])
+    kept = decide_blocks(terms, np.array([0.9, 0.9, 0.9]), score_redundancy(terms, CFG), CFG)
+    assert all(d.keep for d in kept)
+
+
+def test_customer_reviews_go_as_comments_only_when_asked():
+    reviews = ["Fantastic bag that just falls short of five stars for me, spacious and well built overall.",
+               "I loved this bag and even convinced two of my friends to buy it for their hiking trips."]
+    blocks = [Block(PARA, path=BODY), Block(PARA + " More figures follow here.", path=BODY),
+              Block(CLOSING, path=BODY), Block(CLOSING + " Guided tours start at noon.", path=BODY),
+              *[Block(t, path="div.reviews/section.review/p") for t in reviews]]
+    doc = doc_of(blocks)
+    relevance = np.array([0.95, 0.95, 0.9, 0.9, 0.8, 0.8])
+    assert all(d.keep for d in decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG))  # off by default
+    on = CFG.replace(review_box_max_share=0.3)
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, on), on)
+    assert [(d.keep, d.reason) for d in decisions][4:] == [(False, "comment"), (False, "comment")]
+    assert all(d.keep for d in decisions[:4])
+
 def test_lead_in_line_follows_what_it_introduces():
     blocks = [Block(PARA), Block("More from the archive:"), Block("Old story one", kind="list", link_density=1.0),
               Block("Figures by district:"), Block(PARA + " Table follows.")]
@@ -224,13 +263,14 @@ def test_a_short_line_naming_the_site_goes_as_its_label():
               Block("Ladle & Line picks", kind="heading", tag="h2", path=BODY), Block(CLOSING, path=BODY)]
     relevance = np.array([0.9, 0.95, 0.8, 0.6, 0.9, 0.7, 0.95])
     named = dataclasses.replace(doc_of(blocks), site_name="Ladle & Line")
-    decisions = decide_blocks(named, relevance, score_redundancy(named, CFG), CFG)
+    cfg = CFG.replace(legal_box_max_share=0.0)  # the footer line is in legal markup: that rule alone here
+    decisions = decide_blocks(named, relevance, score_redundancy(named, cfg), cfg)
     assert [d.keep for d in decisions] == [True, True, False, False, True, True, True]
     assert decisions[2].reason == "promo" and decisions[3].reason == "legal"
-    assert all(d.keep for d in decide_blocks(doc_of(blocks), relevance, score_redundancy(named, CFG), CFG))
-    off = CFG.replace(disabled_rules=CFG.disabled_rules | {"site-name-labels"})
+    assert all(d.keep for d in decide_blocks(doc_of(blocks), relevance, score_redundancy(named, cfg), cfg))
+    off = cfg.replace(disabled_rules=cfg.disabled_rules | {"site-name-labels"})
     assert all(d.keep for d in decide_blocks(named, relevance, score_redundancy(named, off), off))
-    one_more = CFG.replace(site_label_extra_words=0)
+    one_more = cfg.replace(site_label_extra_words=0)
     assert [d.keep for d in decide_blocks(named, relevance, score_redundancy(named, one_more), one_more)][2:4] == [True, False]
 
 

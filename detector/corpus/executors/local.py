@@ -89,12 +89,18 @@ class LocalExecutor(Executor):
             return
         # interrupted or failed: stop now; finished shards are on disk for the next run
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)  # shutdown(wait=False) forgets it
         pool.shutdown(wait=False, cancel_futures=True)
         for p in processes:
             if p.is_alive():
                 p.terminate()
         for p in processes:
             p.join(5)
+        # let the pool's manager thread see its workers gone and close its wake-up pipe now:
+        # otherwise it may close the pipe while concurrent.futures' exit hook writes to it, and a
+        # one-line error ends with that hook's "Bad file descriptor" traceback (CPython 3.11)
+        if manager is not None and manager.is_alive():
+            manager.join(5)
 
     def _submit(self, task: Task, job: Any) -> Future[Any]:
         if self._pool is None:  # in this process, now
