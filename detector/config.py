@@ -113,18 +113,18 @@ class Config:
     """...unless the model is this sure it is not part of the article (teaser links in a body)."""
     person_box_max_share: float = 0.2
     """A box whose class/id words name a person profile (``decide.PERSON_BOX``: bio, expert,
-    contributor ...) set into or under an article goes as ``page-meta`` when it holds at most this
-    share of the kept characters (``decide`` rule ``person-boxes``): an author or expert profile
+    contributor ...) set into or under an article goes as ``page-meta`` when such boxes together
+    hold at most this share of the kept characters (``decide`` rule ``person-boxes``): an author or expert profile
     reads as body to the model; a profile page is mostly its profile, so it stays."""
     legal_box_max_share: float = 0.2
     """A box whose class/id words say it is legal small print (``decide._LEGAL``: disclaimer,
-    copyright, terms ...) goes as ``legal`` when it holds at most this share of the kept
-    characters (``decide`` rule ``legal-boxes``; 0: off). Out of fold: AEB unchanged, WCXB-dev
+    copyright, terms ...) goes as ``legal`` when such boxes together hold at most this share of
+    the kept characters (``decide`` rule ``legal-boxes``; 0: off). Out of fold: AEB unchanged, WCXB-dev
     0.8656 -> 0.8657 (25 pages change, 13 better; product disclaimers); 0.1 / 0.3 / 0.5:
     0.8656 / 0.8657 / 0.8660, the last on six more pages only (models/README.md)."""
     review_box_max_share: float = 0.0
     """A box of customer reviews or testimonials (``decide.REVIEW_BOX``) goes as ``comment`` when
-    it holds at most this share of the kept characters (``decide`` rule ``review-boxes``; 0: off,
+    such boxes together hold at most this share of the kept characters (``decide`` rule ``review-boxes``; 0: off,
     the default: at 0.2 WCXB-dev product pages gain 0.004 but articles and service pages whose
     own text sits in "review" markup lose more, 0.8656 -> 0.8644; for corpora of product pages)."""
     box_min_relevance: float = 0.6

@@ -564,9 +564,9 @@ def _person_box(path: str) -> str | None:
 
 def _drop_small_named_boxes(page: PageState, names: frozenset[str], max_share: float, reason: str) -> None:
     """Every kept block inside a box whose class/id words include one of ``names`` goes with
-    ``reason`` when the box holds at most ``max_share`` of the kept characters (0: never): the
-    model reads such a box's prose as body, while a page that is mostly the box (a profile page,
-    the terms of service) keeps it."""
+    ``reason`` when such boxes, all of them together, hold at most ``max_share`` of the kept
+    characters (0: never): the model reads such a box's prose as body, while a page that is
+    mostly such boxes (a profile page, terms of service in one section per clause) keeps them."""
     if max_share <= 0:
         return
     blocks = page.blocks
@@ -579,15 +579,15 @@ def _drop_small_named_boxes(page: PageState, names: frozenset[str], max_share: f
     if not boxes:  # most pages
         return
     kept_chars = sum(len(b.text) for i, b in enumerate(blocks) if page.keep[i] and b.kind != "title")
-    for members in boxes.values():
-        if sum(len(blocks[i].text) for i in members) <= max_share * kept_chars:
-            for i in members:
-                page.drop(i, reason)
+    members = [i for box in boxes.values() for i in box]
+    if sum(len(blocks[i].text) for i in members) <= max_share * kept_chars:
+        for i in members:
+            page.drop(i, reason)
 
 
 def _drop_person_boxes(page: PageState) -> None:
     """A box about a person (an author or expert profile, ``PERSON_BOX``) goes as ``page-meta``
-    when it holds at most ``Config.person_box_max_share`` of the kept characters: the model reads
+    when such boxes together hold at most ``Config.person_box_max_share`` of the kept characters: the model reads
     a profile's prose as body. A page that is mostly such a box (a profile page, an article
     whose container carries the word) keeps it."""
     _drop_small_named_boxes(page, PERSON_BOX, page.config.person_box_max_share, "page-meta")
@@ -595,7 +595,7 @@ def _drop_person_boxes(page: PageState) -> None:
 
 def _drop_legal_boxes(page: PageState) -> None:
     """A box whose class/id words say it is legal small print (``_LEGAL``: disclaimer,
-    copyright, terms, licence ...) goes as ``legal`` when it holds at most
+    copyright, terms, licence ...) goes as ``legal`` when such boxes together hold at most
     ``Config.legal_box_max_share`` of the kept characters: footnoted disclaimers under a
     product's features read as prose. A page that is mostly such a box keeps it."""
     _drop_small_named_boxes(page, _LEGAL, page.config.legal_box_max_share, "legal")
@@ -606,8 +606,8 @@ REVIEW_BOX = frozenset({"review", "reviews", "testimonial", "testimonials"})
 
 
 def _drop_review_boxes(page: PageState) -> None:
-    """A box of reviews or testimonials (``REVIEW_BOX``) goes as ``comment`` when it holds at
-    most ``Config.review_box_max_share`` of the kept characters: customers' reviews under a
+    """A box of reviews or testimonials (``REVIEW_BOX``) goes as ``comment`` when such boxes
+    together hold at most ``Config.review_box_max_share`` of the kept characters: customers' reviews under a
     product are its readers' comments. A page that is mostly reviews (a review article) keeps
     them."""
     _drop_small_named_boxes(page, REVIEW_BOX, page.config.review_box_max_share, "comment")

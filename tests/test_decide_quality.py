@@ -160,6 +160,18 @@ def test_small_print_in_a_disclaimer_box_goes_as_legal_unless_it_is_the_page():
                     Block("Officials said the figures would be updated every spring.", path="div.legal.terms/p")])
     kept = decide_blocks(terms, np.array([0.9, 0.9, 0.9]), score_redundancy(terms, CFG), CFG)
     assert all(d.keep for d in kept)
+    # ... also when each clause is a section of its own (distinct ids or classes): the boxes are
+    # judged together, and together they are the page
+    clauses = ["These terms govern your use of the service and every order placed through the website.",
+               "We may change these terms at any time, and the version published here is the one that applies.",
+               "Payment is due when the order is placed; prices include the taxes the law of your country sets.",
+               "Goods may be returned within thirty days of delivery, unused and in their original packaging.",
+               "Our liability for any loss is limited to the price paid for the goods concerned by the claim.",
+               "Either party may end the agreement with thirty days of written notice sent to the other party."]
+    sectioned = doc_of([Block("Terms of service", kind="heading", tag="h1", path="main/h1"),
+                        *[Block(t, path=f"main/section.s{k}.sec{k}.terms/p") for k, t in enumerate(clauses)]])
+    rel = np.array([0.9] * 7)
+    assert all(d.keep for d in decide_blocks(sectioned, rel, score_redundancy(sectioned, CFG), CFG))
 
 
 def test_customer_reviews_go_as_comments_only_when_asked():
