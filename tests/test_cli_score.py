@@ -271,3 +271,16 @@ def test_a_gzipped_page_is_read_whatever_its_name_as_clean_reads_it(tmp_path):
     (tmp_path / "cut.html").write_bytes(__import__("gzip").compress(page)[:200])
     code, _, err = run_cli(str(tmp_path / "cut.html"))
     assert code == 2 and "cut.html" in err and "truncated" in err
+
+
+def test_an_unknown_encoding_is_refused_and_a_known_one_decodes(tmp_path):
+    # an unknown --encoding was ignored silently (the page decoded by detection)
+    page = tmp_path / "fr.html"
+    body = "<html><body><p>" + "Les crêpes très fines du café sont servies aux naïfs voyageurs du soir. " * 4
+    page.write_bytes((body + "</p></body></html>").encode("latin-1"))
+    proc = run_subprocess("--encoding", "klingon", str(page))
+    assert proc.returncode == 2
+    assert b"klingon" in proc.stderr and b"Traceback" not in proc.stderr
+    code, stdout, stderr = run_cli("--json", "--encoding", "latin-1", str(page))
+    assert code == 0, stderr
+    assert "crêpes très fines" in json.loads(stdout)["text"]

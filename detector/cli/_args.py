@@ -46,6 +46,18 @@ def fraction(text: str) -> float:
     return value
 
 
+def charset(text: str) -> str:
+    """A charset label that the WHATWG label table knows (``--encoding``): an unknown one would
+    otherwise be ignored, the page decoded by detection, and the user never told."""
+    from detector.extract.encoding import resolve_label  # only when the option is given
+
+    if resolve_label(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown charset {text!r} (a WHATWG encoding label: utf-8, windows-1252, latin-1, shift_jis ...)"
+        )
+    return text
+
+
 def positive_float(text: str) -> float:
     """A number of seconds > 0 and at most ``MAX_SECONDS`` (timeouts)."""
     try:

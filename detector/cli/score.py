@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from detector.cli._args import fraction, output_problem, positive_float, seconds_or_none
+from detector.cli._args import charset, fraction, output_problem, positive_float, seconds_or_none
 from detector.config import Config
 from detector.document import RawDoc, replace_controls
 from detector.errors import DetectorError, FetchError, InputError, ModelError
@@ -71,7 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="a model file to use instead of the shipped one")
     p.add_argument("--url", default=None,
                    help="the page's URL when one SOURCE is a file or stdin (reported, groups the site)")
-    p.add_argument("--encoding", default=None, metavar="CHARSET",
+    p.add_argument("--encoding", type=charset, default=None, metavar="CHARSET",
                    help="charset the page was served with (like an HTTP header); default: detect")
     p.add_argument("--timeout", type=positive_float, default=10.0, metavar="SECONDS",
                    help="time budget of the whole fetch when SOURCE is a URL (default: 10)")
