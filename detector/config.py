@@ -114,8 +114,9 @@ class Config:
     person_box_max_share: float = 0.2
     """A box whose class/id words name a person profile (``decide.PERSON_BOX``: bio, expert,
     contributor ...) set into or under an article goes as ``page-meta`` when such boxes together
-    hold at most this share of the kept characters (``decide`` rule ``person-boxes``): an author or expert profile
-    reads as body to the model; a profile page is mostly its profile, so it stays."""
+    hold at most this share of the kept characters (``decide`` rule ``person-boxes``): an author
+    or expert profile reads as body to the model; a profile page is mostly its profile, so it
+    stays."""
     legal_box_max_share: float = 0.2
     """A box whose class/id words say it is legal small print (``decide._LEGAL``: disclaimer,
     copyright, terms ...) goes as ``legal`` when such boxes together hold at most this share of
@@ -124,9 +125,10 @@ class Config:
     0.8656 / 0.8657 / 0.8660, the last on six more pages only (models/README.md)."""
     review_box_max_share: float = 0.0
     """A box of customer reviews or testimonials (``decide.REVIEW_BOX``) goes as ``comment`` when
-    such boxes together hold at most this share of the kept characters (``decide`` rule ``review-boxes``; 0: off,
-    the default: at 0.2 WCXB-dev product pages gain 0.004 but articles and service pages whose
-    own text sits in "review" markup lose more, 0.8656 -> 0.8644; for corpora of product pages)."""
+    such boxes together hold at most this share of the kept characters (``decide`` rule
+    ``review-boxes``; 0: off, the default: out of fold at 0.2 WCXB-dev stays 0.8657 -- product
+    pages 0.673 -> 0.677, service pages whose own text sits in "review" markup 0.822 -> 0.820 --
+    and at 0.5 falls to 0.8645; for corpora of product pages)."""
     box_min_relevance: float = 0.6
     """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
     much relevance to stay (the model alone keeps short box lines at 0.3-0.5)."""

@@ -556,12 +556,6 @@ def _named_box(path: str, names: frozenset[str]) -> str | None:
     return None
 
 
-def _person_box(path: str) -> str | None:
-    """The outermost element on ``path`` whose class/id words name a person profile
-    (``PERSON_BOX``); None when there is none."""
-    return _named_box(path, PERSON_BOX)
-
-
 def _drop_small_named_boxes(page: PageState, names: frozenset[str], max_share: float, reason: str) -> None:
     """Every kept block inside a box whose class/id words include one of ``names`` goes with
     ``reason`` when such boxes, all of them together, hold at most ``max_share`` of the kept
@@ -587,9 +581,9 @@ def _drop_small_named_boxes(page: PageState, names: frozenset[str], max_share: f
 
 def _drop_person_boxes(page: PageState) -> None:
     """A box about a person (an author or expert profile, ``PERSON_BOX``) goes as ``page-meta``
-    when such boxes together hold at most ``Config.person_box_max_share`` of the kept characters: the model reads
-    a profile's prose as body. A page that is mostly such a box (a profile page, an article
-    whose container carries the word) keeps it."""
+    when such boxes together hold at most ``Config.person_box_max_share`` of the kept
+    characters: the model reads a profile's prose as body. A page that is mostly such a box (a
+    profile page, an article whose container carries the word) keeps it."""
     _drop_small_named_boxes(page, PERSON_BOX, page.config.person_box_max_share, "page-meta")
 
 
@@ -607,9 +601,9 @@ REVIEW_BOX = frozenset({"review", "reviews", "testimonial", "testimonials"})
 
 def _drop_review_boxes(page: PageState) -> None:
     """A box of reviews or testimonials (``REVIEW_BOX``) goes as ``comment`` when such boxes
-    together hold at most ``Config.review_box_max_share`` of the kept characters: customers' reviews under a
-    product are its readers' comments. A page that is mostly reviews (a review article) keeps
-    them."""
+    together hold at most ``Config.review_box_max_share`` of the kept characters: customers'
+    reviews under a product are its readers' comments. A page that is mostly reviews (a review
+    article) keeps them."""
     _drop_small_named_boxes(page, REVIEW_BOX, page.config.review_box_max_share, "comment")
 
 

@@ -328,8 +328,9 @@ def cross_validate(
 
     ``jobs`` > 1 trains the folds in that many forked processes (Linux; elsewhere, or with one
     fold, in this process), each fit using that many threads for its independent boosting
-    fits (``TwoStageClassifier(n_jobs=...)``). Each fold's model is seeded by its fold number, so the figures are
-    the same for any ``jobs`` when its trees are single-threaded (``OMP_NUM_THREADS=1``).
+    fits (``TwoStageClassifier(n_jobs=...)``). Each fold's model is seeded by its fold number,
+    so the figures are the same for any ``jobs`` when its trees are single-threaded
+    (``OMP_NUM_THREADS=1``).
     Raises RuntimeError when a forked fold fails (with the child's traceback)."""
     config = config or Config()
     tables = list(tables) if tables is not None else [page_table(p) for p in prepared]
