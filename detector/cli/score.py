@@ -70,7 +70,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", type=Path, default=None, metavar="PATH",
                    help="a model file to use instead of the shipped one")
     p.add_argument("--url", default=None,
-                   help="the page's URL when one SOURCE is a file or stdin (reported, groups the site)")
+                   help="the page's URL when one SOURCE is a file or stdin (reported, groups the site); "
+                        "with several SOURCEs, a usage error")
     p.add_argument("--encoding", type=charset, default=None, metavar="CHARSET",
                    help="charset the page was served with (like an HTTP header); default: detect")
     p.add_argument("--timeout", type=positive_float, default=10.0, metavar="SECONDS",
@@ -187,6 +188,9 @@ def run(args: argparse.Namespace) -> int:
     if several and args.html_report is not None:
         _error("--html-report writes one page's report: give one SOURCE")
         return EXIT_BAD_INPUT
+    if several and args.url is not None:  # it names one page; it was dropped for every SOURCE
+        _error(f"--url names one page: it applies to a single SOURCE, got {len(sources)}")
+        return EXIT_BAD_INPUT
     report = args.html_report
     if report is not None and (problem := output_problem(report) or _is_source(report, sources[0])):
         _error(problem)  # before the model loads
@@ -205,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for source in sources:
         try:
-            raw = read_source(source, max_bytes=config.max_input_bytes, url=None if several else args.url,
+            raw = read_source(source, max_bytes=config.max_input_bytes, url=args.url,
                               format=args.input_format, encoding=args.encoding, timeout=args.timeout)
         except (InputError, FetchError) as exc:
             _error(str(exc))

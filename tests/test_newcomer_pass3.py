@@ -1,0 +1,29 @@
+"""Defects found by a third newcomer pass (conflicting or ignored options, empty and repeated
+input, undeclared single-byte charsets)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hostile_helpers import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT / "seeds" / "migrant-crisis-article.txt"
+PAGE = ROOT / "seeds" / "migrant-crisis-page.html"
+
+
+def test_score_refuses_url_with_several_sources():
+    """``--url`` names one page: with several SOURCEs it was dropped for every one, silently."""
+    code, out, err = run_cli("score", str(ARTICLE), str(PAGE), "--url", "https://example.com/a", "--json")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--url" in lines[0] and "single SOURCE" in lines[0]
+
+
+def test_score_url_with_one_source_is_reported(tmp_path):
+    listing = tmp_path / "one.txt"
+    listing.write_text(f"# one page\n{ARTICLE}\n", encoding="utf-8")
+    code, out, err = run_cli("score", "-i", str(listing), "--url", "https://example.com/a", "--json")
+    assert code == 0, err
+    assert json.loads(out)["url"] == "https://example.com/a"
