@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hostile_helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,3 +28,24 @@ def test_score_url_with_one_source_is_reported(tmp_path):
     code, out, err = run_cli("score", "-i", str(listing), "--url", "https://example.com/a", "--json")
     assert code == 0, err
     assert json.loads(out)["url"] == "https://example.com/a"
+
+
+@pytest.mark.parametrize("argv", [
+    ("--json", "--format", "markdown"),
+    ("--format", "markdown", "--json"),
+    ("--json", "--format", "report"),
+])
+def test_score_refuses_json_with_another_output_format(argv):
+    """``--json`` is ``--format json``: with ``--format markdown`` the last one won, silently."""
+    code, out, err = run_cli("score", *argv, str(ARTICLE))
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    fmt = argv[argv.index("--format") + 1]
+    assert len(lines) == 1 and "--json" in lines[0] and f"--format {fmt}" in lines[0]
+
+
+@pytest.mark.parametrize("argv", [("--json", "--format", "json"), ("--json", "--format", "text")])
+def test_score_json_with_the_same_output_or_an_input_format_is_fine(argv):
+    code, out, err = run_cli("score", *argv, str(ARTICLE))
+    assert code == 0, err
+    assert json.loads(out)["format"] == "text"

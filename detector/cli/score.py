@@ -1,8 +1,9 @@
 """``detector score SOURCE...``: score pages (files, ``-`` for stdin, http(s) URLs, ``-i LIST``).
 
-Prints a paragraph-by-paragraph terminal report (default), the JSON contract (``--json``;
-JSON Lines for several inputs) or the kept paragraphs as Markdown (``--format markdown``),
-and optionally writes a self-contained HTML report. One model serves every input; an input
+Prints a paragraph-by-paragraph terminal report (default), the JSON contract (``--json`` or
+``--format json``; JSON Lines for several inputs) or the kept paragraphs as Markdown
+(``--format markdown``), and optionally writes a self-contained HTML report; ``--json`` with
+another output ``--format`` is a usage error. One model serves every input; an input
 that fails is reported on one line and the others are still scored. Exit codes: 0 all scored
 (whatever the verdicts), 2 an input was bad, an URL unreachable or the model unusable,
 1 internal error.
@@ -61,8 +62,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "input format (same as --input-format)")
     p.add_argument("--input-format", choices=("html", "text"), default=None,
                    help="force the input format (default: detect)")
-    p.add_argument("--json", action="store_const", const="json", dest="output_format",
-                   help="print the JSON result instead of the report (--format json)")
+    p.add_argument("--json", action="store_true",
+                   help="print the JSON result instead of the report (--format json; "
+                        "with another output --format, a usage error)")
     p.add_argument("--html-report", type=Path, default=None, metavar="FILE",
                    help="also write a self-contained HTML report to FILE")
     p.add_argument("--min-quality", type=fraction, default=None, metavar="SCORE",
@@ -80,7 +82,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"time budget for scoring the page, 0 for none (default: {Config().doc_timeout:g})")
     p.add_argument("--no-color", action="store_true", help="no ANSI colour in the report")
     p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
-    p.set_defaults(func=run, output_format="report")
+    p.set_defaults(func=run, output_format=None)
 
 
 class _FormatAction(argparse.Action):
@@ -173,6 +175,17 @@ def _error(message: str) -> None:
     print(f"detector score: error: {message}", file=sys.stderr)
 
 
+def output_format(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The output format ``--format`` and ``--json`` choose (``report`` when neither does) and
+    why they cannot be used together, or None: ``--json`` is ``--format json``, so ``--json``
+    with another output ``--format`` (``report``, ``markdown``) is a conflict, which would
+    otherwise be settled silently by the order of the options."""
+    chosen = args.output_format
+    if args.json and chosen not in (None, "json"):
+        return chosen, f"--json and --format {chosen} ask for two outputs; give one of them"
+    return ("json" if args.json else chosen or "report"), None
+
+
 def run(args: argparse.Namespace) -> int:
     sources = list(args.sources)
     if args.input_file is not None:
@@ -183,6 +196,10 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     if not sources:
         _error("no SOURCE given (a file, -, an http(s) URL, or -i LIST)")
+        return EXIT_BAD_INPUT
+    args.output_format, problem = output_format(args)
+    if problem:
+        _error(problem)
         return EXIT_BAD_INPUT
     several = len(sources) > 1
     if several and args.html_report is not None:
