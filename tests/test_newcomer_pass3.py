@@ -49,3 +49,22 @@ def test_score_json_with_the_same_output_or_an_input_format_is_fine(argv):
     code, out, err = run_cli("score", *argv, str(ARTICLE))
     assert code == 0, err
     assert json.loads(out)["format"] == "text"
+
+
+def test_clean_refuses_a_scheduler_without_the_dask_engine(tmp_path):
+    """``--scheduler`` was ignored by the local engine: the run went on, on this machine."""
+    out = tmp_path / "out.jsonl"
+    code, _, err = run_cli("clean", str(ARTICLE), "-o", str(out), "--scheduler", "tcp://10.0.0.5:8786",
+                           "--workers", "1", "-q")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--scheduler" in lines[0] and "--engine dask" in lines[0]
+    assert not out.exists()
+
+
+def test_clean_corpus_refuses_a_scheduler_without_the_dask_engine(tmp_path):
+    from detector.corpus import clean_corpus
+    from detector.errors import InputError
+
+    with pytest.raises(InputError, match="engine='dask'"):
+        clean_corpus([str(ARTICLE)], tmp_path / "out.jsonl", scheduler="tcp://10.0.0.5:8786")

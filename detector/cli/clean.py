@@ -103,7 +103,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local process pool (default) or a Dask cluster")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="Dask scheduler address for --engine dask (default: a local cluster)")
+                   help="Dask scheduler address for --engine dask (default: a local cluster); "
+                        "without --engine dask, a usage error")
     g.add_argument("--model", type=Path, default=None, metavar="PATH",
                    help="a model file to use instead of the shipped one")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")

@@ -168,7 +168,8 @@ def clean_corpus(
     or ``None`` for a ``LocalCluster``); ``executor`` overrides both.
 
     Raises ``InputError`` (a missing input, an unknown output extension, an output that is an
-    input, a locked or unwritable output ...) before any work, ``ModelError`` for a bad model.
+    input, a locked or unwritable output, a ``scheduler`` without ``engine="dask"`` ...) before
+    any work, ``ModelError`` for a bad model.
     """
     start = time.perf_counter()
     if isinstance(inputs, (str, os.PathLike)):
@@ -177,6 +178,10 @@ def clean_corpus(
     output = os.fspath(output)
     if engine not in ENGINES:
         raise InputError(engine, f"unknown engine; use one of {', '.join(ENGINES)}")
+    if scheduler is not None and engine != "dask" and executor is None:  # it would be ignored
+        where = f" {scheduler}" if isinstance(scheduler, (str, os.PathLike)) else ""
+        raise InputError("--scheduler", f"a Dask scheduler{where} is only used with --engine dask "
+                                        f"(engine='dask'); this run uses the {engine} engine")
     if engine == "dask" and "://" in output:
         raise InputError(output, "the Dask engine writes to a path on a shared filesystem, not to a URL")
     stdout = output == STDOUT
