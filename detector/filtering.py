@@ -113,7 +113,8 @@ def filter_jsonl(
     surrogate is an error record, and the stream goes on.
     Raises ``OutputClosed`` when ``outstream`` breaks, and ``InputError`` (naming ``<stdin>``,
     before any record is read) when the stream starts with a UTF-16 or UTF-32 byte-order mark
-    (``bom_problem``); everything else is counted.
+    (``bom_problem``); everything else is counted. A stream without a single record (empty,
+    or blank lines only) is one ``warn`` line: "no documents read from <stdin>".
     """
     stats = Tally()
     timeout = getattr(getattr(detector, "config", None), "doc_timeout", None) if doc_timeout is None else doc_timeout
@@ -191,6 +192,8 @@ def filter_jsonl(
             stats.add("reject", out)
             if rejects is not None:
                 emit(rejects, out)
+    if not stats.documents and not stats.malformed:  # legal, but likely not what was meant
+        warn("warning: no documents read from <stdin>")
     return stats
 
 

@@ -68,3 +68,70 @@ def test_clean_corpus_refuses_a_scheduler_without_the_dask_engine(tmp_path):
 
     with pytest.raises(InputError, match="engine='dask'"):
         clean_corpus([str(ARTICLE)], tmp_path / "out.jsonl", scheduler="tcp://10.0.0.5:8786")
+
+
+@pytest.mark.parametrize("templates", [(), ("--no-templates",)])
+def test_clean_warns_once_per_input_file_that_gave_no_document(tmp_path, templates):
+    """An empty JSONL (or one of blank lines) among the inputs: nothing said, nothing written."""
+    import gzip
+
+    empty, blank, packed, good = (tmp_path / n for n in ("empty.jsonl", "blank.jsonl", "none.jsonl.gz", "good.jsonl"))
+    empty.write_bytes(b"")
+    blank.write_bytes(b"\n  \n\n")
+    packed.write_bytes(gzip.compress(b""))
+    good.write_text(json.dumps({"id": "a", "text": ARTICLE.read_text("utf-8")}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, err = run_cli("clean", str(empty), str(good), str(blank), str(packed), "-o", str(out),
+                           "--workers", "1", *templates)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if "no documents read" in line]
+    assert warnings == [f"detector clean: warning: no documents read from {p}" for p in (empty, blank, packed)]
+    assert [json.loads(line)["id"] for line in out.read_text("utf-8").splitlines()] == ["a"]
+
+
+@pytest.mark.parametrize("stage, at, templates", [
+    ("extract_task", 1, True), ("score_task", 0, True), ("clean_task", 1, False),
+])
+def test_a_resumed_run_counts_the_documents_of_its_finished_shards(tmp_path, capsys, stage, at, templates):
+    """The shards done before an interruption are not read again: their counts come from their
+    markers, or the file they read would be called empty."""
+    from corpus_helpers import stopping_executor
+
+    from detector.corpus import CleanOptions, clean_corpus
+    from detector.corpus.executors.local import LocalExecutor
+
+    first, empty, second = tmp_path / "first.jsonl", tmp_path / "empty.jsonl", tmp_path / "second.jsonl"
+    for path, ids in ((first, "ab"), (second, "cd")):
+        path.write_text("".join(json.dumps({"id": i, "text": f"Document {i} has a sentence."}) + "\n" for i in ids),
+                        encoding="utf-8")
+    empty.write_bytes(b"")
+    inputs, out = [str(first), str(empty), str(second)], tmp_path / "out.jsonl"
+    opts = CleanOptions(workers=1, shard_size=2, templates=templates)
+    with pytest.raises(KeyboardInterrupt):
+        clean_corpus(inputs, out, options=opts, executor=stopping_executor(LocalExecutor, stage, at, workers=1))
+    capsys.readouterr()
+    summary = clean_corpus(inputs, out, options=opts)
+    assert summary.resumed_shards >= 1 and summary.documents == 4
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "no documents read" in line]
+    assert warnings == [f"detector clean: warning: no documents read from {empty}"]
+
+
+def test_clean_quiet_and_a_file_with_documents_say_nothing(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": "a", "text": "Short text."}) + "\n", encoding="utf-8")
+    code, _, err = run_cli("clean", str(good), "-o", str(tmp_path / "o.jsonl"), "--workers", "1")
+    assert code == 0 and "no documents read" not in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    code, _, err = run_cli("clean", str(empty), "-o", str(tmp_path / "q.jsonl"), "--workers", "1", "-q")
+    assert code == 0 and err == ""
+
+
+def test_filter_warns_when_the_stream_holds_no_record():
+    import io
+
+    from detector.filtering import filter_jsonl
+
+    warnings: list[str] = []
+    stats = filter_jsonl(io.BytesIO(b"\n \n"), io.BytesIO(), detector=object(), warn=warnings.append)
+    assert stats.documents == 0 and warnings == ["warning: no documents read from <stdin>"]

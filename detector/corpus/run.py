@@ -9,6 +9,8 @@
 4. The work folder: locked, and resumed when the manifest matches (``workdir``).
 5. Pass 1 (site templates on): ``extract_task`` per shard; the template counts are summed into
    the ``TemplateIndex`` (hashes and counts only). Without templates: a single ``clean_task`` pass.
+   Either pass also counts what each input file gave (``inputs``): a file from which no
+   document was read is one warning line on stderr (not with ``quiet``).
 6. Pass 2: ``score_task`` per shard.
 7. Assembly: the shards joined in order into OUTPUT, rejects and errors (``-o -``: JSONL on stdout).
 8. Summary: tallies summed into ``OUTPUT.stats.json`` with the run's provenance; the work folder goes.
@@ -35,6 +37,7 @@ from detector.corpus.executors.base import Executor, Task
 from detector.corpus.options import CleanOptions
 from detector.corpus.sources import ReadSpec, Shard, Source, expand_sources, plan_shards
 from detector.corpus.tally import CleanSummary, Tally
+from detector.corpus.inputs import InputCounts
 from detector.corpus.tasks import Job, clean_task, context, extract_task, score_task
 from detector.corpus.templates import TemplateCounter, TemplateIndex
 from detector.corpus.workdir import Layout, WorkDir, manifest_of
@@ -221,6 +224,7 @@ def clean_corpus(
             else:
                 n_shards = state.single()
                 templates = TemplateIndex()
+        state.warn_inputs()
         # 7. assembly
         tally = Tally()
         for i in range(n_shards):
@@ -267,6 +271,7 @@ class _Run:
         self.resumed = 0  # shards whose work an earlier run had finished
         self.processed = 0  # documents scored by this run
         self.no_site = 0
+        self.inputs = InputCounts()  # what each input file gave (pass 1, or the single pass)
 
     def shards(self) -> Iterator[Shard]:
         return plan_shards(self.sources, self.job.spec, self.options.shard_size)
@@ -282,6 +287,8 @@ class _Run:
                 done = json.load(fh)
             self.resumed = n = int(done["shards"])
             self.no_site = int(done.get("no_site", 0))
+            for i in range(n):
+                self.inputs.merge(read_marker(layout.spill(i)).get("inputs"))
             return n
         seen = {"shards": 0, "errors": 0}
         bar = _progress(self.options, "pass 1/2 extract", None)
@@ -298,6 +305,7 @@ class _Run:
         def on_done(index: int, meta: dict[str, int]) -> None:
             seen["errors"] += meta["errors"]
             self.no_site += int(meta.get("no_site", 0))
+            self.inputs.merge(meta.get("inputs"))
             bar.update(meta["documents"])
             bar.set_postfix(errors=seen["errors"], refresh=False)
 
@@ -336,12 +344,32 @@ class _Run:
 
         return on_done
 
-    def _resumed(self, index: int, on_done: Callable[[int, Any], None]) -> bool:
+    def _resumed(self, index: int, on_done: Callable[[int, Any], None], inputs: bool = False) -> bool:
+        """Whether shard ``index``'s tally is done; if so, ``on_done`` gets it (with ``inputs``,
+        the input counts its marker holds: the single pass)."""
         if not shard_done(self.layout.tally(index)):
             return False
         with open(self.layout.tally(index), encoding="utf-8") as fh:
-            on_done(index, json.load(fh))
+            data = json.load(fh)
+        if inputs:
+            data["inputs"] = read_marker(self.layout.tally(index)).get("inputs")
+        on_done(index, data)
         return True
+
+    def _counted(self, on_done: Callable[[int, Any], None]) -> Callable[[int, Any], None]:
+        """``on_done`` for a single-pass task, whose result also holds its input counts."""
+        def counted(index: int, data: dict[str, Any]) -> None:
+            data = dict(data)
+            self.inputs.merge(data.pop("inputs", None))
+            on_done(index, data)
+
+        return counted
+
+    def warn_inputs(self) -> None:
+        """One warning line per input file from which no document was read (legal, but
+        likely not what was meant: an empty JSONL, a WARC without a response record)."""
+        for path in self.inputs.empty(s.path for s in self.sources if not s.problem):
+            _log(self.options, f"warning: no documents read from {path}")
 
     def score(self, n_shards: int) -> None:
         total = sum(read_marker(self.layout.spill(i))["documents"] for i in range(n_shards))
@@ -365,13 +393,14 @@ class _Run:
     def single(self) -> int:
         running = Tally()
         bar = _progress(self.options, "clean", None)
-        on_done, on_resumed = self._scored(bar, running, True), self._scored(bar, running, False)
+        on_done = self._counted(self._scored(bar, running, True))
+        on_resumed = self._counted(self._scored(bar, running, False))
         seen = {"shards": 0}
 
         def tasks() -> Iterator[Task]:
             for shard in self.shards():
                 seen["shards"] = shard.index + 1
-                if self._resumed(shard.index, on_resumed):
+                if self._resumed(shard.index, on_resumed, inputs=True):
                     self.resumed += 1
                     continue
                 yield Task(shard.index, clean_task, (shard,))

@@ -4,10 +4,12 @@ returns a small summary for the run to reduce:
 
 - ``extract_task`` (pass 1): extract every document once, spill the ``Document``s to
   ``extract/NNNNNN.pkl.zst`` and the shard's template counts to ``NNNNNN.counts``; returns
-  ``{"documents", "errors", "no_site"}``.
+  ``{"documents", "errors", "no_site", "inputs"}`` (``inputs``: ``ShardInputs.to_dict()``, what
+  each input file gave).
 - ``score_task`` (pass 2): score the spilled documents with their site's templates, write
   ``out/NNNNNN.*``; returns the shard's ``Tally`` as a dict.
-- ``clean_task`` (one pass, no templates): read, extract, score and write; returns the tally.
+- ``clean_task`` (one pass, no templates): read, extract, score and write; returns the tally
+  and ``inputs`` (also in the tally's completion marker, for a resumed run).
 
 A task runs as ``fn(context, *args)``: ``Context`` holds the worker's ``Detector`` (one per process
 and config, loaded once) and the template index it last read.
@@ -24,6 +26,7 @@ from typing import Any
 from detector.atomic import atomic_write_bytes, atomic_write_json
 from detector.config import Config
 from detector.corpus.options import CleanOptions
+from detector.corpus.inputs import ShardInputs
 from detector.corpus.process import (
     DocTimeout,
     Outcome,
@@ -114,9 +117,11 @@ def extract_task(ctx: Context, job: Job, shard: Shard) -> dict[str, int]:
     counter = TemplateCounter()
     entries: list[tuple[Any, ...]] = []
     errors = no_site = documents = 0
+    inputs = ShardInputs()
     budget = job.options.doc_timeout
     for source, item, extra in read_shard(shard, job.spec):
         documents += 1
+        inputs.add(source, item.id)
         if isinstance(item, ReadError):
             entries.append(("error", item.id, item.source, item.error, item.line))
             errors += 1
@@ -134,7 +139,7 @@ def extract_task(ctx: Context, job: Job, shard: Shard) -> dict[str, int]:
     layout = job.layout
     atomic_write_bytes(layout.spill(shard.index), _zstd_pickle(entries))
     atomic_write_bytes(layout.counts(shard.index), pickle.dumps(counter, protocol=pickle.HIGHEST_PROTOCOL))
-    meta = {"documents": documents, "errors": errors, "no_site": no_site}
+    meta = {"documents": documents, "errors": errors, "no_site": no_site, "inputs": inputs.to_dict()}
     atomic_write_json(marker_path(layout.spill(shard.index)), meta)
     return meta
 
@@ -175,22 +180,27 @@ def clean_task(ctx: Context, job: Job, shard: Shard) -> dict[str, Any]:
     """One pass (no templates): read, extract, score and write shard ``shard``."""
     detector = ctx.detector
     outcomes: list[Outcome] = []
+    inputs = ShardInputs()
     for source, item, extra in read_shard(shard, job.spec):
+        inputs.add(source, item.id)
         outcome = guarded(job.options.doc_timeout, process_document, detector, item, templates=None,
                           options=job.options, source=source, extra=extra, provenance=_provenance(job))
         if isinstance(outcome, DocTimeout):
             outcome = error_outcome(getattr(item, "id", source), source, describe(outcome),
                                     getattr(item, "line", None))
         outcomes.append(outcome)
-    return write_outcomes(shard.index, outcomes, job.layout)
+    counts = inputs.to_dict()
+    return {**write_outcomes(shard.index, outcomes, job.layout, {"inputs": counts}), "inputs": counts}
 
 
 def _provenance(job: Job) -> dict[str, Any] | None:
     return job.provenance if job.options.provenance else None
 
 
-def write_outcomes(index: int, outcomes: list[Outcome], layout: Layout) -> dict[str, Any]:
-    """Write a shard's output rows, rejects and errors, then its tally and the tally's marker."""
+def write_outcomes(index: int, outcomes: list[Outcome], layout: Layout,
+                   marker: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write a shard's output rows, rejects and errors, then its tally and the tally's marker
+    (with ``marker``'s items besides ``documents``); returns the tally as a dict."""
     tally = Tally()
     for outcome in outcomes:
         tally.add(outcome.kind, outcome.record)
@@ -199,5 +209,5 @@ def write_outcomes(index: int, outcomes: list[Outcome], layout: Layout) -> dict[
     write_shard((o.record for o in outcomes if o.kind == "error"), layout.errors(index), "jsonl")
     data = tally.to_dict()
     atomic_write_json(layout.tally(index), data)
-    atomic_write_json(marker_path(layout.tally(index)), {"documents": tally.documents})
+    atomic_write_json(marker_path(layout.tally(index)), {"documents": tally.documents, **(marker or {})})
     return data
