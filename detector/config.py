@@ -16,6 +16,41 @@ MAX_SECONDS = 86400.0
 document or request needs more than a day."""
 
 
+FRACTIONS: dict[str, str] = {
+    # relevance and lexical scores are a model's probabilities
+    **dict.fromkeys((
+        "relevance_threshold", "comment_min_relevance", "comment_body_min_relevance", "lexical_veto_below",
+        "lexical_veto_max_relevance", "extractor_fallback_min_relevance", "heading_rescue_min_relevance",
+        "box_min_relevance", "ruled_section_min_relevance", "lead_in_min_relevance",
+        "container_rescue_min_relevance", "lone_paragraph_min_lexical", "outside_body_min_relevance",
+        "confident_relevance",
+    ), "a probability"),
+    # similarities of two texts
+    **dict.fromkeys(("duplicate_threshold", "near_duplicate_jaccard", "restate_threshold", "min_title_overlap"),
+                    "a similarity"),
+    # shares of a page's (or its kept text's) characters, words or blocks
+    **dict.fromkeys((
+        "person_box_max_share", "legal_box_max_share", "review_box_max_share", "box_max_body_share",
+        "hidden_copy_share", "article_region_share", "withhold_min_dropped_share",
+    ), "a share"),
+    # shares of lines, words or characters (datatrove's signals are fractions of the text)
+    **dict.fromkeys((
+        "gopher_max_bullet_lines_ratio", "gopher_max_ellipsis_lines_ratio", "gopher_min_alpha_words_ratio",
+        "gopher_max_dup_para_frac", "gopher_max_dup_para_char_frac", "gopher_max_dup_line_frac",
+        "gopher_max_dup_line_char_frac", "fineweb_min_line_punct_ratio", "fineweb_max_short_line_ratio",
+        "fineweb_max_char_dup_ratio",
+    ), "a fraction"),
+    "min_quality": "a quality score",
+}
+"""The ``Config`` fields that are fractions, in [0, 1], and what each is (for the error):
+``Config.__post_init__`` refuses them above 1, where a threshold means nothing or silently
+turns its rule into "always" or "never" (``legal_box_max_share=2``). Not here, though their
+names look alike: ``extractor_fallback_share`` (the model's kept tokens over trafilatura's, which
+may pass 1), ``extractor_fallback_max_link_density`` (above 1 is documented: link-dense blocks
+too), ``gopher_max_symbol_word_ratio`` and ``fineweb_max_newline_ratio`` (symbols or line breaks
+per word, which may pass 1), and the C4 limits (on a 0/1 signal: from 1 up, the rule is off)."""
+
+
 @dataclass(frozen=True)
 class Config:
     # --- input limits --------------------------------------------------------------
@@ -355,8 +390,9 @@ class Config:
 
     def __post_init__(self) -> None:
         """Raises ValueError naming the field for a threshold that is not a number (``"0.5"``,
-        ``True``), not finite, negative, or, for ``min_quality``, above 1; and for a
-        ``doc_timeout`` that is not None or a positive number of seconds up to ``MAX_SECONDS``."""
+        ``True``), not finite, negative, or, for a fraction (``FRACTIONS``: probabilities,
+        similarities, shares, ``min_quality``), above 1; and for a ``doc_timeout`` that is not
+        None or a positive number of seconds up to ``MAX_SECONDS``."""
         if not isinstance(self.disabled_rules, frozenset):  # a list from JSON or the command line
             object.__setattr__(self, "disabled_rules", frozenset(self.disabled_rules))
         for name, kind in _numeric_fields():
@@ -372,8 +408,9 @@ class Config:
                                  f"number, not {value!r}")
         if self.doc_timeout is not None and self.doc_timeout > MAX_SECONDS:
             raise ValueError(f"Config.doc_timeout must be at most {MAX_SECONDS:g} seconds, not {self.doc_timeout!r}")
-        if self.min_quality > 1:
-            raise ValueError(f"Config.min_quality is a quality score in [0, 1], not {self.min_quality!r}")
+        for name, what in FRACTIONS.items():
+            if getattr(self, name) > 1:
+                raise ValueError(f"Config.{name} is {what} in [0, 1], not {getattr(self, name)!r}")
 
     def replace(self, **changes: Any) -> "Config":
         return replace(self, **changes)

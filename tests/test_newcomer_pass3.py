@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from hostile_helpers import run_cli
 
+from detector.config import FRACTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "seeds" / "migrant-crisis-article.txt"
 PAGE = ROOT / "seeds" / "migrant-crisis-page.html"
@@ -135,3 +137,34 @@ def test_filter_warns_when_the_stream_holds_no_record():
     warnings: list[str] = []
     stats = filter_jsonl(io.BytesIO(b"\n \n"), io.BytesIO(), detector=object(), warn=warnings.append)
     assert stats.documents == 0 and warnings == ["warning: no documents read from <stdin>"]
+
+
+def test_every_fraction_field_is_a_float_field_whose_default_is_in_range():
+    import dataclasses
+
+    from detector.config import Config
+
+    types = {f.name: f.type for f in dataclasses.fields(Config)}
+    assert {name: types.get(name) for name in FRACTIONS} == dict.fromkeys(FRACTIONS, "float")
+    assert all(0 <= getattr(Config(), name) <= 1 for name in FRACTIONS)
+    # the shares named like fractions that may pass 1 stay open
+    assert Config(extractor_fallback_max_link_density=2.0, extractor_fallback_share=1.5).extractor_fallback_share == 1.5
+
+
+def test_config_refuses_a_share_above_one():
+    """``Config(legal_box_max_share=2)`` was accepted (only min_quality was checked)."""
+    from detector.config import Config
+
+    with pytest.raises(ValueError, match=r"^Config\.legal_box_max_share is a share in \[0, 1\], not 2$"):
+        Config(legal_box_max_share=2)
+
+
+@pytest.mark.parametrize("name", sorted(FRACTIONS))
+def test_config_refuses_a_fraction_above_one_naming_the_field(name):
+    from detector.config import Config
+
+    with pytest.raises(ValueError, match=rf"^Config\.{name} is a [a-z ]+ in \[0, 1\], not 1\.5$"):
+        Config(**{name: 1.5})
+    with pytest.raises(ValueError, match=rf"Config\.{name} "):
+        Config().replace(**{name: 2})
+    assert getattr(Config(**{name: 1.0}), name) == 1.0 and getattr(Config(**{name: 0.0}), name) == 0.0
