@@ -168,3 +168,52 @@ def test_config_refuses_a_fraction_above_one_naming_the_field(name):
     with pytest.raises(ValueError, match=rf"Config\.{name} "):
         Config().replace(**{name: 2})
     assert getattr(Config(**{name: 1.0}), name) == 1.0 and getattr(Config(**{name: 0.0}), name) == 0.0
+
+
+@pytest.mark.parametrize("templates", [(), ("--no-templates",)])
+def test_clean_warns_once_per_file_whose_records_share_ids_and_writes_every_record(tmp_path, templates):
+    """Two records of one JSONL with one id: nothing was said. Shards of 2 records put the
+    repeats in different shards (and processes), which the warning must still see."""
+    text = ARTICLE.read_text("utf-8")
+    dup, other = tmp_path / "dup.jsonl", tmp_path / "other.jsonl"
+    ids = ["a", "b", "a", "c", "a", "b"]
+    dup.write_text("".join(json.dumps({"id": i, "text": f"{text} Variant {n}.", "n": n}) + "\n"
+                           for n, i in enumerate(ids)), encoding="utf-8")
+    other.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")  # another file: fine
+    out = tmp_path / "out.jsonl"
+    code, _, err = run_cli("clean", str(dup), str(other), "-o", str(out), "--workers", "2", "--shard-size", "2",
+                           *templates)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if "warning:" in line and " share " in line]
+    assert warnings == [f"detector clean: warning: {dup}: 5 records share 2 ids, the first 'a' (3 records); "
+                        "every record is written, each with its id"]
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [(r["id"], r.get("n")) for r in rows] == [*zip(ids, range(6)), ("a", None)]
+
+
+def test_one_shared_id_is_named_with_its_count(tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": "Some short text."}) + "\n" for i in ("x\n1", "y", "x\n1")),
+                    encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, err = run_cli("clean", str(path), "-o", str(out), "--workers", "1", "--no-templates")
+    assert code == 0 and len(out.read_text("utf-8").splitlines()) == 3
+    assert [line for line in err.splitlines() if "warning:" in line and " share " in line] == [
+        f"detector clean: warning: {path}: 2 records share the id 'x\\n1'; every record is written, each with its id"]
+
+
+def test_unique_ids_say_nothing_and_digests_tell_ids_apart():
+    from detector.corpus.inputs import InputCounts, ShardInputs, first_repeated, id_digest
+
+    counts = InputCounts()
+    for ids in (["p:1", "p:2"], ["p:3"]):
+        shard = ShardInputs()
+        for i in ids:
+            shard.add("p", i)
+        counts.merge(shard.to_dict())
+    assert counts.repeated() == {} and counts.documents == {"p": 3}
+    shard = ShardInputs()
+    shard.add("p", "p:2")
+    counts.merge(shard.to_dict())
+    assert counts.repeated() == {"p": {id_digest("p:2"): 2}}
+    assert first_repeated(["p:1", "p:2", "p:3"], counts.repeated()["p"]) == "p:2"

@@ -10,7 +10,8 @@
 5. Pass 1 (site templates on): ``extract_task`` per shard; the template counts are summed into
    the ``TemplateIndex`` (hashes and counts only). Without templates: a single ``clean_task`` pass.
    Either pass also counts what each input file gave (``inputs``): a file from which no
-   document was read is one warning line on stderr (not with ``quiet``).
+   document was read, and a file whose records share ids, is one warning line on stderr each
+   (not with ``quiet``).
 6. Pass 2: ``score_task`` per shard.
 7. Assembly: the shards joined in order into OUTPUT, rejects and errors (``-o -``: JSONL on stdout).
 8. Summary: tallies summed into ``OUTPUT.stats.json`` with the run's provenance; the work folder goes.
@@ -37,7 +38,7 @@ from detector.corpus.executors.base import Executor, Task
 from detector.corpus.options import CleanOptions
 from detector.corpus.sources import ReadSpec, Shard, Source, expand_sources, plan_shards
 from detector.corpus.tally import CleanSummary, Tally
-from detector.corpus.inputs import InputCounts
+from detector.corpus.inputs import InputCounts, first_repeated, id_digest
 from detector.corpus.tasks import Job, clean_task, context, extract_task, score_task
 from detector.corpus.templates import TemplateCounter, TemplateIndex
 from detector.corpus.workdir import Layout, WorkDir, manifest_of
@@ -70,6 +71,14 @@ def resolve_config(config: Config | None, options: CleanOptions) -> Config:
 def _log(options: CleanOptions, message: str) -> None:
     if not options.quiet:
         print(f"detector clean: {message}", file=sys.stderr)
+
+
+def _short(doc_id: str | None, limit: int = 80) -> str:
+    """``doc_id`` quoted for a warning line: ``repr`` (control characters escaped), cut to ``limit``."""
+    if doc_id is None:  # the file changed since it was read
+        return "(not found again)"
+    text = repr(doc_id)
+    return text if len(text) <= limit else text[:limit - 4] + "...'"
 
 
 # --- 1. where the results go ---------------------------------------------------------------------
@@ -367,9 +376,29 @@ class _Run:
 
     def warn_inputs(self) -> None:
         """One warning line per input file from which no document was read (legal, but
-        likely not what was meant: an empty JSONL, a WARC without a response record)."""
+        likely not what was meant: an empty JSONL, a WARC without a response record), and one
+        per input file whose records share ids, naming the first shared id (read again from
+        the file: ``inputs.first_repeated``). Every record is still written: ids key nothing
+        in the outputs."""
+        if self.options.quiet:
+            return
         for path in self.inputs.empty(s.path for s in self.sources if not s.problem):
             _log(self.options, f"warning: no documents read from {path}")
+        repeated = self.inputs.repeated()
+        for source in self.sources:
+            digests = repeated.get(source.path)
+            if not digests:
+                continue
+            spec = self.job.spec
+            entries = source.read(fields=spec.fields, limit=spec.limit, keep=frozenset())
+            first = first_repeated((item.id for item, _ in entries), digests)
+            records = sum(digests.values())
+            if len(digests) == 1:
+                what = f"{records} records share the id {_short(first)}"
+            else:
+                times = f" ({digests[id_digest(first)]} records)" if first is not None else ""
+                what = f"{records} records share {len(digests)} ids, the first {_short(first)}{times}"
+            _log(self.options, f"warning: {source.path}: {what}; every record is written, each with its id")
 
     def score(self, n_shards: int) -> None:
         total = sum(read_marker(self.layout.spill(i))["documents"] for i in range(n_shards))
