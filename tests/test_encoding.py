@@ -139,3 +139,75 @@ def test_bytes_no_charset_reads_are_refused_not_decoded_as_replacement_text(tmp_
     assert "noise.html" in errors and "not text in any known charset" in errors
     rows = out.read_text("utf-8").splitlines()
     assert len(rows) == 1 and "good.html" in rows[0] and len(errors.splitlines()) == 1
+
+
+# --- pages without a declared charset (no BOM, no <meta>, no header) --------------------------
+
+
+def _page(*paragraphs: str) -> str:
+    return "<html><head><title>Page</title></head><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
+
+
+UNDECLARED = {
+    "fr": ("cp1252", _page("Il était très tôt quand le boulanger a ouvert sa boutique près de l'église.",
+                           "Les élèves ont mangé des crêpes et bu un café au lait à côté du lycée.",
+                           "C'est déjà l'été : on préfère se reposer à l'ombre des arbres.")),
+    "fr-short": ("cp1252", "<p>Il était très tôt, déjà l'été.</p>"),
+    "de": ("cp1252", _page("Die Straße war nass, und die Bäume vor dem Rathaus wurden vom Wind geschüttelt.",
+                           "Wir müssen früh aufstehen, weil der Zug um fünf Uhr abfährt.",
+                           "Über die Brücke gehen täglich viele Fußgänger.")),
+    "es": ("cp1252", _page("El niño comió una manzana en el jardín de su abuela después de la lección.",
+                           "¿Cuántos años tienes? preguntó la señora con una sonrisa.",
+                           "La canción más famosa del año se escuchó en toda la región.")),
+    "pt": ("cp1252", _page("A educação é a base da nação; não há razão para a população não ter acesso à informação.",
+                           "Ela comprou pão e maçãs no mercado às três horas.")),
+    "it": ("cp1252", _page("Perché la città è così bella? Però il caffè è più caro qui che là.",
+                           "Lunedì andrò all'università per l'attività di ricerca.")),
+    "sv": ("cp1252", _page("Det är en vacker dag och vi åker till sjön för att bada. Många människor är ute i solen.",
+                           "Köp mjölk och bröd på vägen hem, tack så mycket.")),
+    # pages in another code page, whose language the detector recognises there: kept
+    "ru-cp1251": ("cp1251", _page("Вчера в Москве прошла большая конференция, посвящённая развитию науки и "
+                                  "образования в России.",
+                                  "Участники обсудили новые методы обучения и роль технологий в современной школе.")),
+    "ru-koi8": ("koi8-r", _page("Вчера в Москве прошла большая конференция, посвящённая развитию науки и "
+                                "образования в России.",
+                                "Участники обсудили новые методы обучения и роль технологий в современной школе.")),
+    "uk-cp1251": ("cp1251", _page("Учора в Києві відбулася велика конференція, присвячена розвитку науки та освіти.",
+                                  "Учасники обговорили нові методи навчання і роль технологій у школі.")),
+    "pl-cp1250": ("cp1250", _page("Wczoraj w Warszawie odbyła się duża konferencja poświęcona rozwojowi nauki.",
+                                  "Uczestnicy rozmawiali o nowych metodach nauczania i roli technologii w szkole.",
+                                  "Żółć gęślą jaźń, źdźbło, łódź i świąteczne życzenia.")),
+    "tr-cp1254": ("cp1254", _page("Dün İstanbul'da bilim ve eğitimin gelişimine ayrılmış büyük bir konferans düzenlendi.",
+                                  "Katılımcılar yeni öğretim yöntemlerini ve teknolojinin okuldaki rolünü tartıştı.",
+                                  "Şu anda hava çok güzel, ağaçların gölgesinde oturuyoruz.")),
+    "el-cp1253": ("cp1253", _page("Χθες στην Αθήνα πραγματοποιήθηκε ένα μεγάλο συνέδριο για την ανάπτυξη της επιστήμης.",
+                                  "Οι συμμετέχοντες συζήτησαν νέες μεθόδους διδασκαλίας και τον ρόλο της τεχνολογίας.")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNDECLARED))
+def test_an_undeclared_single_byte_page_decodes_exactly(name):
+    """French in windows-1252 without a charset came out "trčs" (charset-normalizer's windows-1257),
+    Italian "cittŕ" and Portuguese "naçăo" (windows-1250, first among ties), Swedish in hp-roman8."""
+    codec, page = UNDECLARED[name]
+    decoded = decode(page.encode(codec), source=f"{name}.html")
+    assert decoded.text == page
+    assert "charset-detected" in decoded.notes
+
+
+@pytest.mark.parametrize("name", ["fr", "it", "ru-cp1251"])
+def test_an_undeclared_page_decodes_exactly_the_same_as_utf8(name):
+    codec, page = UNDECLARED[name]
+    decoded = decode(page.encode("utf-8"))
+    assert decoded.text == page and decoded.encoding == "utf-8" and decoded.notes == ()
+
+
+def test_the_score_command_reads_an_undeclared_windows_1252_page(tmp_path):
+    path = tmp_path / "fr.html"
+    path.write_bytes(UNDECLARED["fr"][1].encode("cp1252"))
+    code, out, err = run_cli("--json", str(path))
+    assert code == 0, err
+    import json
+
+    text = json.loads(out)["text"]
+    assert "très tôt" in text and "trčs" not in text
