@@ -211,3 +211,44 @@ def test_the_score_command_reads_an_undeclared_windows_1252_page(tmp_path):
 
     text = json.loads(out)["text"]
     assert "très tôt" in text and "trčs" not in text
+
+
+HUNGARIAN = ("<html lang='hu'><head><title>Hír</title></head><body>"
+             "<p>Tegnap Budapesten nagy konferenciát tartottak a tudomány és az oktatás fejlődéséről. "
+             "A résztvevők új tanítási módszereket vitattak meg.</p>"
+             "<p>Árvíztűrő tükörfúrógép, őszi időjárás és hűvös szél.</p></body></html>")
+
+
+@pytest.mark.parametrize("codec", ["cp1250", "iso8859_2"])
+def test_an_undeclared_page_is_read_with_its_declared_languages_default(codec):
+    """ő and ű are the only letters windows-1250 and windows-1252 read apart: an undeclared
+    Hungarian page ties, and windows-1252 made them õ and û. ``<html lang="hu">`` gives the HTML
+    Standard's Hungarian default (ISO-8859-2), so the library's Central European pick stands."""
+    decoded = decode(HUNGARIAN.encode(codec), source="hu.html")
+    assert decoded.text == HUNGARIAN
+    assert "őszi" in decoded.text and "õszi" not in decoded.text
+
+
+@pytest.mark.parametrize(
+    ("html", "default"),
+    [
+        (b"<html lang='hu'>", "iso8859-2"),
+        (b'<html class="no-js" lang="pl-PL">', "iso8859-2"),
+        (b"<HTML LANG=ru>", "cp1251"),
+        (b'<html lang="zh-TW">', "big5hkscs"),
+        (b'<html lang="zh">', "gb18030"),
+        (b'<html lang="fr">', "cp1252"),
+        (b"<html>", "cp1252"),
+        (b"<p lang='hu'>", "cp1252"),  # only the root element's language is the page's
+    ],
+)
+def test_the_default_encoding_follows_the_html_standards_locale_table(html, default):
+    from detector.extract.encoding import declared_language_default
+
+    assert declared_language_default(html + b"<body><p>text</p></body></html>") == default
+
+
+def test_a_french_page_that_names_its_language_still_reads_as_windows_1252():
+    codec, page = UNDECLARED["fr"]
+    page = page.replace("<html>", '<html lang="fr">')
+    assert decode(page.encode(codec)).text == page

@@ -241,7 +241,41 @@ BROWSER_CODECS = SINGLE_BYTE_CODECS | frozenset(filter(None, map(resolve_label, 
 """...and of its legacy multi-byte ones: the encodings a browser can decode a page with, and so
 the only ones a web page can have been written in."""
 UNDECLARED_DEFAULT = "cp1252"
-"""windows-1252: the encoding of a page that declares none, when detection cannot tell."""
+"""windows-1252: the encoding of a page that declares none, when detection cannot tell and the
+page's language has no default of its own (``LOCALE_DEFAULTS``)."""
+_LOCALE_DEFAULT_LABELS: dict[str, str] = {
+    "ar": "windows-1256", "ba": "windows-1251", "be": "windows-1251", "bg": "windows-1251", "cs": "windows-1250",
+    "el": "iso-8859-7", "et": "windows-1257", "fa": "windows-1256", "he": "windows-1255", "hr": "windows-1250",
+    "hu": "iso-8859-2", "ja": "shift_jis", "kk": "windows-1251", "ko": "euc-kr", "ku": "windows-1254",
+    "ky": "windows-1251", "lt": "windows-1257", "lv": "windows-1257", "mk": "windows-1251", "pl": "iso-8859-2",
+    "ru": "windows-1251", "sah": "windows-1251", "sk": "windows-1250", "sl": "iso-8859-2", "sr": "windows-1251",
+    "tg": "windows-1251", "th": "windows-874", "tr": "windows-1254", "tt": "windows-1251", "uk": "windows-1251",
+    "vi": "windows-1258", "zh-cn": "gb18030", "zh-tw": "big5",
+}  # fmt: skip
+LOCALE_DEFAULTS: dict[str, str] = {
+    lang: codec for lang, label in _LOCALE_DEFAULT_LABELS.items() if (codec := resolve_label(label))
+}
+"""The HTML Standard's suggested default encoding per locale language (the table under
+"determining the character encoding", step "otherwise, return an implementation-defined or
+user-specified default": https://html.spec.whatwg.org/multipage/parsing.html#determining-the-character-encoding),
+as Python codecs; every other language: windows-1252. Keyed by the language the page declares
+(``<html lang>``), read as the locale an author writing in it had."""
+_HTML_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?\s*([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{2,4}))?", re.I)
+
+
+def declared_language_default(data: bytes) -> str:
+    """The default encoding (``LOCALE_DEFAULTS``, else ``UNDECLARED_DEFAULT``) of the language an
+    undeclared page's ``<html lang>`` names, read from its first 64 KiB of bytes (before any
+    decoding: the attribute is ASCII in every encoding a browser knows). ``zh`` without a region
+    is Simplified Chinese (gb18030), ``zh-TW`` / ``zh-HK`` / ``zh-Hant`` Traditional (big5)."""
+    match = _HTML_LANG.search(data[:65536])
+    if not match:
+        return UNDECLARED_DEFAULT
+    lang = match.group(1).decode("ascii").lower()
+    region = (match.group(2) or b"").decode("ascii").lower()
+    if lang == "zh":
+        return LOCALE_DEFAULTS["zh-tw" if region in ("tw", "hk", "mo", "hant") else "zh-cn"]
+    return LOCALE_DEFAULTS.get(lang, UNDECLARED_DEFAULT)
 
 
 def _detect(data: bytes) -> str | None:
@@ -251,20 +285,24 @@ def _detect(data: bytes) -> str | None:
     The library ranks every code page that decodes the bytes by chaos (mess in the decoded text)
     and then coherence (how well its letters fit a language). Of its candidates, only the
     Encoding Standard's (``BROWSER_CODECS``) are taken: a page is never in hp-roman8 or cp775.
-    When the best of them is a single-byte code page other than windows-1252 and windows-1252 is
+    When the best of them is a single-byte code page other than the page's default encoding
+    (``declared_language_default``: the HTML Standard's default for the language of ``<html
+    lang>``, windows-1252 for most languages and for a page that names none) and the default is
     also a candidate (it decodes the bytes within the library's chaos threshold) whose coherence
-    is at least as high, windows-1252 is taken: the library then has no evidence from the
+    is at least as high, the default is taken: the library then has no evidence from the
     language for its pick, only small chaos differences (under 0.05 on short pages) or its order
     of trial among ties, which puts windows-1250 before windows-1252 -- so that French, Italian,
-    Portuguese and Swedish pages came out with "trčs", "cittŕ", "naçăo". windows-1252 is what the
+    Portuguese and Swedish pages came out with "trčs", "cittŕ", "naçăo". The default is what the
     HTML Standard returns for an undeclared page when nothing else tells (the "implementation-
-    defined or user-specified default", windows-1252 for most locales:
+    defined or user-specified default", by locale:
     https://html.spec.whatwg.org/multipage/parsing.html#determining-the-character-encoding), and
-    browsers' detectors lean to it on Latin text. A page whose language the library does
-    recognise better in its pick (Turkish in windows-1254, Cyrillic in windows-1251 or KOI8-R,
-    Greek, Hebrew, Arabic, Polish, Czech) keeps the pick. The cost: Hungarian, whose only letters
-    that windows-1250 and windows-1252 read apart are ő and ű, ties and reads them as õ and û
-    (a declared charset, in HTTP or a ``<meta>``, is always read first)."""
+    browsers' detectors lean to it. A page whose language the library does recognise better in
+    its pick (Turkish in windows-1254, Cyrillic in windows-1251 or KOI8-R, Greek, Hebrew,
+    Arabic, Polish, Czech) keeps the pick. Hungarian, whose only letters that windows-1250 and
+    windows-1252 read apart are ő and ű, ties: it is read right when the page says
+    ``lang="hu"`` (default ISO-8859-2, which has ő and ű where windows-1250 has them), and as õ
+    and û when it names no language (a declared charset, in HTTP or a ``<meta>``, is always read
+    first)."""
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data[:200_000]))
@@ -274,10 +312,11 @@ def _detect(data: bytes) -> str | None:
     if not known:  # nothing a browser knows: the library's best, as before
         return resolve_label(matches[0].encoding)
     codec, best = known[0]
-    if codec != UNDECLARED_DEFAULT and codec in SINGLE_BYTE_CODECS:
-        default = next((m for c, m in known if c == UNDECLARED_DEFAULT), None)
+    default_codec = declared_language_default(data)
+    if codec != default_codec and codec in SINGLE_BYTE_CODECS:
+        default = next((m for c, m in known if c == default_codec), None)
         if default is not None and default.coherence >= best.coherence:
-            return UNDECLARED_DEFAULT
+            return default_codec
     return codec
 
 
