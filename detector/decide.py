@@ -208,7 +208,7 @@ def decide_blocks(
     first_title = _first_title(blocks)
     page = PageState(
         blocks, np.asarray(relevance, dtype=float), keep, reasons, hints, config, lexical, doc.discussion, redundancy,
-        frozenset(cached_folded_tokens(doc.site_name)) if doc.site_name else frozenset(),
+        frozenset(cached_folded_tokens(doc.site_name)) if doc.site_name else frozenset(), product=doc.product,
     )
     # 1. per block
     for i, block in enumerate(blocks):
@@ -268,6 +268,8 @@ class PageState:
     """One ``Redundancy`` per block (empty: the rules that read it do nothing)."""
     site_words: frozenset[str] = frozenset()
     """The casefolded words of the site's own name (``Document.site_name``; empty: none)."""
+    product: bool = False
+    """The page declares itself a product page, not an article (``Document.product``)."""
     _layout: dict[str, int] | None = field(default=None, repr=False)
     markup: dict[int, str | None] = field(default_factory=dict)
     """``markup_reason`` of the blocks asked about so far (each block's is asked once)."""
@@ -601,10 +603,14 @@ REVIEW_BOX = frozenset({"review", "reviews", "testimonial", "testimonials"})
 
 def _drop_review_boxes(page: PageState) -> None:
     """A box of reviews or testimonials (``REVIEW_BOX``) goes as ``comment`` when such boxes
-    together hold at most ``Config.review_box_max_share`` of the kept characters: customers'
-    reviews under a product are its readers' comments. A page that is mostly reviews (a review
-    article) keeps them."""
-    _drop_small_named_boxes(page, REVIEW_BOX, page.config.review_box_max_share, "comment")
+    together hold at most ``Config.review_box_max_share`` of the kept characters -- on a page
+    that declares itself a product (``PageState.product``), at most
+    ``Config.product_review_box_max_share``: customers' reviews under a product are its readers'
+    comments, not its description. A page that is mostly reviews (a review article) keeps them."""
+    config = page.config
+    share = max(config.review_box_max_share, config.product_review_box_max_share) if page.product \
+        else config.review_box_max_share
+    _drop_small_named_boxes(page, REVIEW_BOX, share, "comment")
 
 
 def article_region(

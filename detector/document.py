@@ -277,6 +277,10 @@ class Document:
     site_name: str | None = None
     """The site's own name as the page gives it (``og:site_name``, or the site's end of
     ``<title>``: ``extract.html.site_name``); None for plain text."""
+    product: bool = False
+    """The page declares itself a product page and not an article (schema.org ``Product`` in
+    JSON-LD or microdata, or ``og:type`` product: ``extract.html.declares_product``): its
+    customer reviews are readers' comments, not the product's description."""
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,26 @@ def test_customer_reviews_go_as_comments_only_when_asked():
     assert [(d.keep, d.reason) for d in decisions][4:] == [(False, "comment"), (False, "comment")]
     assert all(d.keep for d in decisions[:4])
 
+
+def test_customer_reviews_go_as_comments_on_a_page_that_declares_a_product():
+    """A product page's customer reviews are its readers' comments (WCXB-dev product pages keep
+    them out of the main content): on a page declaring itself a product they go whatever their
+    share -- here more text than the description -- and stay on other pages by default."""
+    reviews = ["Fantastic bag that just falls short of five stars for me, spacious and well built overall.",
+               "I loved this bag and even convinced two of my friends to buy it for their hiking trips.",
+               "The straps are comfortable on long walks and the zips still run smoothly after a whole year."]
+    blocks = [Block(PARA, path=BODY), Block(CLOSING, path=BODY),
+              *[Block(t, path="div.reviews/section.review/p") for t in reviews]]
+    relevance = np.array([0.95, 0.9, 0.85, 0.85, 0.85])
+    product = dataclasses.replace(doc_of(blocks), product=True)
+    decisions = decide_blocks(product, relevance, score_redundancy(product, CFG), CFG)
+    assert [(d.keep, d.reason) for d in decisions] == [(True, None)] * 2 + [(False, "comment")] * 3
+    assert sum(len(t) for t in reviews) > len(PARA) + len(CLOSING)  # more than half of the kept text
+    plain = doc_of(blocks)  # not declared a product: kept (review_box_max_share 0)
+    assert all(d.keep for d in decide_blocks(plain, relevance, score_redundancy(plain, CFG), CFG))
+    off = CFG.replace(product_review_box_max_share=0.0)
+    assert all(d.keep for d in decide_blocks(product, relevance, score_redundancy(product, off), off))
+
 def test_lead_in_line_follows_what_it_introduces():
     blocks = [Block(PARA), Block("More from the archive:"), Block("Old story one", kind="list", link_density=1.0),
               Block("Figures by district:"), Block(PARA + " Table follows.")]

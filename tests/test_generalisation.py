@@ -349,6 +349,29 @@ def test_a_page_declares_itself_a_discussion_by_its_schema_org_type(head, declar
     assert text.discussion is False
 
 
+@pytest.mark.parametrize(
+    "head, declared",
+    [
+        ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Product", "name": "Bag"}</script>', True),
+        ('<script type="application/ld+json">{"@graph": [{"@type": "WebSite"}, {"@type": ["ProductGroup"]}]}</script>', True),
+        ('<script type="application/ld+json">{"@context":"http://schema.org", "@type":"Product", "a": 1,}</script>', True),
+        ('<meta property="og:type" content="product">', True),
+        ('<meta property="og:type" content="og:product">', True),
+        ('<div itemscope itemtype="http://schema.org/Product"></div>', True),
+        # a review article's product is what it writes about; an article's data may quote one deep inside
+        ('<script type="application/ld+json">[{"@type": "Product"}, {"@type": "NewsArticle"}]</script>', False),
+        ('<script type="application/ld+json">{"@type": "Review", "itemReviewed": {"@type": "Product"}}</script>', False),
+        ('<meta property="og:type" content="article"><div itemscope itemtype="https://schema.org/Product"></div>', False),
+        ('<script type="application/ld+json">{"@type": "BlogPosting", "mentions": {"@type": "Product"}}</script>', False),
+        ('<script type="application/ld+json">{"@type": "WebPage"}</script>', False),
+    ],
+)
+def test_a_page_declares_itself_a_product_by_its_schema_org_or_open_graph_type(head, declared):
+    assert html_doc(head + "<p>" + LONG[0] + "</p>").product is declared
+    text = extract(RawDoc(id="t", content=LONG[0], format="text"), CFG)
+    assert text.product is False
+
+
 def test_a_script_rendered_shell_yields_its_noscript_fallback():
     posts = "".join(f"<div class='post'><p>{t}</p></div>" for t in LONG * 2)
     shell = f"<div id='app'>Loading</div><noscript><div id='main-outlet'>{posts}</div></noscript>"

@@ -55,11 +55,11 @@ def extract(raw: RawDoc, config: Config) -> Document:
         page = extract_html(strip_xml_declaration(text), config)
         title, blocks, truncated, declared_lang = page.title, page.blocks, page.truncated, page.language
         notes = (*notes, *page.notes)
-        discussion, name = page.discussion, page.site_name
+        discussion, name, product = page.discussion, page.site_name, page.product
     else:
         title, blocks, truncated = extract_text(text, config)
         declared_lang = None
-        discussion, name = False, None
+        discussion, name, product = False, None, False
     # the body sample is made only when the page's declaration does not settle its language
     language = (
         config.language
@@ -79,4 +79,5 @@ def extract(raw: RawDoc, config: Config) -> Document:
         notes=notes,
         discussion=discussion,
         site_name=name,
+        product=product,
     )

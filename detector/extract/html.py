@@ -72,6 +72,8 @@ class HtmlExtraction:
     """The page declares itself a discussion thread (``declares_discussion``)."""
     site_name: str | None = None
     """The site's own name (``site_name``)."""
+    product: bool = False
+    """The page declares itself a product page (``declares_product``)."""
 
 
 # One parse serves the walk and trafilatura (``extractor_input``): lxml.html's element class
@@ -462,42 +464,84 @@ _JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_str
 def declares_discussion(root: etree._Element) -> bool:
     """The page declares a schema.org ``DiscussionForumPosting`` or ``QAPage`` (microdata
     ``itemtype`` or a JSON-LD ``@type``, ``@graph`` included). Unreadable JSON-LD is ignored."""
-    for itemtype in _ITEMTYPES(root):
-        if any(t.rstrip("/").rsplit("/", 1)[-1] in DISCUSSION_TYPES for t in itemtype.split()):
+    return declared_kinds(root)[0]
+
+
+PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel", "Car", "Vehicle"})
+"""schema.org types of a page about one product (Google's structured-data guide for product
+snippets and merchant listings asks for ``Product`` or ``ProductGroup``)."""
+ARTICLE_TYPES = frozenset({
+    "Article", "NewsArticle", "BlogPosting", "Report", "ScholarlyArticle", "TechArticle", "AnalysisNewsArticle",
+    "OpinionNewsArticle", "ReviewNewsArticle", "ReportageNewsArticle", "BackgroundNewsArticle", "Review",
+    "CriticReview", "UserReview", "LiveBlogPosting",
+})  # fmt: skip
+"""schema.org types of an article (a review article's ``Product`` is what it writes about)."""
+_LEADING_PRODUCT_TYPE = re.compile(r'\s*[\[{]\s*(?:"@context"\s*:\s*"[^"]*"\s*,\s*)?"@type"\s*:\s*"(?:Product|ProductGroup)"')
+_LEADING_ARTICLE_TYPE = re.compile(r'\s*[\[{]\s*(?:"@context"\s*:\s*"[^"]*"\s*,\s*)?"@type"\s*:\s*"(?:News|Blog|Tech)?Article"')
+_OG_TYPE = etree.XPath('//meta[@property="og:type"]/@content', smart_strings=False)
+
+
+def declares_product(root: etree._Element) -> bool:
+    """The page declares itself a product page and not an article: a schema.org type of
+    ``PRODUCT_TYPES`` (microdata ``itemtype`` or a top-level JSON-LD ``@type``, as
+    ``declares_discussion`` reads them) or ``og:type`` ``product`` (Open Graph), and neither a
+    type of ``ARTICLE_TYPES`` nor ``og:type`` ``article``."""
+    return declared_kinds(root)[1]
+
+
+def declared_kinds(root: etree._Element) -> tuple[bool, bool]:
+    """``(declares_discussion(root), declares_product(root))``, reading the page's microdata
+    types and JSON-LD scripts once."""
+    itemtypes, scripts = _ITEMTYPES(root), _JSON_LD(root)
+    discussion = _declares(itemtypes, scripts, DISCUSSION_TYPES, _LEADING_DISCUSSION_TYPE)
+    og = " ".join(_OG_TYPE(root)).lower()
+    if "article" in og or _declares(itemtypes, scripts, ARTICLE_TYPES, _LEADING_ARTICLE_TYPE):
+        return discussion, False
+    return discussion, "product" in og or _declares(itemtypes, scripts, PRODUCT_TYPES, _LEADING_PRODUCT_TYPE)
+
+
+def _declares(itemtypes: list[str], scripts: list[str], types: frozenset[str], leading: re.Pattern[str]) -> bool:
+    """The page declares one of the schema.org ``types``: a microdata ``itemtype`` anywhere
+    (``itemtypes``: every ``itemtype`` attribute), or a JSON-LD node (``scripts``: the text of
+    every JSON-LD script) at the top level (in a list or ``@graph``, or as a top-level node's
+    ``mainEntity``: ``_json_ld_declares``); unreadable JSON-LD counts by its leading ``@type``
+    (``leading``), else it is ignored."""
+    for itemtype in itemtypes:
+        if any(t.rstrip("/").rsplit("/", 1)[-1] in types for t in itemtype.split()):
             return True
-    for script in _JSON_LD(root):
-        if "DiscussionForumPosting" not in script and "QAPage" not in script:
+    for script in scripts:
+        if not any(t in script for t in types):
             continue  # most pages: no need to parse
         try:
             data = json.loads(script, strict=False)  # strict=False: raw tabs and newlines in strings
         except ValueError:
             # hand-written JSON-LD is often not JSON (trailing commas): the top-level type still says it
-            if _LEADING_DISCUSSION_TYPE.match(script):
+            if leading.match(script):
                 return True
             continue
-        if _json_ld_declares(data, 0):
+        if _json_ld_declares(data, 0, types):
             return True
     return False
 
 
-def _json_ld_declares(node: object, depth: int) -> bool:
+def _json_ld_declares(node: object, depth: int, types: frozenset[str] = DISCUSSION_TYPES) -> bool:
     """A top-level JSON-LD node (or one in a list or ``@graph``), or the ``mainEntity`` of such a
-    node (a ``WebPage`` whose main entity is the thread), has a discussion ``@type``: a
+    node (a ``WebPage`` whose main entity is the thread), has a ``@type`` of ``types``: a
     ``DiscussionForumPosting`` quoted deep inside an article's data does not count."""
     if depth > 3:
         return False
     if isinstance(node, list):
-        return any(_json_ld_declares(item, depth + 1) for item in node)
+        return any(_json_ld_declares(item, depth + 1, types) for item in node)
     if not isinstance(node, dict):
         return False
-    types = node.get("@type")
-    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
-    if any(isinstance(t, str) and t in DISCUSSION_TYPES for t in types):
+    found = node.get("@type")
+    found = [found] if isinstance(found, str) else found if isinstance(found, list) else []
+    if any(isinstance(t, str) and t in types for t in found):
         return True
     main = node.get("mainEntity")
-    if isinstance(main, dict) and _json_ld_declares({"@type": main.get("@type")}, depth + 1):
+    if isinstance(main, dict) and _json_ld_declares({"@type": main.get("@type")}, depth + 1, types):
         return True
-    return _json_ld_declares(node.get("@graph"), depth + 1)
+    return _json_ld_declares(node.get("@graph"), depth + 1, types)
 
 
 def page_language(root: etree._Element) -> str | None:
@@ -617,7 +661,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
     root, notes = page.root, page.notes
     title = page_title(root)
     language = page_language(root)
-    discussion = declares_discussion(root)
+    discussion, product = declared_kinds(root)
     name = site_name(root)
     raw_blocks, truncated = walk_blocks(root, config)
     if not _has_words(raw_blocks, config.shell_page_words):
@@ -625,7 +669,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
         # unclosed control swallowed
         raw_blocks, truncated = walk_blocks(root, config, skip_tags=SHELL_SKIP_TAGS)
     if not raw_blocks:
-        return HtmlExtraction(title, language, (), truncated, notes, discussion, name)
+        return HtmlExtraction(title, language, (), truncated, notes, discussion, name, product)
     kept_tokens = tokens(extractor_text(extractor_input(text, page)))
     kept_shingles = shingle_set(kept_tokens)
     # a block of one or two words is kept when that word or word pair is: the words as a set,
@@ -680,7 +724,7 @@ def extract_html(text: str, config: Config) -> HtmlExtraction:
             )
         )
         offset += len(block_text)
-    return HtmlExtraction(title, language, tuple(blocks), truncated, notes, discussion, name)
+    return HtmlExtraction(title, language, tuple(blocks), truncated, notes, discussion, name, product)
 
 
 def _has_words(raw_blocks: list[RawBlock], n: int) -> bool:
