@@ -207,3 +207,23 @@ def test_a_blank_field_gives_way_to_the_text_beside_it():
     assert row_to_raw_doc({"html": "<p>x</p>", "text": "y"}, fields, "d").format == "html"
     raw = row_to_raw_doc({"html": "", "text": " "}, fields, "d")
     assert (raw.format, raw.content) == ("html", "")
+
+
+def test_a_gzipped_warc_of_records_over_64_kib_is_read_whole(tmp_path):
+    """Crawlers gzip each record on its own; a member that inflates to more than the gzip check's
+    64 KiB step, followed by another member, made ``_gzip_problem`` feed the finished member its
+    own leftover input forever (the batch hung with no output, memory growing)."""
+    import threading
+
+    bodies = [("<html><body>" + "".join(f"<p>Paragraph {i} of page {n}: the council met again.</p>" for i in range(2000))
+               + "</body></html>").encode() for n in range(3)]
+    assert all(len(b) > 100_000 for b in bodies)
+    path = tmp_path / "big.warc.gz"
+    path.write_bytes(warc_bytes([(f"https://example.com/{n}", b, "text/html") for n, b in enumerate(bodies)],
+                                gzip_records=True))
+    items: list = []
+    reader = threading.Thread(target=lambda: items.extend(iter_documents([str(path)])), daemon=True)
+    reader.start()
+    reader.join(120)  # a liveness guard, not a speed bound: reading takes well under a second
+    assert not reader.is_alive(), "reading the WARC did not finish"
+    assert [d.url for d in _docs(items)] == [f"https://example.com/{n}" for n in range(3)] and not _errors(items)

@@ -371,15 +371,18 @@ def _gzip_problem(raw: BinaryIO) -> str | None:
     while chunk := raw.read(_CHUNK):
         try:
             while chunk:
+                # each call inflates at most _CHUNK bytes (thrown away): it either consumes input
+                # or ends a member, whose leftover input (``unused_data``) starts the next one.
+                # Feeding a finished member its own tail again never ends: a record of more than
+                # _CHUNK bytes made the loop spin forever, its unused data growing.
                 in_member = True
                 d.decompress(chunk, _CHUNK)
-                while d.unconsumed_tail:
-                    d.decompress(d.unconsumed_tail, _CHUNK)
-                chunk = b""
                 if d.eof:
                     in_member = False
                     chunk = d.unused_data
                     d = zlib.decompressobj(wbits=31)
+                else:
+                    chunk = d.unconsumed_tail
         except zlib.error as exc:
             return f"truncated: corrupt gzip stream ({exc})"
     return "truncated: the gzip stream ends inside a record" if in_member else None
