@@ -221,6 +221,28 @@ def test_labelled_pages_jsonl_reads_and_rejects_with_line_numbers(tmp_path):
     bad.write_text(json.dumps(rec) + "\n" + json.dumps({"html": "<p>y</p>"}) + "\n")
     with pytest.raises(ValueError, match=r"bad.jsonl:2: needs 'main_content'"):
         labeled_pages_jsonl(bad)
+    # an empty 'html' gives way to 'text'; bytes that are not UTF-8 are named by file and line
+    both = tmp_path / "both.jsonl"
+    both.write_text(json.dumps({"html": "", "text": "Some text", "main_content": "Some text"}) + "\n")
+    assert [(p.html, p.is_text) for p in labeled_pages_jsonl(both)] == [("Some text", True)]
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(json.dumps(rec).encode() + b"\n" + '{"text": "caf\u00e9", "main_content": "x"}'.encode("latin-1") + b"\n")
+    with pytest.raises(ValueError, match=r"latin.jsonl:2: not UTF-8"):
+        labeled_pages_jsonl(latin)
+
+
+def test_paragraph_labels_match_blocks_case_aside_and_unmatched_ones_are_reported(caplog):
+    from detector.training import page_table, prepare_pages
+
+    html = ("<html><body><article>" + "".join(f"<p>{t}</p>" for t in LONG) +
+            "<p>Read more stories</p></article></body></html>")
+    page = LabeledPage("mine:1", html, "\n\n".join(LONG), "https://a.example/1", "mine",
+                       paragraph_labels=(("read  more STORIES", True), ("a paragraph that is not there", False)))
+    with caplog.at_level("WARNING", logger="detector.training"):
+        table = page_table(prepare_pages([page], CFG)[0])
+    html_rows = table[table["doc"] == table["doc"].iloc[0]]
+    assert html_rows.loc[html_rows["text"] == "Read more stories", "label"].tolist() == [1]
+    assert "1 of 2 paragraph labels match no block" in caplog.text
 
 
 @pytest.mark.slow

@@ -131,7 +131,10 @@ def test_train_refuses_labelled_sources_that_hold_no_page(tmp_path):
     code, _, err = run_cli("train", "--pages", str(pages), "-o", str(output))
     assert code == 2 and not output.exists(), err
     errors = [line for line in err.splitlines() if line.startswith("detector train: error:")]
-    assert len(errors) == 1 and "hold no labelled page" in errors[0] and "Traceback" not in err
+    assert len(errors) == 1 and "empty.jsonl: holds no record" in errors[0] and "Traceback" not in err
+    # ... also when synthetic pages are asked for beside it (it said "no training pages: give --pages ...")
+    code, _, err = run_cli("train", "--pages", str(pages), "--synthetic-n", "0", "-o", str(output))
+    assert code == 2 and "empty.jsonl: holds no record" in err and not output.exists()
 
 
 @pytest.mark.parametrize("argv, needle", [(["--port", "99999"], "--port"), (["--min-quality", "7"], "--min-quality"),
@@ -140,3 +143,13 @@ def test_serve_rejects_bad_options_in_one_line(argv, needle):
     code, _, err = run_cli("serve", *argv)
     errors = [line for line in err.splitlines() if line.startswith("detector serve: error:")]
     assert code == 2 and len(errors) == 1 and needle in errors[0] and "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_an_output_folder_that_refuses_new_files_is_refused_before_any_work():
+    """os.access says yes to root (and to some network mounts) for /proc, where no file can be
+    created: `train -o /proc/x.joblib` trained for minutes, then failed writing the model."""
+    from detector.cli._args import output_problem
+
+    problem = output_problem("/proc/x.joblib")
+    assert problem is not None and problem.startswith("/proc/x.joblib: ")  # as root: "cannot create a file in folder /proc"

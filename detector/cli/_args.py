@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,11 @@ def output_problem(path: str | os.PathLike[str]) -> str | None:
         return f"{target}: folder {parent} is not writable"
     if target.exists() and not os.access(target, os.W_OK):
         return f"{target}: file is not writable"
+    try:  # os.access says yes to root, and to some network or FUSE mounts that refuse new files
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".detector-probe-"):
+            pass
+    except OSError as exc:
+        return f"{target}: cannot create a file in folder {parent} ({exc.strerror or exc})"
     return None
 
 

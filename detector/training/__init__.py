@@ -230,8 +230,13 @@ def page_table(prepared: PreparedPage) -> pd.DataFrame:
         page = prepared.page
         share = block_labels(doc, page.truth, page.include, page.exclude)
         if page.paragraph_labels:
-            given = {" ".join(t.split()): k for t, k in page.paragraph_labels}
-            share = np.array([float(given[b.text]) if b.text in given else s for b, s in zip(doc.blocks, share)])
+            given = {_label_key(t): k for t, k in page.paragraph_labels}
+            keys = [_label_key(b.text) for b in doc.blocks]
+            share = np.array([float(given[key]) if key in given else s for key, s in zip(keys, share)])
+            if doc is prepared.html_doc and (unmatched := len(given.keys() - set(keys))):
+                log.warning("%s: %d of %d paragraph labels match no block of the page (a label is matched to a "
+                            "block's whole text, case and spacing aside); they are not used", page.id, unmatched,
+                            len(given))
         table["label"] = (share >= LABEL_THRESHOLD).astype(int)
         table["reason"] = reason_labels(prepared, doc, table["label"].to_numpy())
         n_tokens = np.array([len(tokens(b.text)) for b in doc.blocks], dtype=float)
@@ -244,6 +249,11 @@ def page_table(prepared: PreparedPage) -> pd.DataFrame:
         table.loc[[b.kind == "title" for b in doc.blocks], "weight"] = 0.0
         frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _label_key(text: str) -> str:
+    """A paragraph label's text as it is matched to a block's: spacing and case aside."""
+    return " ".join(text.split()).casefold()
 
 
 def training_table(prepared: Sequence[PreparedPage]) -> pd.DataFrame:
@@ -519,7 +529,8 @@ def labeled_pages_jsonl(path: Path) -> list[LabeledPage]:
          "paragraphs": [{"text": "Subscribe to our newsletter", "keep": false}],
          "with": ["snippet that must be kept"], "without": ["snippet that must go"]}
 
-    ``html`` or ``text`` (plain scraped text) is required, and ``main_content`` (the page's
+    ``html`` or ``text`` (plain scraped text; an empty ``html`` gives way to ``text``) is
+    required, and ``main_content`` (the page's
     main content, paragraphs separated by blank lines, title excluded); ``id``, ``url``,
     ``paragraphs`` (per-paragraph keep/drop labels that override the overlap labels), ``with``
     and ``without`` are optional. Pages are grouped into folds by the URL's site.
@@ -527,21 +538,27 @@ def labeled_pages_jsonl(path: Path) -> list[LabeledPage]:
     Raises
     ------
     ValueError
-        One line naming the file, the line number and what is wrong.
+        One line naming the file, the line number and what is wrong (bytes that are not
+        UTF-8 included), or the file alone when it holds no record.
     """
     pages = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            where = f"{path}:{n}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
             if not line.strip():
                 continue
-            where = f"{path}:{n}"
             try:
                 rec = json.loads(line)
             except ValueError as exc:
                 raise ValueError(f"{where}: not valid JSON ({exc})") from None
             if not isinstance(rec, dict):
                 raise ValueError(f"{where}: expected a JSON object")
-            content = rec.get("html") if rec.get("html") is not None else rec.get("text")
+            html = rec.get("html")
+            content = html if isinstance(html, str) and html.strip() else rec.get("text")
             if not isinstance(content, str) or not content.strip():
                 raise ValueError(f"{where}: needs a non-empty 'html' or 'text' string")
             truth = rec.get("main_content")
@@ -564,9 +581,11 @@ def labeled_pages_jsonl(path: Path) -> list[LabeledPage]:
                     id=f"{Path(path).stem}:{rec.get('id', n)}", html=content, truth=truth,
                     url=url if isinstance(url, str) else None, source=Path(path).stem,
                     include=snippets["with"], exclude=snippets["without"],
-                    paragraph_labels=tuple(labels), is_text=rec.get("html") is None,
+                    paragraph_labels=tuple(labels), is_text=content is not html,
                 )
             )  # fmt: skip
+    if not pages:
+        raise ValueError(f"{path}: holds no record, so no labelled page to train on")
     return pages
 
 
