@@ -180,6 +180,7 @@ def filter_jsonl(
             "keep": decision.keep,
             "flags": list(result.quality.flags),
         }
+        out["reasons"] = list(decision.reasons)  # on kept documents too, as /v1/filter gives them
         if decision.keep:
             stats.add("output", out)
             try:
@@ -188,7 +189,6 @@ def filter_jsonl(
             except (BrokenPipeError, ConnectionResetError) as exc:
                 raise OutputClosed(str(exc)) from None
         else:
-            out["reasons"] = list(decision.reasons)
             stats.add("reject", out)
             if rejects is not None:
                 emit(rejects, out)

@@ -48,7 +48,7 @@ def test_filter_cli_gives_the_same_verdict(tmp_path, expected):
     proc = subprocess.run([sys.executable, "-m", "detector", "filter", "--rejects", str(rejects)],
                           input="\n".join(lines).encode("utf-8"), capture_output=True)
     assert proc.returncode == 0, proc.stderr.decode()
-    got = {r["id"]: (True, []) for r in map(json.loads, proc.stdout.decode("utf-8").splitlines())}
+    got = {r["id"]: (True, r["reasons"]) for r in map(json.loads, proc.stdout.decode("utf-8").splitlines())}
     got.update({r["id"]: (False, r["reasons"]) for r in map(json.loads, rejects.read_text("utf-8").splitlines())})
     assert got == expected
 
@@ -111,6 +111,7 @@ def test_every_door_names_the_fields_alike_and_counts_alike(tmp_path, detector):
     (kept,) = map(json.loads, out.getvalue().splitlines())
     (dropped,) = map(json.loads, rejects.getvalue().splitlines())
     assert kept["clean_text"] == want_text and kept["text"] == ARTICLE and kept["lang"] == "en"
+    assert kept["reasons"] == python["article"]["reasons"] == []  # kept documents carry reasons too, as /v1/filter's
     assert dropped["reasons"] == want_reasons and dropped["text"] == MENU and "drop_reasons" not in dropped
 
     # score_frame: the same columns
