@@ -622,6 +622,8 @@ def load_model(
     compiled from another joblib (a warning), scikit-learn predicts. Raises ModelError for a
     missing file, an unreadable or malformed card, or a hash that does not match."""
     model_path = Path(path) if path is not None else shipped_model_path()
+    if model_path.is_dir():
+        raise ModelError(f"{model_path}: is a directory; name the model file (a .joblib beside its .card.json)")
     if not model_path.is_file():
         raise ModelError(f"model file not found: {model_path}")
     card_file = card_path_for(model_path)
@@ -638,7 +640,8 @@ def load_model(
     expected = sha256 or card.get("sha256")
     if not expected:
         raise ModelError(
-            f"no SHA-256 to check {model_path} against: pass sha256= or put its card ({card_file.name}) beside it"
+            f"no SHA-256 to check {model_path} against: put its card ({card_file.name}, written by detector train) "
+            "beside it, or in Python pass load_model(path, sha256=...)"
         )
     actual = sha256_of(model_path)
     if actual != expected.lower():

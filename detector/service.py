@@ -559,7 +559,12 @@ def create_app(
         errors = list(exc.errors())
         kind = "invalid_json" if any(e.get("type") == "json_invalid" for e in errors) else "invalid_request"
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors]
-        return error_response(422, kind, _validation_message(errors), details=details)
+        message = _validation_message(errors)
+        ctype = request.headers.get("content-type", "")
+        if request.method == "POST" and "json" not in ctype.lower():
+            # FastAPI reads a body of another type (curl -d sends a form) as no JSON at all
+            message = f"send the body as JSON with Content-Type: application/json (got {ctype or 'none'}); {message}"
+        return error_response(422, kind, message, details=details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

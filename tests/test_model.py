@@ -37,7 +37,7 @@ def test_tampered_model_is_refused(tmp_path):
 def test_model_without_card_or_hash_is_refused(tmp_path):
     copy = tmp_path / "other.joblib"
     shutil.copy(shipped_model_path(), copy)
-    with pytest.raises(ModelError, match="no SHA-256"):
+    with pytest.raises(ModelError, match=r"no SHA-256 .* put its card \(other\.card\.json, written by detector train\)"):
         load_model(copy)
     model = load_model(copy, sha256=sha256_of(copy))  # naming the hash is enough
     assert model.info["sha256"] == sha256_of(copy)
@@ -46,6 +46,8 @@ def test_model_without_card_or_hash_is_refused(tmp_path):
 def test_missing_model_file_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         load_model(tmp_path / "nope.joblib")
+    with pytest.raises(ModelError, match="is a directory; name the model file"):
+        load_model(tmp_path)  # it said "model file not found" of a folder that is there
 
 
 def test_version_mismatch_warns(tmp_path):

@@ -57,6 +57,18 @@ def test_parseable_bodies_still_answer_as_before(served):
     assert "not valid JSON" in _invalid_json(_post(served, "/v1/score", b'{"text": "x"'))
 
 
+@pytest.mark.parametrize("ctype", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_a_body_sent_without_a_json_content_type_is_told_to_send_one(served, ctype):
+    """curl -d sends a form: the 422 said only 'Input should be a valid dictionary ...'."""
+    headers = {"content-type": ctype} if ctype else {}
+    with httpx.Client(trust_env=False, timeout=60) as client:
+        response = client.post(served + "/v1/filter", content=b'{"documents": [{"text": "x"}]}', headers=headers)
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert message.startswith("send the body as JSON with Content-Type: application/json") and "\n" not in message
+    assert "Content-Type" not in _invalid_json(_post(served, "/v1/score", b'{"text": "x"'))  # a JSON body: as before
+
+
 def _serve(*args: str) -> subprocess.CompletedProcess[str]:
     """``detector serve`` in a child process: if it started a server after all, the timeout ends it."""
     return subprocess.run([sys.executable, "-m", "detector", "serve", "--log-level", "warning", *args],
