@@ -608,8 +608,9 @@ def _drop_review_boxes(page: PageState) -> None:
     ``Config.product_review_box_max_share``: customers' reviews under a product are its readers'
     comments, not its description. A page that is mostly reviews (a review article) keeps them."""
     config = page.config
-    share = max(config.review_box_max_share, config.product_review_box_max_share) if page.product \
-        else config.review_box_max_share
+    share = config.review_box_max_share
+    if page.product:
+        share = max(share, config.product_review_box_max_share)
     _drop_small_named_boxes(page, REVIEW_BOX, share, "comment")
 
 

@@ -152,7 +152,8 @@ def decode(data: bytes | str, *, declared: str | None = None, source: str | None
     4. strict UTF-8 when the bytes are valid UTF-8 (a declared single-byte charset would decode
        anything: pages declaring latin-1 while sending UTF-8 are common; noted);
     5. the declared charset, then the ``<meta>`` one, each strictly, by WHATWG labels;
-    6. detection (charset-normalizer, leaning to windows-1252 when it cannot tell: ``_detect``),
+    6. detection (charset-normalizer, leaning to the default of the page's ``<html lang>``,
+       windows-1252 for most languages and none, when it cannot tell: ``_detect``),
        then UTF-8 with replacement characters (noted); when more than ``MAX_REPLACED_SHARE`` of
        the text would be replacements, InputError.
 
