@@ -24,6 +24,15 @@ def test_score_refuses_url_with_several_sources():
     assert len(lines) == 1 and "--url" in lines[0] and "single SOURCE" in lines[0]
 
 
+def test_score_refuses_url_beside_a_source_that_is_fetched():
+    """A fetched page's address is its URL: ``--url`` beside it was ignored, silently. Refused
+    before anything is fetched (the address below is never contacted)."""
+    code, out, err = run_cli("score", "https://example.invalid/page", "--url", "https://example.com/a", "--json")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--url" in lines[0] and "is fetched" in lines[0]
+
+
 def test_score_url_with_one_source_is_reported(tmp_path):
     listing = tmp_path / "one.txt"
     listing.write_text(f"# one page\n{ARTICLE}\n", encoding="utf-8")

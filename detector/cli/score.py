@@ -73,7 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="a model file to use instead of the shipped one")
     p.add_argument("--url", default=None,
                    help="the page's URL when one SOURCE is a file or stdin (reported, groups the site); "
-                        "with several SOURCEs, a usage error")
+                        "with several SOURCEs or a URL SOURCE, a usage error")
     p.add_argument("--encoding", type=charset, default=None, metavar="CHARSET",
                    help="charset the page was served with (like an HTTP header); default: detect")
     p.add_argument("--timeout", type=positive_float, default=10.0, metavar="SECONDS",
@@ -207,6 +207,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if several and args.url is not None:  # it names one page; it was dropped for every SOURCE
         _error(f"--url names one page: it applies to a single SOURCE, got {len(sources)}")
+        return EXIT_BAD_INPUT
+    if args.url is not None and is_url(sources[0]):  # the fetched address is the page's URL; it was ignored
+        _error(f"--url names the page of a file or stdin; {sources[0]} is fetched, and its address is its URL")
         return EXIT_BAD_INPUT
     report = args.html_report
     if report is not None and (problem := output_problem(report) or _is_source(report, sources[0])):
