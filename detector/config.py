@@ -169,7 +169,7 @@ class Config:
     """...and on a page that declares itself a product page, not an article (schema.org
     ``Product``, ``og:type`` product: ``Document.product``), at most this share (1: whatever
     their share, the default; 0: as on other pages). Out of fold (rule ``review-boxes``), WCXB-dev
-    0.8657 -> 0.8667, product pages 0.673 -> 0.684 (25 pages change, 19 better), AEB unchanged
+    0.8657 -> 0.8667, product pages 0.673 -> 0.683 (25 pages change, 19 better), AEB unchanged
     (no AEB page declares a product); at 0.2 / 0.5: 0.8660 / 0.8661 (models/README.md)."""
     box_min_relevance: float = 0.6
     """Inside markup named as a sign-up box, footer or licensing notice, a paragraph needs this
