@@ -164,7 +164,8 @@ class Config:
     such boxes together hold at most this share of the kept characters (``decide`` rule
     ``review-boxes``; 0: off, the default: out of fold at 0.2 WCXB-dev stays 0.8657 -- product
     pages 0.673 -> 0.677, service pages whose own text sits in "review" markup 0.822 -> 0.820 --
-    and at 0.5 falls to 0.8645; for corpora of product pages)."""
+    and at 0.5 falls to 0.8645; pages that declare a product have their own share,
+    ``product_review_box_max_share``)."""
     product_review_box_max_share: float = 1.0
     """...and on a page that declares itself a product page, not an article (schema.org
     ``Product``, ``og:type`` product: ``Document.product``), at most this share (1: whatever
