@@ -2,7 +2,7 @@
 """Evaluate the detector beside trafilatura on AEB and WCXB-dev, out-of-fold, in one run.
 
     python scripts/evaluate.py [--aeb DIR] [--wcxb DIR] [--wcxb-sample N] [--folds 5]
-                               [--json OUT] [--gate] [--ablate] [--model oof|shipped]
+                               [--json OUT] [--gate] [--ablate] [--oracle] [--model oof|shipped]
 
 Each corpus is scored with its own metric (detector/training/benchmark.py, wcxb.py):
 
@@ -23,6 +23,10 @@ Also out-of-fold: the plain-text check (the true bodies of AEB pages and WCXB ar
 given as plain text; the share of their words kept) and, with ``--ablate``, the effect of each
 page rule of ``decide.PAGE_RULES`` on both corpora (the same relevance, the rule switched off).
 
+With ``--oracle``, two rows that read the truth (diagnostics, never gated): the blocks the
+training labels call main content, joined (what a perfect paragraph model could reach with this
+extraction's blocks), and those labels through the decision layer (``training.label_ceilings``).
+
 ``--gate`` exits 1 if the detector's F1 falls below trafilatura default's on AEB or on
 WCXB-dev (the generalisation issue's gate); it also prints the margin to the best trafilatura
 row, which is reported, not gated.
@@ -40,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +130,7 @@ class Detected:
     plain_text: dict[str, float]
     ablations: dict[str, dict[str, float]]
     label: str
+    oracle: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argparse.Namespace) -> Detected:
@@ -202,7 +207,8 @@ def detector_out_of_fold(aeb: list[AebPage], wcxb: list[WcxbPage], args: argpars
                 "wcxb_delta_by_type": {t: round(base_wcxb.by_type[t].f1 - s.f1, 4) for t, s in without.by_type.items()}
                 if without else {},
             }
-    return Detected(aeb_out, wcxb_out, plain, ablations, "detector (out-of-fold)")
+    oracle = training.label_ceilings(prepared, config) if args.oracle else {}
+    return Detected(aeb_out, wcxb_out, plain, ablations, "detector (out-of-fold)", oracle)
 
 
 def detector_shipped(aeb: list[AebPage], wcxb: list[WcxbPage]) -> Detected:
@@ -265,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=json.loads, default=None, metavar="JSON",
                         help="tree parameters over the shipped ones (as detector train --params), e.g. '{\"max_leaf_nodes\": 63}'")
     parser.add_argument("--ablate", action="store_true", help="each page rule's effect on both corpora")
+    parser.add_argument("--oracle", action="store_true",
+                        help="two more rows read from the truth, never gated: the training labels' blocks joined (the "
+                             "ceiling of these blocks) and the labels through the decision layer")  # fmt: skip
     parser.add_argument("--save-oof", type=Path, help="keep the out-of-fold relevance (pickle) for --load-oof")
     parser.add_argument("--load-oof", type=Path,
                         help="reuse the out-of-fold relevance of an earlier run of the same model code (decision-layer "
@@ -277,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
+    if args.oracle and args.model == "shipped":
+        print("error: --oracle reads the prepared out-of-fold pages; it does not go with --model shipped", file=sys.stderr)
+        return 2
     if args.jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         log.warning("--jobs %d: this platform cannot fork; running in one process", args.jobs)
         args.jobs = 1
@@ -318,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
         aeb_rows["detector"] = score_predictions(det.label, det.aeb, aeb)
     if wcxb:
         wcxb_rows["detector"] = score_wcxb(det.label, det.wcxb, wcxb)
+    for name, texts in det.oracle.items():  # diagnostics read from the truth: after the detector, never gated
+        key, label = "oracle: " + name, f"oracle: {name} (reads the truth)"
+        if aeb:
+            aeb_rows[key] = score_predictions(label, {k[4:]: v for k, v in texts.items() if k.startswith("aeb:")}, aeb)
+        if wcxb:
+            wcxb_rows[key] = score_wcxb(label, {k[5:]: v for k, v in texts.items() if k.startswith("wcxb:")}, wcxb)
 
     plain = plain_text_summary(det.plain_text)
     if aeb:

@@ -506,3 +506,20 @@ def test_forked_map_returns_in_order_and_raises_a_childs_error():
     assert forked_map(lambda n: n + offset, [1, 2, 3]) == [11, 12, 13]
     with pytest.raises(RuntimeError, match=r"(?s)a forked process failed.*ZeroDivisionError"):
         forked_map(lambda n: 1 // n, [1, 0])
+
+
+def test_label_ceilings_keep_the_labelled_blocks_and_run_them_through_the_decisions():
+    """``training.label_ceilings`` (``scripts/evaluate.py --oracle``): the blocks whose share of
+    the true body reaches the label threshold, joined in page order, and the same through the
+    decision layer -- here a menu line and a copy of a body paragraph are not body, or go."""
+    from detector.training import label_ceilings, prepare_pages
+
+    menu = "Home | News | Sport | Weather | Contact us today"
+    html = ("<html><body><nav><p>" + menu + "</p></nav><article>" + "".join(f"<p>{t}</p>" for t in LONG)
+            + f"<p>{LONG[0]}</p></article></body></html>")
+    page = LabeledPage("mine:1", html, "\n\n".join(LONG), "https://a.example/1", "mine")
+    out = label_ceilings(prepare_pages([page], CFG), CFG)
+    joined, decided = out["labels joined"]["mine:1"], out["labels + decisions"]["mine:1"]
+    assert menu not in joined and all(t in joined for t in LONG)
+    assert joined.count(LONG[0]) == 2  # labels alone cannot tell a copy: both copies are body
+    assert decided.count(LONG[0]) == 1 and menu not in decided and all(t in decided for t in LONG)

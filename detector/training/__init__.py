@@ -482,6 +482,28 @@ def texts_from_relevance(
     return out
 
 
+def label_ceilings(prepared: Sequence[PreparedPage], config: Config | None = None) -> dict[str, dict[str, str]]:
+    """What a perfect paragraph model could reach with these blocks: the training labels (a
+    block is main content when its share of the true body is at least ``LABEL_THRESHOLD``,
+    ``block_labels``) in place of the model's relevance.
+
+    Returns ``{"labels joined": {page_id: text}, "labels + decisions": {page_id: text}}``: the
+    labelled blocks of each page's HTML joined in page order (no decision layer: the ceiling of
+    the extraction and its blocks), and the same labels as relevance 1 / 0 through the
+    detector's decisions (``texts_from_relevance``: what the decision layer's rules cost or
+    add when the model is right). A diagnostic for ``scripts/evaluate.py --oracle``; it reads
+    the truth, so it is never a system's figure."""
+    labels = {
+        p.page.id: block_labels(p.html_doc, p.page.truth, p.page.include, p.page.exclude) >= LABEL_THRESHOLD
+        for p in prepared
+    }
+    joined = {
+        p.page.id: "\n".join(b.text for b, keep in zip(p.html_doc.blocks, labels[p.page.id]) if keep) for p in prepared
+    }
+    decided = texts_from_relevance(prepared, {k: v.astype(float) for k, v in labels.items()}, config)
+    return {"labels joined": joined, "labels + decisions": decided}
+
+
 def out_of_fold_predictions(
     eval_pages: Sequence[LabeledPage],
     *,
