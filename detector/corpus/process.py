@@ -6,7 +6,9 @@ The per-document time budget (``CleanOptions.doc_timeout``) is enforced by ``tim
 (Dask runs tasks in worker threads) by raising ``DocTimeout`` in that thread
 (``PyThreadState_SetAsyncExc``). Either way the document is interrupted as soon as control returns
 to Python; ``guarded`` returns a ``DocTimeout`` that fired between a task's own checks instead of
-letting it escape.
+letting it escape. ``DocTimeout`` derives from ``BaseException`` (as ``limits.TimeLimitExceeded``):
+an ``except Exception`` in extraction code (trafilatura's, ours) cannot swallow it and let the
+document run on past its budget; the code here catches it by name.
 """
 
 from __future__ import annotations
@@ -47,9 +49,15 @@ class Outcome:
     record: dict[str, Any]
 
 
-class DocTimeout(Exception):
+class DocTimeout(BaseException):
+    """A document ran past its time budget (``CleanOptions.doc_timeout``, ``--doc-timeout``).
+
+    A ``BaseException``, not an ``Exception``, so that a broad ``except Exception`` in the code
+    it interrupts cannot swallow it; ``process_document``, ``score_extracted`` and ``guarded``
+    turn it into the document's error record (``timeout: ...``)."""
+
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"time budget of {seconds:g}s exceeded")
+        super().__init__(f"took longer than the {seconds:g} s per-document budget (--doc-timeout)")
         self.seconds = seconds
 
 
@@ -180,7 +188,7 @@ def score_extracted(
         with time_budget(budget):
             fps = templates.for_site(doc.site) if templates is not None else frozenset()
             result = detector.score_document(doc, template_fingerprints=fps)
-    except Exception as exc:  # noqa: BLE001 - a bad document must never stop the batch
+    except (Exception, DocTimeout) as exc:  # noqa: BLE001 - a bad document must never stop the batch
         return error_outcome(doc.id, source, describe(exc), line)
     return result_outcome(result, detector.config, options, extra, provenance)
 
@@ -205,6 +213,6 @@ def process_document(
             doc = detector.extract(raw)
             fps = templates.for_site(doc.site) if templates is not None else frozenset()
             result = detector.score_document(doc, template_fingerprints=fps)
-    except Exception as exc:  # noqa: BLE001 - a bad document must never stop the batch
+    except (Exception, DocTimeout) as exc:  # noqa: BLE001 - a bad document must never stop the batch
         return error_outcome(raw.id, src, describe(exc), raw.line)
     return result_outcome(result, detector.config, options, extra, provenance)

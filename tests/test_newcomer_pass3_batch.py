@@ -1,0 +1,76 @@
+"""Defects found by a newcomer pass over the batch doors and the reports (time budget, stale
+temporary files, empty compressed inputs, dead workers, ``detector filter``'s messages, rounding
+in the reports, ``--version``, short reprs)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from detector.corpus import CleanOptions, clean_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT / "seeds" / "migrant-crisis-article.txt"
+GUARD = 60.0  # seconds; only ends a loop the timeout failed to stop, never a performance bound
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _jsonl(path: Path, ids: str) -> Path:
+    text = ARTICLE.read_text("utf-8")
+    path.write_text("".join(json.dumps({"id": i, "text": text}) + "\n" for i in ids), encoding="utf-8")
+    return path
+
+
+# --- 1: the per-document time budget --------------------------------------------------------------
+
+
+def _swallowing_loop(swallowed: list[BaseException]) -> None:
+    """Extraction code with a broad ``except Exception``, as trafilatura has: it used to catch the
+    timeout and run on."""
+    deadline = time.monotonic() + GUARD
+    while time.monotonic() < deadline:
+        try:
+            while time.monotonic() < deadline:
+                pass
+        except Exception as exc:  # noqa: BLE001 - the point of the test
+            swallowed.append(exc)
+
+
+def test_doc_timeout_is_not_swallowed_by_except_exception():
+    from detector.corpus.process import DocTimeout, time_budget
+
+    assert issubclass(DocTimeout, BaseException) and not issubclass(DocTimeout, Exception)
+    swallowed: list[BaseException] = []
+    with pytest.raises(DocTimeout, match=r"took longer than the 0\.05 s per-document budget \(--doc-timeout\)"):
+        with time_budget(0.05):
+            _swallowing_loop(swallowed)
+    assert swallowed == []
+
+
+def test_doc_timeout_is_not_swallowed_in_a_worker_thread():
+    """Dask runs tasks in threads: the thread budget raises the same BaseException there."""
+    from detector.corpus.process import DocTimeout, guarded
+
+    swallowed: list[BaseException] = []
+    result: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: result.update(out=guarded(0.05, _swallowing_loop, swallowed)))
+    thread.start()
+    thread.join(GUARD * 2)
+    assert isinstance(result["out"], DocTimeout) and swallowed == []
+
+
+def test_a_timed_out_document_is_an_error_naming_the_budget_and_the_batch_goes_on(tmp_path):
+    out = tmp_path / "o.jsonl"
+    summary = clean_corpus([str(_jsonl(tmp_path / "p.jsonl", "ab"))], out,
+                           options=CleanOptions(workers=1, doc_timeout=1e-4, quiet=True))
+    assert summary.documents == 2 and summary.errors == 2 and summary.error_kinds == {"timeout": 2}
+    errors = _records(tmp_path / "o.jsonl.errors.jsonl")
+    assert [e["id"] for e in errors] == ["a", "b"]
+    assert {e["error"] for e in errors} == {"timeout: took longer than the 0.0001 s per-document budget (--doc-timeout)"}
