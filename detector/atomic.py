@@ -4,7 +4,8 @@ HTML report, ``detector filter --rejects``, the model and its card, synthetic pa
 The data goes to a temporary file beside the target (same folder, so the same file system)
 named ``.NAME.PID.RANDOM.tmp``, which is renamed over the target (``os.replace``, atomic on
 POSIX and Windows) only once it is complete. A reader sees the old file or the new one, never
-half of one; a crash leaves at most the hidden temporary file, and a failed write removes it.
+half of one; a crash leaves at most the hidden temporary file (``remove_stale_temps`` clears
+such leftovers: ``detector clean`` calls it when a run starts), and a failed write removes it.
 The temporary file is created with mode 0o666 filtered by the umask (not ``mkstemp``'s 0o600),
 so the result gets the permissions any other new file would.
 
@@ -13,6 +14,7 @@ so the result gets the permissions any other new file would.
     with atomic_path("model.joblib") as tmp:    # for writers that want a file name
         joblib.dump(obj, tmp)
     atomic_write_json("stats.json", {"documents": 3})
+    remove_stale_temps("out/")                  # a rerun after a crash: its writers' leftovers go
 
 Errors: ``OSError`` naming the target path (a full disk says which file could not be written).
 """
@@ -21,20 +23,69 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
 __all__ = ["AtomicFile", "atomic_open", "atomic_path", "atomic_write_bytes", "atomic_write_json",
-           "atomic_write_text"]
+           "atomic_write_text", "remove_stale_temps"]
 
 StrPath = str | os.PathLike[str]
+
+_TEMP = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}\.tmp")
+"""The name ``_temp_name`` gives: ``.NAME.PID.RANDOM.tmp`` (RANDOM: 8 hex digits)."""
 
 
 def _temp_name(path: str) -> str:
     head, name = os.path.split(os.path.abspath(path))
     return os.path.join(head, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` may be running on this machine (one of another user counts). On
+    Windows, where ``os.kill`` would end the process, every pid counts as running."""
+    if os.name == "nt":
+        return True
+    if not 0 < pid < 2**31:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(folder: StrPath, names: set[str] | frozenset[str] | None = None) -> list[str]:
+    """Remove the temporary files atomic writes left in ``folder`` (not its subfolders) when their
+    writer died (a crash, ``kill -9``): the files named ``.NAME.PID.RANDOM.tmp`` as this module
+    names them, whose writer PID is no live process on this machine (a live writer's file is being
+    written). With ``names``, only the temporaries of those target names (``out.jsonl``). Nothing
+    else is touched. Returns the removed paths, sorted.
+
+    Errors: none raised; a folder that cannot be listed, or a file that cannot be removed, is
+    skipped (it is only clutter, and the next run tries again)."""
+    folder = os.fspath(folder)
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    removed = []
+    for entry in sorted(entries):
+        match = _TEMP.fullmatch(entry)
+        if match is None or (names is not None and match["name"] not in names) or _alive(int(match["pid"])):
+            continue
+        path = os.path.join(folder, entry)
+        try:
+            if os.path.isfile(path) and not os.path.islink(path):
+                os.unlink(path)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def _named(exc: OSError, path: str) -> OSError:

@@ -5,6 +5,8 @@ in the reports, ``--version``, short reprs)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -74,3 +76,54 @@ def test_a_timed_out_document_is_an_error_naming_the_budget_and_the_batch_goes_o
     errors = _records(tmp_path / "o.jsonl.errors.jsonl")
     assert [e["id"] for e in errors] == ["a", "b"]
     assert {e["error"] for e in errors} == {"timeout: took longer than the 0.0001 s per-document budget (--doc-timeout)"}
+
+
+# --- 2: temporary files a crashed run left --------------------------------------------------------
+
+
+def _leave_temp(target: Path) -> Path:
+    """The temporary file a writer that died mid-write leaves: a child process starts an atomic
+    write of ``target`` and exits without finishing it."""
+    code = ("import os, sys\nfrom detector.atomic import AtomicFile\nf = AtomicFile(sys.argv[1])\n"
+            "f.handle.write(b'half a file')\nf.handle.flush()\nprint(f.tmp, flush=True)\nos._exit(9)")
+    proc = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, cwd=ROOT)
+    tmp = Path(proc.stdout.strip())
+    assert proc.returncode == 9 and tmp.parent == target.parent and tmp.exists(), proc.stderr
+    return tmp
+
+
+def test_remove_stale_temps_removes_only_dead_writers_files_of_its_pattern(tmp_path):
+    from detector.atomic import AtomicFile, remove_stale_temps
+
+    stale = _leave_temp(tmp_path / "out.jsonl")
+    other = _leave_temp(tmp_path / "model.joblib")
+    live = AtomicFile(tmp_path / "being-written.jsonl")  # this process is alive: its file stays
+    keep = [tmp_path / n for n in (".notes.tmp", "out.jsonl", ".out.jsonl.12.zzzzzzzz.tmp", "x.tmp")]
+    for path in keep:
+        path.write_bytes(b"user's")
+    try:
+        assert remove_stale_temps(tmp_path, frozenset({"out.jsonl"})) == [str(stale)]
+        assert other.exists()
+        assert remove_stale_temps(tmp_path) == [str(other)]
+        assert Path(live.tmp).exists() and all(p.read_bytes() == b"user's" for p in keep)
+        assert remove_stale_temps(tmp_path / "missing") == []
+    finally:
+        live.discard()
+
+
+def test_a_rerun_removes_the_temporary_files_a_crashed_run_left(tmp_path):
+    from corpus_helpers import stopping_executor
+
+    from detector.corpus.executors.local import LocalExecutor
+
+    inputs, out = [str(_jsonl(tmp_path / "p.jsonl", "abcd"))], tmp_path / "out.jsonl"
+    opts = CleanOptions(workers=1, shard_size=2, templates=False, quiet=True)
+    with pytest.raises(KeyboardInterrupt):  # shard 0 done, then the run stops
+        clean_corpus(inputs, out, options=opts, executor=stopping_executor(LocalExecutor, "clean_task", 1, workers=1))
+    work = tmp_path / "out.jsonl.shards" / "out"
+    left = [_leave_temp(work / "000001.jsonl"), _leave_temp(out), _leave_temp(tmp_path / "out.jsonl.errors.jsonl")]
+    foreign = _leave_temp(tmp_path / "notes.txt")  # not one of this run's files: not its business
+    summary = clean_corpus(inputs, out, options=opts)
+    assert summary.resumed_shards == 1 and summary.written == 4
+    assert [r["id"] for r in _records(out)] == list("abcd")
+    assert not any(p.exists() for p in left) and foreign.exists()

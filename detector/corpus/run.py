@@ -6,7 +6,9 @@
 2. The inputs: files in order (``sources``); a glob or folder that finds one of our own outputs
    skips it, an input named outright that is an output is an error.
 3. The model: loaded once here, so a bad model is one error before any work.
-4. The work folder: locked, and resumed when the manifest matches (``workdir``).
+4. The work folder: locked, and resumed when the manifest matches (``workdir``). The temporary
+   files a crashed run's atomic writes left, in it and beside the outputs, are removed
+   (``atomic.remove_stale_temps``).
 5. Pass 1 (site templates on): ``extract_task`` per shard; the template counts are summed into
    the ``TemplateIndex`` (hashes and counts only). Without templates: a single ``clean_task`` pass.
    Either pass also counts what each input file gave (``inputs``): a file from which no
@@ -32,7 +34,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from detector.atomic import atomic_write_bytes, atomic_write_json
+from detector.atomic import atomic_write_bytes, atomic_write_json, remove_stale_temps
 from detector.config import Config
 from detector.corpus.executors.base import Executor, Task
 from detector.corpus.options import CleanOptions
@@ -110,6 +112,24 @@ def _check_outputs(output: str, options: CleanOptions) -> tuple[OutputPaths, str
         if not os.access(folder, os.W_OK | os.X_OK):
             raise InputError(path, f"the output folder {folder} is not writable")
     return paths, fmt, rejects_fmt
+
+
+def _remove_stale_temps(paths: OutputPaths, work: str, options: CleanOptions, stdout: bool) -> None:
+    """A rerun after a crash: the temporary files an earlier run's atomic writes left in the work
+    folder, and beside the outputs those of the outputs themselves (``.OUTPUT.PID.RANDOM.tmp``,
+    not another program's or another output's), are removed (``atomic.remove_stale_temps``: only
+    that name pattern, only when their writer is dead). Raises nothing."""
+    named = [] if stdout else [paths.output, paths.errors, paths.stats]
+    if options.filtering and (options.rejects or not stdout):
+        named.append(paths.rejects)
+    beside: dict[str, set[str]] = {}
+    for path in named:
+        folder, name = os.path.split(os.path.abspath(path))
+        beside.setdefault(folder, set()).add(name)
+    for folder, names in beside.items():
+        remove_stale_temps(folder, frozenset(names))
+    for folder in (work, os.path.join(work, "extract"), os.path.join(work, "out")):
+        remove_stale_temps(folder)
 
 
 # --- 2. the inputs --------------------------------------------------------------------------------
@@ -221,6 +241,7 @@ def clean_corpus(
     job = Job(config, options, spec, layout, _provenance(config, manifest, detector))
     work.lock()
     try:
+        _remove_stale_temps(paths, work.path, options, stdout)
         state = _Run(job, executor, sources)
         with executor:
             executor.check_paths([layout.work] + [s.location for s in sources])
