@@ -18,6 +18,7 @@ from detector.corpus import CleanOptions, clean_corpus
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "seeds" / "migrant-crisis-article.txt"
 GUARD = 60.0  # seconds; only ends a loop the timeout failed to stop, never a performance bound
+SUBPROCESS_GUARD = 300  # seconds; only there so that a hang fails instead of blocking
 
 
 def _records(path: Path) -> list[dict]:
@@ -127,3 +128,40 @@ def test_a_rerun_removes_the_temporary_files_a_crashed_run_left(tmp_path):
     assert summary.resumed_shards == 1 and summary.written == 4
     assert [r["id"] for r in _records(out)] == list("abcd")
     assert not any(p.exists() for p in left) and foreign.exists()
+
+
+# --- 3: a 0-byte compressed input -----------------------------------------------------------------
+
+
+def test_an_empty_compressed_input_is_one_error_naming_it_and_the_batch_goes_on(tmp_path):
+    """A 0-byte .gz / .zst (a download cut off) had passed as an input without documents (a
+    warning at most) or, as .html.gz, as an empty page: now one ``unreadable`` error record."""
+    import gzip
+
+    names = ("a.jsonl.gz", "b.jsonl.zst", "c.html.gz", "d.txt.gz", "e.warc.gz")
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "nothing.jsonl.gz").write_bytes(gzip.compress(b""))  # a whole stream of nothing: no error
+    good = _jsonl(tmp_path / "good.jsonl", "g")
+    inputs = [str(tmp_path / n) for n in (*names, "nothing.jsonl.gz")] + [str(good)]
+    out = tmp_path / "out.jsonl"
+    summary = clean_corpus(inputs, out, options=CleanOptions(workers=1, quiet=True))
+    assert summary.written == 1 and summary.errors == len(names) and summary.error_kinds == {"unreadable": 5}
+    errors = {e["id"]: e for e in _records(tmp_path / "out.jsonl.errors.jsonl")}
+    assert sorted(errors) == sorted(str(tmp_path / n) for n in names)
+    for name in names:
+        error = errors[str(tmp_path / name)]
+        assert error["source"] == str(tmp_path / name) and "\n" not in error["error"]
+        kind = "zstd" if name.endswith(".zst") else "gzip"
+        assert error["error"] == (f"unreadable: empty compressed file (0 bytes, not even a {kind} header: "
+                                  "cut off or never written)")
+
+
+def test_an_empty_compressed_input_is_one_line_on_stderr_with_o_dash(tmp_path):
+    empty = tmp_path / "cut.jsonl.gz"
+    empty.write_bytes(b"")
+    proc = subprocess.run([sys.executable, "-m", "detector", "clean", str(empty), "-o", "-", "--workers", "1", "-q"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=SUBPROCESS_GUARD)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [f"detector clean: {empty}: unreadable: empty compressed file (0 bytes, "
+                                "not even a gzip header: cut off or never written)"]

@@ -233,11 +233,23 @@ def _open_stream(raw: BinaryIO, location: str = "") -> tuple[BinaryIO, Any]:
 
 def check_magic(location: str, magic: bytes) -> None:
     """Raise ``InputError`` when ``location`` is named ``.gz`` / ``.zst`` and ``magic`` (its first
-    bytes) is not that format's; an empty file passes (it holds nothing either way)."""
+    bytes) is not that format's, or is nothing (``check_not_empty``)."""
+    check_not_empty(location, magic)
     for ext, (expected, name) in _MAGIC.items():
         if location.lower().endswith(ext) and magic and not magic.startswith(expected):
             raise InputError(location, f"unreadable: not a {name} file (named {ext}, but it does not start "
                                        f"with the {name} magic bytes {expected.hex(' ')})")
+
+
+def check_not_empty(location: str, head: bytes) -> None:
+    """Raise ``InputError`` when ``location`` is named ``.gz`` / ``.zst`` and ``head`` (its first
+    bytes) is empty: a 0-byte file is no compressed stream at all (even an empty one has a
+    header), but a download or copy that was cut off or never written, and must not pass as an
+    input that merely holds no document."""
+    for ext, (_, name) in _MAGIC.items():
+        if location.lower().endswith(ext) and not head:
+            raise InputError(location, f"unreadable: empty compressed file (0 bytes, not even a {name} header: "
+                                       "cut off or never written)")
 
 
 def _open(location: str) -> BinaryIO:
@@ -525,12 +537,14 @@ def read_source(
                 yield from _read_jsonl(path, stream, inner, fields, limit, keep)
         elif fmt == "warc":
             with _open(location) as raw:  # warcio reads gzipped and plain records alike, whatever the name
+                check_not_empty(location, raw.read(4))
+                raw.seek(0)
                 yield from _read_warc(path, raw, limit)
         else:  # pragma: no cover - sources refuse unknown formats
             yield ReadError(path, path, f"unreadable: unknown input format {fmt!r}"), None
     except OSError as exc:  # unreadable file (permissions, vanished, I/O error)
         yield ReadError(path, path, f"unreadable: {exc.strerror or exc}"), None
-    except InputError as exc:  # JSONL named .gz / .zst but not compressed so (check_magic)
+    except InputError as exc:  # named .gz / .zst but empty or not compressed so (check_magic)
         yield ReadError(path, path, exc.reason), None
 
 
