@@ -38,6 +38,21 @@ class ModelError(DetectorError):
     """The model file is missing, does not match its card, or cannot be loaded."""
 
 
+class WorkerDied(DetectorError):
+    """A worker process of a batch run died (killed: by the out-of-memory killer, by ``kill``; or
+    a crash in a C library). The shards finished before it are kept: rerunning the same command
+    resumes the run."""
+
+    MESSAGE = (
+        "a worker process died unexpectedly (killed, out of memory, or a crash in a C library); "
+        "the finished shards are kept: rerun the same command to resume (with fewer --workers if "
+        "memory ran out)"
+    )
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+
+
 class DocumentTimeout(InputError):
     """Scoring one document (or serving one request) took longer than its time budget."""
 

@@ -165,3 +165,48 @@ def test_an_empty_compressed_input_is_one_line_on_stderr_with_o_dash(tmp_path):
     assert proc.returncode == 0 and proc.stdout == ""
     assert proc.stderr.splitlines() == [f"detector clean: {empty}: unreadable: empty compressed file (0 bytes, "
                                 "not even a gzip header: cut off or never written)"]
+
+
+# --- 4: a worker process that dies ----------------------------------------------------------------
+
+
+def _killing_executor(at: int):
+    """A two-worker local executor one of whose worker processes is killed (SIGKILL, as the
+    out-of-memory killer does) when the run reaches shard ``at``; the shards before it are done."""
+    import os
+    import signal
+
+    from detector.corpus.executors.local import LocalExecutor
+
+    class Killing(LocalExecutor):
+        def run(self, tasks, on_done, job=None):
+            def gated():
+                for t in tasks:
+                    if t.index == at:
+                        victim = next(iter(self._pool._processes.values()))
+                        os.kill(victim.pid, signal.SIGKILL)
+                        victim.join(GUARD)
+                    yield t
+
+            return super().run(gated(), on_done, job)
+
+    return Killing(2)
+
+
+def test_a_dead_worker_is_one_clear_error_and_a_rerun_resumes(tmp_path):
+    """A worker killed mid-run let concurrent.futures' BrokenProcessPool escape clean_corpus (the
+    CLI called it an internal error): now ``WorkerDied``, one line that says to rerun."""
+    from detector.cli import EXIT_BAD_INPUT, error_line, exit_code
+    from detector.errors import DetectorError, WorkerDied
+
+    inputs, out = [str(_jsonl(tmp_path / "p.jsonl", "abcdefgh"))], tmp_path / "out.jsonl"
+    opts = CleanOptions(workers=2, shard_size=1, templates=False, quiet=True)
+    with pytest.raises(WorkerDied) as caught:
+        clean_corpus(inputs, out, options=opts, executor=_killing_executor(at=4))
+    assert isinstance(caught.value, DetectorError)
+    line = error_line(caught.value)
+    assert "\n" not in line and "worker process died" in line and "rerun the same command to resume" in line
+    assert exit_code(caught.value) == EXIT_BAD_INPUT
+    summary = clean_corpus(inputs, out, options=opts)
+    assert summary.written == 8 and summary.resumed_shards >= 1
+    assert [r["id"] for r in _records(out)] == list("abcdefgh")

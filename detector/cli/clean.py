@@ -2,7 +2,8 @@
 
 Exit codes (``detector.cli.exit_code``, the same table for every command): 0 done (documents that
 failed are in OUTPUT.errors.jsonl and do not change it), 2 bad input (missing input, unknown
-format, unusable model or output path), 1 internal error, 130 interrupted (rerun to resume).
+format, unusable model or output path) or a worker process that died (rerun to resume), 1 internal
+error, 130 interrupted (rerun to resume).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "  detector clean pages.jsonl.zst --html-field raw_html --url-field link -o out.jsonl.gz\n"
             "  detector clean pages/ --site-from dir -o - | head\n"
             "exit codes: 0 done (failed documents are listed in OUTPUT.errors.jsonl), 2 bad input, bad "
-            "model or unusable output path, 1 internal error, 130 interrupted"
+            "model, unusable output path, or a worker process that died (rerun to resume), 1 internal "
+            "error, 130 interrupted (rerun to resume)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -201,7 +201,8 @@ def clean_corpus(
 
     Raises ``InputError`` (a missing input, an unknown output extension, an output that is an
     input, a locked or unwritable output, a ``scheduler`` without ``engine="dask"`` ...) before
-    any work, ``ModelError`` for a bad model.
+    any work, ``ModelError`` for a bad model, ``WorkerDied`` when a worker process of the local
+    engine died (the finished shards are kept: calling again with the same arguments resumes).
     """
     start = time.perf_counter()
     if isinstance(inputs, (str, os.PathLike)):

@@ -4,7 +4,9 @@ On Linux the pool forks after the run has loaded the model in the parent, so wor
 the Detector in memory and a bad model is one error in the parent, never a pool of tracebacks.
 Each worker uses one OpenMP/BLAS thread (N workers already use N cores), ignores Ctrl-C (the
 parent stops the pool, so a worker never dies mid-write) and dies with its parent, even when the
-parent is killed with SIGKILL.
+parent is killed with SIGKILL. A worker that dies itself (the out-of-memory killer, a crash in a C
+library) breaks the pool: the run stops with ``WorkerDied`` (rerun to resume), not with
+``concurrent.futures``' ``BrokenProcessPool``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import signal
 import sys
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from detector.corpus.executors.base import Executor, Task
 from detector.corpus.tasks import run_task
+from detector.errors import WorkerDied
 
 __all__ = ["LocalExecutor"]
 
@@ -103,12 +107,23 @@ class LocalExecutor(Executor):
             manager.join(5)
 
     def _submit(self, task: Task, job: Any) -> Future[Any]:
+        """Raises ``WorkerDied`` when a worker has died (the pool is broken)."""
         if self._pool is None:  # in this process, now
             fut: Future[Any] = Future()
             fut.set_result(run_task(task.fn, job, *task.args))
             return fut
-        return self._pool.submit(run_task, task.fn, job, *task.args)
+        try:
+            return self._pool.submit(run_task, task.fn, job, *task.args)
+        except BrokenProcessPool as exc:
+            raise WorkerDied() from exc
 
     def _wait(self, futures: list[Any]) -> Iterable[Any]:
         done, _ = wait(futures, return_when=FIRST_COMPLETED)
         return done
+
+    def _result(self, future: Any, task: Task) -> Any:
+        """The task's result; raises what it raised, and ``WorkerDied`` when a worker died."""
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerDied() from exc
