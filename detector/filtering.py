@@ -61,6 +61,42 @@ def bom_problem(head: bytes) -> str | None:
     return None
 
 
+NOT_JSONL_HINT = "input must be JSON Lines: one JSON object per line"
+"""Added to the message of a malformed first line that shows the stream is not JSONL at all."""
+
+
+def _not_jsonl(line: bytes) -> bool:
+    """Whether a malformed first line shows the stream is not JSON Lines at all: it does not start
+    a JSON object (plain text, HTML, a JSON array) or is a lone ``{`` (pretty-printed JSON)."""
+    head = line.removeprefix(b"\xef\xbb\xbf").strip()
+    return not head.startswith(b"{") or head == b"{"
+
+
+def _size(n: int) -> str:
+    """``n`` bytes for a person: ``64 MiB``, ``512 KiB``, else ``1000 bytes``."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    return f"{n} bytes"
+
+
+def _json_problem(exc: ValueError, line: bytes) -> tuple[str, int | None]:
+    """What ``json.loads(line)`` said, without its own "line 1 column N (char M)" (the line
+    of the record, not of the stream), and the column (1-based, in characters) where it went
+    wrong; for bytes that are not UTF-8, the column of the first bad byte."""
+    if isinstance(exc, json.JSONDecodeError):
+        # not colno: the line's own newline starts a "line 2"; an error past the end is at its end
+        msg = exc.msg.removesuffix(" starting at").removesuffix(" at")  # "Invalid control character at"
+        return f"malformed JSON: {msg}", min(exc.pos, len(exc.doc.rstrip("\r\n"))) + 1
+    if isinstance(exc, UnicodeDecodeError):
+        try:  # json guesses UTF-16 from a line's first bytes (\xff\xfe): name the first byte that is not UTF-8
+            line.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            column = len(line[:bad.start].decode("utf-8", "replace")) + 1
+            return f"malformed JSON: not UTF-8 (byte 0x{line[bad.start:bad.start + 1].hex()}: {bad.reason})", column
+    return f"malformed JSON: {exc}", None
+
+
 class OutputClosed(Exception):
     """The consumer of stdout went away (broken pipe)."""
 
@@ -103,7 +139,11 @@ def filter_jsonl(
     """Filter a JSONL byte stream; kept records are written and flushed one by one. Returns the
     ``Tally``: kept records are its ``output``, dropped ones ``rejected``, lines that are not
     JSON objects ``malformed`` (with ``rejects``, written there too: ``reasons`` ``["error"]``,
-    the ``error``, the ``line`` number and the ``raw`` line).
+    the ``error``, the ``line`` number, for bad JSON the ``column``, and the ``raw`` line). A
+    malformed line is one ``warn`` line naming its line number (and column, for bad JSON: ``line
+    3, column 17: malformed JSON: Expecting ',' delimiter``); a line over ``max_line_bytes``
+    names the limit; when the first line is not a JSON object and does not start one (plain
+    text, HTML, a JSON array), its message adds ``NOT_JSONL_HINT``.
 
     Each record is read by ``RawDoc.from_record`` with ``fields`` (default ``FieldNames()``:
     ``html``, else ``text``, else ``content``, as ``Detector.filter``); ``drop_raw`` removes
@@ -133,26 +173,33 @@ def filter_jsonl(
         content = {name for name, _ in fields.content_fields}
         return {k: v for k, v in record.items() if k not in content}
 
-    def malformed(lineno: int, message: str, line: bytes | None) -> None:
+    def malformed(lineno: int, message: str, line: bytes | None, column: int | None = None) -> None:
         # not a document, but not lost either: with --rejects the line goes there as it came
+        first = not stats.documents and not stats.malformed
         stats.malformed += 1
-        warn(f"line {lineno}: {message}")
+        if first and line is not None and _not_jsonl(line):  # the stream is not JSONL at all
+            message = f"{message}; {NOT_JSONL_HINT}"
+        where = f"line {lineno}" if column is None else f"line {lineno}, column {column}"
+        warn(f"{where}: {message}")
         if rejects is not None:
             raw = {} if line is None else {"raw": line.decode("utf-8", "replace").rstrip("\r\n")}
-            emit(rejects, {"reasons": ["error"], "error": message, "line": lineno, **raw})
+            at = {} if column is None else {"column": column}
+            emit(rejects, {"reasons": ["error"], "error": message, "line": lineno, **at, **raw})
 
     for lineno, line in _read_lines(instream, max_line_bytes):
         if lineno == 1 and line is not None and (problem := bom_problem(line)):
             raise InputError("<stdin>", problem)
         if line is None:
-            malformed(lineno, f"malformed: longer than {max_line_bytes} bytes, skipped", None)
+            malformed(lineno, f"malformed: longer than the line limit of {_size(max_line_bytes)} "
+                              f"({max_line_bytes} bytes), skipped; raise it with --max-line-bytes", None)
             continue
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except ValueError as exc:  # includes invalid UTF-8
-            malformed(lineno, f"malformed JSON: {exc}", line)
+            message, column = _json_problem(exc, line)
+            malformed(lineno, message, line, column)
             continue
         if not isinstance(record, dict):
             malformed(lineno, f"malformed: expected a JSON object, got {type(record).__name__}", line)

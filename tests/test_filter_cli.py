@@ -71,10 +71,10 @@ def test_filter_stream(tmp_path, detector):
     assert "must be a string" in rejected["bad-type"]["error"]
 
     err = proc.stderr.decode("utf-8")
-    assert "line 3: malformed JSON" in err
+    assert "line 3, column 2: malformed JSON: Expecting property name" in err
     assert "line 6: malformed: expected a JSON object" in err
     assert "line 7: error:" in err and "line 8: error:" in err
-    assert "line 9: malformed JSON" in err  # invalid UTF-8
+    assert "line 9, column 1: malformed JSON" in err  # invalid UTF-8
     assert "5 documents: 2 kept, 1 dropped, 2 errors, 3 malformed lines" in err
     assert not list(tmp_path.glob(".rejects*"))  # temp file renamed away
 

@@ -210,3 +210,55 @@ def test_a_dead_worker_is_one_clear_error_and_a_rerun_resumes(tmp_path):
     summary = clean_corpus(inputs, out, options=opts)
     assert summary.written == 8 and summary.resumed_shards >= 1
     assert [r["id"] for r in _records(out)] == list("abcdefgh")
+
+
+# --- 5: detector filter's messages ----------------------------------------------------------------
+
+
+def _filter(data: bytes, **kw) -> tuple[list[str], list[dict]]:
+    """``filter_jsonl`` on ``data`` with rejects: (the warning lines, the rejects written)."""
+    import io
+
+    from detector.filtering import filter_jsonl
+
+    warnings: list[str] = []
+    rejects = io.BytesIO()
+    filter_jsonl(io.BytesIO(data), io.BytesIO(), detector=object(), rejects=rejects, warn=warnings.append, **kw)
+    return warnings, [json.loads(line) for line in rejects.getvalue().splitlines()]
+
+
+def test_filter_names_the_line_and_the_column_of_bad_json():
+    """json's own "line 1 column 12 (char 11)" is the line of the record: the stream's line
+    number was said, the column only in json's words (and a broken end of line was "line 2").
+    Columns count characters (the é of line 4 is one), from 1; past the end is its length + 1."""
+    data = b'\n'.join([b'{"id": "a", "html": 7}', b'{"id": "b" "text": "x"}', b'{"id": "c", "text": "x"',
+                       b'{"id": "\xc3\xa9", "text": "\xff"}']) + b"\n"
+    warnings, rejects = _filter(data)
+    malformed = [w for w in warnings if "malformed" in w]
+    assert malformed == [
+        "line 2, column 12: malformed JSON: Expecting ',' delimiter",
+        "line 3, column 24: malformed JSON: Expecting ',' delimiter",
+        "line 4, column 22: malformed JSON: not UTF-8 (byte 0xff: invalid start byte)",
+    ]
+    bad = [r for r in rejects if "column" in r]
+    assert [(r["line"], r["column"]) for r in bad] == [(2, 12), (3, 24), (4, 22)]
+    assert bad[0]["error"] == "malformed JSON: Expecting ',' delimiter" and bad[0]["raw"] == '{"id": "b" "text": "x"}'
+
+
+def test_filter_names_the_line_limit_and_the_option_that_raises_it():
+    warnings, rejects = _filter(b'{"id": "a", "text": "' + b"x" * 3000 + b'"}\n', max_line_bytes=2048)
+    assert warnings == ["line 1: malformed: longer than the line limit of 2 KiB (2048 bytes), skipped; "
+                        "raise it with --max-line-bytes"]
+    assert rejects[0]["line"] == 1 and "--max-line-bytes" in rejects[0]["error"]
+
+
+@pytest.mark.parametrize("first", [b"<!doctype html>", b"Just some plain text.", b'[{"id": "a"}]', b"{", b"  hello"])
+def test_filter_says_the_input_must_be_json_lines_when_it_is_not(first):
+    warnings, _ = _filter(first + b"\n<p>more</p>\n")
+    assert warnings[0].startswith("line 1") and warnings[0].endswith("; input must be JSON Lines: one JSON object per line")
+    assert "JSON Lines" not in warnings[1]  # said once, on the first line
+
+
+def test_filter_adds_no_hint_to_a_broken_record_of_a_jsonl_stream():
+    warnings, _ = _filter(b'{"id": "a", "text": "cut off\n')
+    assert warnings == ["line 1, column 29: malformed JSON: Invalid control character"]

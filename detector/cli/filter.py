@@ -5,7 +5,8 @@
 Each kept record is written unchanged plus ``clean_text``, ``title`` and ``quality``
 (``score``, ``keep``, ``flags``), one line per document, flushed at once. Dropped records
 go to ``--rejects`` with ``reasons``; records that cannot be scored go there too with
-``error``. A malformed line is reported on stderr with its number and skipped. A stream that is
+``error``. A malformed line is reported on stderr with its number (and, for bad JSON, the column)
+and skipped; a first line that is not JSON at all adds that the input must be JSON Lines. A stream that is
 not UTF-8 (a UTF-16 or UTF-32 byte-order mark) is one error line on stderr and exit 2 (bad input).
 """
 
