@@ -1063,7 +1063,21 @@ def why_dropped(result: Result, config: Config | None = None, min_quality: float
         else:
             parts.append(reason)
     kept = "words withheld (no main content)" if result.withheld else "words kept"
-    return f"DROP: {', '.join(parts)}; score {v.score:.2f} vs {threshold:.2f}, {words} {kept}"
+    return f"DROP: {', '.join(parts)}; score {round_down(v.score)} vs {threshold:.2f}, {words} {kept}"
+
+
+def round_down(value: float, places: int = 2) -> str:
+    """``value`` shown with ``places`` decimals, rounded down, as the reports show scores: a score
+    just under a threshold never shows as the threshold (0.999 is ``0.99``, not ``1.00``; 0.4996
+    ``0.49``, not ``0.50``). Rounded in decimal from the float's shortest repr, so 0.29 stays
+    ``0.29`` (``0.29 * 100`` is 28.999...). Not finite: as ``f"{value:.2f}"`` (``nan``)."""
+    from decimal import ROUND_FLOOR, Decimal
+
+    value = float(value)
+    if not math.isfinite(value):
+        return f"{value:.{places}f}"
+    shown = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+    return f"{shown + 0:.{places}f}"  # + 0: no "-0.00"
 
 
 def _fmt(value: float) -> str:

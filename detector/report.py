@@ -6,7 +6,8 @@
 
 Both reports show the same things: the verdict (quality score, keep/drop, flags, each fired
 rule with its measured value and limit, and one line saying why a kept text is dropped) and every
-paragraph with its decision, reason, relevance, redundancy and the paragraphs it restates.
+paragraph with its decision, reason, relevance, redundancy and the paragraphs it restates. Scores
+are shown rounded down (``quality.round_down``), so one just under a threshold never shows as it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ _REASON_ANSI = {
     "no-main-content": "\x1b[38;5;203m",
 }
 
+
+_down = quality.round_down  # every score shown, in both reports
 
 # C0/C1 control characters (ESC above all) from scraped text must not reach the terminal:
 # the one table, shared with Result.to_markdown (detector.document.replace_controls)
@@ -98,7 +101,7 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
     verdict_s = style(verdict, _BOLD, _GREEN if q.keep else _RED)
     n_kept, n_dropped = len(result.kept), len(result.dropped)
     out.append(
-        f"verdict: {verdict_s}  quality {q.score:.2f}  "
+        f"verdict: {verdict_s}  quality {_down(q.score)}  "
         f"paragraphs: {len(result.paragraphs)} ({n_kept} kept, {n_dropped} dropped)"
     )
     flags = _safe(", ".join(q.flags)) if q.flags else "none"
@@ -119,7 +122,7 @@ def render_terminal(result: Result, *, color: bool | None = None, width: int | N
         out.append("")
     for p in result.paragraphs:
         marker = "[keep]" if p.keep else f"[drop: {_safe(p.reason or 'unknown')}]"
-        scores = f"rel {p.relevance:.2f}  red {p.redundancy:.2f}"
+        scores = f"rel {_down(p.relevance)}  red {_down(p.redundancy)}"
         if p.restates:
             scores += "  restates " + ", ".join(f"#{i}" for i in p.restates)
         if p.keep:
@@ -281,8 +284,8 @@ def _hover(p: ParagraphScore) -> str:
     parts = [
         f"#{p.index} {p.kind}",
         "kept" if p.keep else f"dropped: {p.reason or 'unknown'}",
-        f"relevance {p.relevance:.3f}",
-        f"redundancy {p.redundancy:.3f}",
+        f"relevance {_down(p.relevance, 3)}",
+        f"redundancy {_down(p.redundancy, 3)}",
     ]
     if p.restates:
         parts.append("restates " + ", ".join(f"#{i}" for i in p.restates))
@@ -305,9 +308,9 @@ def _paragraph_html(p: ParagraphScore) -> str:
     return (
         f'<div class="{_esc(" ".join(classes))}" id="p{p.index}"{style} title="{_esc(_hover(p))}">'
         f'<div class="gutter"><a href="#p{p.index}">#{p.index}</a>'
-        f'<span class="num rel">rel {p.relevance:.2f}</span>'
+        f'<span class="num rel">rel {_down(p.relevance)}</span>'
         f'<span class="mini rel"><span style="width:{_pct(p.relevance)}"></span></span>'
-        f'<span class="num red">red {p.redundancy:.2f}</span>'
+        f'<span class="num red">red {_down(p.redundancy)}</span>'
         f'<span class="mini red"><span style="width:{_pct(p.redundancy)}"></span></span></div>'
         f'<div class="body">{tag}<span class="txt">{_esc(p.text)}</span>{restates}</div></div>'
     )
@@ -374,8 +377,8 @@ def render_html(result: Result) -> str:
 <div class="meta">{" · ".join(meta_bits) or "no url"}</div>
 <div class="verdict">
 <span class="badge {verdict}">{verdict.upper()}</span>
-<span class="score">quality {q.score:.2f}</span>
-<span class="bar" title="quality {q.score:.3f}"><span style="width:{_pct(q.score)}"></span></span>
+<span class="score">quality {_down(q.score)}</span>
+<span class="bar" title="quality {_down(q.score, 3)}"><span style="width:{_pct(q.score)}"></span></span>
 <span class="meta">{len(result.paragraphs)} paragraphs: {n_kept} kept, {n_dropped} dropped ·
 kept text {_esc(_kept_words(result))}</span>
 </div>

@@ -262,3 +262,56 @@ def test_filter_says_the_input_must_be_json_lines_when_it_is_not(first):
 def test_filter_adds_no_hint_to_a_broken_record_of_a_jsonl_stream():
     warnings, _ = _filter(b'{"id": "a", "text": "cut off\n')
     assert warnings == ["line 1, column 29: malformed JSON: Invalid control character"]
+
+
+# --- 6: scores in the reports are rounded down ----------------------------------------------------
+
+
+def _scored(score: float, rel: float, red: float):
+    from detector.document import ParagraphScore, QualityScore, Result
+
+    paragraphs = (ParagraphScore(0, "A title", "title", 0.5, 0.0, True, None),
+                  ParagraphScore(1, "The one paragraph of the page, kept.", "paragraph", rel, red, True, None))
+    return Result(id="d", url=None, title="A title", text=paragraphs[1].text,
+                  quality=QualityScore(score=score, keep=False, flags=(), signals={"words": 7.0}),
+                  paragraphs=paragraphs, stats={}, language="en", format="text")
+
+
+def test_reports_round_scores_down_so_one_under_a_threshold_never_shows_as_it():
+    """0.999 was shown as 1.00 (and 0.4996 as 0.50, the default threshold, on a dropped page)."""
+    from html.parser import HTMLParser
+
+    from detector.report import render_html, render_terminal
+
+    result = _scored(0.4996, rel=0.999, red=0.996)
+    text = render_terminal(result, color=False, width=100)
+    assert "quality 0.49 " in text and "quality 0.50" not in text
+    assert "rel 0.99  red 0.99" in text and "1.00" not in text
+
+    class Visible(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.text, self.titles = "", []
+
+        def handle_starttag(self, tag, attrs):
+            self.titles += [v for k, v in attrs if k == "title"]
+
+        def handle_data(self, data):
+            self.text += data
+
+    page = Visible()
+    page.feed(render_html(result))
+    assert "quality 0.49" in page.text and "rel 0.99" in page.text and "red 0.99" in page.text
+    assert not any(shown in page.text for shown in ("quality 0.50", "rel 1.00", "red 1.00"))
+    assert "quality 0.499" in page.titles
+    assert any("relevance 0.999 · redundancy 0.996" in t for t in page.titles)
+    low = render_terminal(_scored(0.29, 0.29, 0.0), color=False)
+    assert "quality 0.29 " in low and "rel 0.29 " in low and "0.28" not in low  # 0.29 * 100 is 28.999...
+
+
+def test_the_drop_line_rounds_the_score_down_against_its_threshold():
+    from detector.quality import round_down, why_dropped
+
+    line = why_dropped(_scored(0.4996, 0.9, 0.0), min_quality=0.5)
+    assert line is not None and "score 0.49 vs 0.50" in line
+    assert [round_down(v) for v in (0.999, 0.29, 1.0, 0.0)] == ["0.99", "0.29", "1.00", "0.00"]
