@@ -315,3 +315,19 @@ def test_the_drop_line_rounds_the_score_down_against_its_threshold():
     line = why_dropped(_scored(0.4996, 0.9, 0.0), min_quality=0.5)
     assert line is not None and "score 0.49 vs 0.50" in line
     assert [round_down(v) for v in (0.999, 0.29, 1.0, 0.0)] == ["0.99", "0.29", "1.00", "0.00"]
+
+
+# --- 7: --version, a short repr -------------------------------------------------------------------
+
+
+def test_version_option_prints_the_package_version():
+    import tomllib
+
+    from hostile_helpers import run_cli
+
+    import detector
+
+    code, out, err = run_cli("--version")
+    assert (code, out, err) == (0, f"detector {detector.__version__}\n", "")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["version"] == detector.__version__

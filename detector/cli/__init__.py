@@ -46,9 +46,13 @@ def error_line(exc: BaseException) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from detector import __version__
+
     parser = argparse.ArgumentParser(
         prog="detector", description="Content-quality and boilerplate detector for scraped web articles."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"detector.cli.{name}").add_parser(sub)
