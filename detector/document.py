@@ -283,6 +283,17 @@ class Document:
     customer reviews are readers' comments, not the product's description."""
 
 
+REPR_TEXT = 40
+"""How many characters of a text ``repr(Decision)`` and ``repr(ParagraphScore)`` show."""
+
+
+def _clip(text: str, limit: int = REPR_TEXT) -> str:
+    """``repr(text)``, cut to ``limit`` characters with its length when longer."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}...({len(text)} chars)"
+
+
 @dataclass(frozen=True)
 class ParagraphScore:
     index: int
@@ -293,6 +304,12 @@ class ParagraphScore:
     keep: bool
     reason: str | None
     restates: tuple[int, ...] = ()
+
+    def __repr__(self) -> str:
+        """Every field, the text cut to ``REPR_TEXT`` characters (a paragraph can be pages long)."""
+        return (f"ParagraphScore(index={self.index!r}, text={_clip(self.text)}, kind={self.kind!r}, "
+                f"relevance={float(self.relevance):.4g}, redundancy={float(self.redundancy):.4g}, keep={self.keep!r}, "
+                f"reason={self.reason!r}, restates={self.restates!r})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -444,6 +461,13 @@ class Decision:
     def text(self) -> str:
         """Deprecated alias of ``clean_text``."""
         return self.clean_text
+
+    def __repr__(self) -> str:
+        """One short line: the verdict, the kept text cut to ``REPR_TEXT`` characters, and the
+        document's id instead of its whole ``Result`` (all its paragraphs)."""
+        return (f"Decision(keep={self.keep!r}, score={float(self.score):.4g}, reasons={self.reasons!r}, "
+                f"clean_text={_clip(self.clean_text)}, result=<Result id={self.result.id!r}, "
+                f"{len(self.result.paragraphs)} paragraphs>)")
 
     def to_dict(self) -> dict[str, Any]:
         return {

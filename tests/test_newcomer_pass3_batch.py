@@ -331,3 +331,18 @@ def test_version_option_prints_the_package_version():
     assert (code, out, err) == (0, f"detector {detector.__version__}\n", "")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     assert project["version"] == detector.__version__
+
+
+def test_decision_and_paragraph_reprs_are_short(detector):
+    """repr(Decision) printed the whole Result: every paragraph's text, twice (about 20 KB for the
+    seed article), in a REPL, a log line or a test failure."""
+    decision = detector.filter({"id": "seed", "text": ARTICLE.read_text("utf-8")})
+    shown = repr(decision)
+    assert len(shown) < 300 and "\n" not in shown
+    assert shown.startswith(f"Decision(keep={decision.keep!r}, score=")
+    assert f"reasons={decision.reasons!r}" in shown and "result=<Result id='seed', 28 paragraphs>" in shown
+    assert f"clean_text={decision.clean_text[:40]!r}...({len(decision.clean_text)} chars)" in shown
+    paragraph = max(decision.result.paragraphs, key=lambda p: len(p.text))
+    assert len(repr(paragraph)) < 300 and f"text={paragraph.text[:40]!r}...({len(paragraph.text)} chars)" in repr(paragraph)
+    short = min(decision.result.paragraphs, key=lambda p: len(p.text))
+    assert len(short.text) <= 40 and f"text={short.text!r}, kind=" in repr(short)  # whole when short
