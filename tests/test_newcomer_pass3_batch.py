@@ -346,3 +346,73 @@ def test_decision_and_paragraph_reprs_are_short(detector):
     assert len(repr(paragraph)) < 300 and f"text={paragraph.text[:40]!r}...({len(paragraph.text)} chars)" in repr(paragraph)
     short = min(decision.result.paragraphs, key=lambda p: len(p.text))
     assert len(short.text) <= 40 and f"text={short.text!r}, kind=" in repr(short)  # whole when short
+
+
+# --- 8: the docs show what the code does ----------------------------------------------------------
+
+
+def _console_block(doc: str, command: str) -> list[str]:
+    """The lines a docs page shows after ``command`` in a fenced block, up to the next ``$`` or fence."""
+    text = (ROOT / "docs" / doc).read_text("utf-8")
+    lines = text[text.index(command) + len(command):].splitlines()[1:]
+    return lines[:next(i for i, x in enumerate(lines) if x.startswith(("$ ", "```")))]
+
+
+def _in_order(shown: list[str], real: list[str]) -> list[str]:
+    """The lines of ``shown`` (but "…" and "..." cuts) not found in ``real`` in the same order."""
+    missing, at = [], 0
+    for line in shown:
+        if line.strip() in ("…", "..."):
+            continue
+        try:
+            at = real.index(line, at) + 1
+        except ValueError:
+            missing.append(line)
+    return missing
+
+
+def test_the_report_excerpt_in_the_docs_is_the_real_output(monkeypatch):
+    """docs/report.md's "real excerpt" showed the scores and signals of an older model."""
+    from hostile_helpers import run_cli
+
+    shown = _console_block("report.md", "(`detector score --no-color seeds/migrant-crisis-article.txt`, "
+                                        "long paragraphs cut):\n\n```")
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, err = run_cli("score", "--no-color", "seeds/migrant-crisis-article.txt")
+    assert code == 0, err
+    assert len(shown) > 30 and _in_order(shown, [line.rstrip() for line in out.splitlines()]) == []
+
+
+def test_the_batch_summary_in_the_docs_is_the_real_one(tmp_path, monkeypatch):
+    """docs/batch.md's first example showed an older summary (no no-site warning or line)."""
+    import re
+
+    from hostile_helpers import run_cli
+
+    shown = _console_block("batch.md", "$ detector clean seeds/ -o cleaned.jsonl")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("clean", str(ROOT / "seeds"), "-o", "cleaned.jsonl", "--workers", "1")
+    assert code == 0, err
+    real = [line.rstrip() for line in err.splitlines()]
+    timing = re.compile(r"3 documents in [0-9.]+s \([0-9.]+ docs/s, [0-9]+ workers?\)")
+    assert timing.fullmatch(shown[1]) and timing.fullmatch(real[1])
+    assert _in_order([shown[0]] + shown[2:], real) == []
+
+
+def test_the_summary_file_is_written_with_quiet_and_an_unquoted_glob_rerun_is_refused(tmp_path, monkeypatch):
+    """What docs/batch.md now says: ``--quiet`` silences stderr, not OUTPUT.stats.json; a rerun
+    whose shell expanded ``*.jsonl`` names the outputs outright and is refused, a quoted glob
+    skips them."""
+    from hostile_helpers import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    _jsonl(tmp_path / "a.jsonl", "a")
+    assert run_cli("clean", "*.jsonl", "-o", "out.jsonl", "-q", "--workers", "1") == (0, "", "")
+    assert json.loads((tmp_path / "out.jsonl.stats.json").read_text("utf-8"))["documents"] == 1
+    shell_expanded = sorted(str(p.name) for p in tmp_path.glob("*.jsonl"))
+    assert "out.jsonl" in shell_expanded
+    code, _, err = run_cli("clean", *shell_expanded, "-o", "out.jsonl", "-q", "--workers", "1")
+    assert code == 2 and "out.jsonl: is both an input and the output file" in err
+    assert run_cli("clean", "*.jsonl", "-o", "out.jsonl", "-q", "--workers", "1") == (0, "", "")
+    assert [r["id"] for r in _records(tmp_path / "out.jsonl")] == ["a"]
