@@ -54,11 +54,16 @@ class WorkerDied(DetectorError):
 
 
 class DocumentTimeout(InputError):
-    """Scoring one document (or serving one request) took longer than its time budget."""
+    """Scoring one document (or serving one request) took longer than its time budget of
+    ``seconds``. ``option`` names what sets the budget (``--doc-timeout``), so that the message
+    says what to raise: ``timeout: took longer than the 30 s per-document budget (--doc-timeout)``,
+    the words of ``clean``'s ``DocTimeout``."""
 
-    def __init__(self, source: str | None, seconds: float) -> None:
+    def __init__(self, source: str | None, seconds: float, option: str | None = None) -> None:
         self.seconds = seconds
-        super().__init__(source, f"timeout: took longer than its time budget of {seconds:g}s")
+        self.option = option
+        named = f" ({option})" if option else ""
+        super().__init__(source, f"timeout: took longer than the {seconds:g} s per-document budget{named}")
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -135,6 +135,7 @@ def filter_jsonl(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     warn: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True),
     doc_timeout: float | None = None,
+    timeout_option: str | None = None,
 ) -> Tally:
     """Filter a JSONL byte stream; kept records are written and flushed one by one. Returns the
     ``Tally``: kept records are its ``output``, dropped ones ``rejected``, lines that are not
@@ -150,7 +151,9 @@ def filter_jsonl(
     those content fields from every record written: kept, dropped and error records. A document
     that takes longer than ``doc_timeout`` seconds (``None``: the detector's
     ``config.doc_timeout``; 0: no limit) or whose id, url or a content field holds a lone
-    surrogate is an error record, and the stream goes on.
+    surrogate is an error record, and the stream goes on. A timeout's message names
+    ``timeout_option`` as what sets the budget (``detector filter`` passes ``--doc-timeout``;
+    default: ``doc_timeout`` when it is given, else ``Config.doc_timeout``).
     Raises ``OutputClosed`` when ``outstream`` breaks, and ``InputError`` (naming ``<stdin>``,
     before any record is read) when the stream starts with a UTF-16 or UTF-32 byte-order mark
     (``bom_problem``); everything else is counted. A stream without a single record (empty,
@@ -158,6 +161,7 @@ def filter_jsonl(
     """
     stats = Tally()
     timeout = getattr(getattr(detector, "config", None), "doc_timeout", None) if doc_timeout is None else doc_timeout
+    option = timeout_option or ("Config.doc_timeout" if doc_timeout is None else "doc_timeout")
 
     def emit(stream: IO[bytes], record: dict[str, Any]) -> None:
         try:
@@ -208,7 +212,7 @@ def filter_jsonl(
             raw = _record_to_raw(record, fields, lineno)  # an id, url or content of the wrong type: InputError
             for name in (fields.id, fields.url, *(n for n, _ in fields.content_fields)):
                 check_unicode(record.get(name), name, raw.id)
-            with time_limit(timeout, raw.id):
+            with time_limit(timeout, raw.id, option):
                 decision = detector.filter(raw, min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
             message = printable(str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}")

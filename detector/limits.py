@@ -73,10 +73,11 @@ class _ThreadAlarm:
 
 
 @contextmanager
-def time_limit(seconds: float | None, source: str | None = None) -> Iterator[None]:
+def time_limit(seconds: float | None, source: str | None = None, option: str | None = None) -> Iterator[None]:
     """Run the block with at most ``seconds`` of wall time (``None`` or 0: no limit).
 
-    Raises ``DocumentTimeout`` (naming ``source``) when the time is up; ValueError, before the
+    Raises ``DocumentTimeout`` (naming ``source``, and ``option``: what sets the limit, such as
+    ``--doc-timeout``) when the time is up; ValueError, before the
     block runs, for ``seconds`` over ``config.MAX_SECONDS`` (``inf``, ``1e12``: no timer can wait
     that long). Not re-entrant: one limit per thread at a time (in the main thread it owns
     ``SIGALRM``)."""
@@ -107,4 +108,4 @@ def time_limit(seconds: float | None, source: str | None = None) -> Iterator[Non
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
     except TimeLimitExceeded:
-        raise DocumentTimeout(source, seconds) from None
+        raise DocumentTimeout(source, seconds, option) from None

@@ -48,6 +48,11 @@ log = logging.getLogger("detector.service")
 ENV_OPTIONS = "DETECTOR_SERVICE_OPTIONS"
 HEADER_TIMEOUT_STATE = "detector.header_timeout"
 
+# what sets each time budget, named in its timeout message (the option of `detector serve`, the setting)
+DOC_TIMEOUT_SETTING = "detector serve --doc-timeout, Config.doc_timeout"
+REQUEST_TIMEOUT_SETTING = "detector serve --request-timeout, ServiceSettings.request_timeout"
+BODY_TIMEOUT_SETTING = "detector serve --body-timeout, ServiceSettings.body_timeout"
+
 
 # --- request / response models (they make the OpenAPI schema) -----------------------------
 def _unicode_only(value: Any, info: ValidationInfo) -> Any:
@@ -232,8 +237,8 @@ class BodyLimitMiddleware:
     Over ``max_bytes`` (declared or counted: a chunked body is bounded too) the answer is 413;
     the rest of the body is first read and discarded, up to ``drain_bytes``, so a client that
     writes its whole body before reading (Python's urllib, requests) reads the 413 instead of
-    a connection reset. A body slower than ``timeout`` seconds gets 408. The accepted body is
-    replayed to the app.
+    a connection reset. A body slower than ``timeout`` seconds gets 408, naming the budget and
+    ``BODY_TIMEOUT_SETTING``. The accepted body is replayed to the app.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0, drain_bytes: int = 64 * 2**20) -> None:
@@ -312,7 +317,8 @@ class BodyLimitMiddleware:
                 if not message.get("more_body", False):
                     break
         except _BodyTimeout:
-            await self._answer(send, 408, "timeout", f"the request body took longer than {self.timeout:g}s to arrive")
+            await self._answer(send, 408, "timeout", f"the request body took longer than the {self.timeout:g} s "
+                                                     f"body budget to arrive ({BODY_TIMEOUT_SETTING})")
             return
         replayed = False
 
@@ -404,7 +410,8 @@ def _document(item: Any, name: str) -> DocumentIn:
 
 
 def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeout: float | None) -> FilterResponse:
-    """Each document under ``doc_timeout`` (a timeout is its error entry); the batch stops when
+    """Each document under ``doc_timeout`` (a timeout is its error entry, naming
+    ``DOC_TIMEOUT_SETTING``); the batch stops when
     the request's ``deadline`` (``time.monotonic()``) passes. A document that is not valid
     (``_document``) is an error entry too: one bad document never fails the batch."""
     decisions: list[DecisionOut] = []
@@ -416,7 +423,7 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
         doc_id, url = _reported(item, "id"), _reported(item, "url")
         try:
             doc = _document(item, doc_id or f"documents[{i}]")
-            with time_limit(min(left, doc_timeout or left), doc_id or f"documents[{i}]"):
+            with time_limit(min(left, doc_timeout or left), doc_id or f"documents[{i}]", DOC_TIMEOUT_SETTING):
                 decision = detector.filter(_raw_doc(doc, f"documents[{i}]"), min_quality=req.min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never fails the batch
             if isinstance(exc, DocumentTimeout) and time.monotonic() >= deadline:
@@ -471,7 +478,9 @@ class _Runner:
 
     async def run(self, fn: Callable[[float], T], *, per_document: bool = False) -> T:
         """``fn(deadline)`` in a scoring thread. Unless ``per_document`` (``fn`` then limits each
-        document itself), all of ``fn`` is limited to the request's budget and ``doc_timeout``."""
+        document itself), all of ``fn`` is limited to the request's budget and ``doc_timeout``.
+        Raises ``ServiceError`` 504 when either runs out, its message naming the one that did and
+        what sets it (``REQUEST_TIMEOUT_SETTING``, ``DOC_TIMEOUT_SETTING``); 500 for a bug."""
         budget = self.settings.request_timeout
         deadline = time.monotonic() + budget
 
@@ -487,9 +496,14 @@ class _Runner:
         future = self.pool.submit(limited)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=budget)
-        except (asyncio.TimeoutError, TimeoutError, _RequestTimeout, DocumentTimeout):
+        except (asyncio.TimeoutError, TimeoutError, _RequestTimeout, DocumentTimeout) as exc:
             future.cancel()  # drops it if it has not started yet; a started one is stopped by its time limit
-            raise ServiceError(504, "timeout", f"the request took longer than its time budget of {budget:g}s") from None
+            if isinstance(exc, DocumentTimeout) and exc.seconds == self.doc_timeout and time.monotonic() < deadline:
+                # the document's own budget ran out, not the request's
+                raise ServiceError(504, "timeout", f"the document took longer than the {exc.seconds:g} s "
+                                                   f"per-document budget ({DOC_TIMEOUT_SETTING})") from None
+            raise ServiceError(504, "timeout", f"the request took longer than the {budget:g} s request budget "
+                                               f"({REQUEST_TIMEOUT_SETTING})") from None
         except (ServiceError, InputError, FetchError):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug answers 500 as JSON and keeps the connection

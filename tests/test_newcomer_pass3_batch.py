@@ -416,3 +416,75 @@ def test_the_summary_file_is_written_with_quiet_and_an_unquoted_glob_rerun_is_re
     assert code == 2 and "out.jsonl: is both an input and the output file" in err
     assert run_cli("clean", "*.jsonl", "-o", "out.jsonl", "-q", "--workers", "1") == (0, "", "")
     assert [r["id"] for r in _records(tmp_path / "out.jsonl")] == ["a"]
+
+
+# --- 9: score, filter and the service name the option that sets their time budget ----------------
+
+
+def test_score_names_the_doc_timeout_option_when_a_page_runs_past_it():
+    from hostile_helpers import run_cli
+
+    code, out, err = run_cli("score", "--doc-timeout", "0.0001", str(ARTICLE))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"detector score: error: {ARTICLE}: timeout: took longer than the 0.0001 s "
+                                "per-document budget (--doc-timeout)"]
+
+
+def test_filter_names_the_doc_timeout_option_when_a_record_runs_past_it(tmp_path):
+    stream = _jsonl(tmp_path / "in.jsonl", "a").read_bytes()
+    rejects = tmp_path / "rejects.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "detector", "filter", "--doc-timeout", "0.0001", "-q",
+                           "--rejects", str(rejects), "--drop-raw"], input=stream, capture_output=True,
+                          cwd=ROOT, timeout=SUBPROCESS_GUARD)
+    assert proc.returncode == 0 and proc.stdout == b"", proc.stderr
+    message = "a: timeout: took longer than the 0.0001 s per-document budget (--doc-timeout)"
+    assert proc.stderr.decode().splitlines() == [f"line 1: error: {message}"]
+    assert _records(rejects) == [{"id": "a", "reasons": ["error"], "error": message, "line": 1}]
+
+
+def test_the_service_names_the_setting_of_each_time_budget(detector):
+    """A /v1/filter entry and a /v1/score 504 name the budget that ran out and what sets it; the
+    request's budget is not blamed for a document's (/v1/score past ``doc_timeout`` had said
+    "the request took longer than its time budget of 30s")."""
+    from fastapi.testclient import TestClient
+
+    from detector.config import Config
+    from detector.service import create_app
+
+    text = ARTICLE.read_text("utf-8")
+    per_document = ("took longer than the 0.0001 s per-document budget "
+                    "(detector serve --doc-timeout, Config.doc_timeout)")
+    with TestClient(create_app(Config(doc_timeout=1e-4), detector=detector)) as client:
+        batch = client.post("/v1/filter", json={"documents": [{"id": "a", "text": text}]})
+        scored = client.post("/v1/score", json={"text": text})
+    assert batch.status_code == 200 and batch.json()["decisions"][0]["error"] == f"a: timeout: {per_document}"
+    assert scored.status_code == 504
+    assert scored.json()["error"] == {"type": "timeout", "message": f"the document {per_document}"}
+
+    with TestClient(create_app(detector=detector, request_timeout=1e-4)) as client:
+        late = client.post("/v1/score", json={"text": text})
+    assert late.status_code == 504
+    assert late.json()["error"] == {"type": "timeout", "message": "the request took longer than the 0.0001 s request "
+                                    "budget (detector serve --request-timeout, ServiceSettings.request_timeout)"}
+
+
+def test_the_service_names_the_body_timeout_setting_on_a_slow_body(detector):
+    import socket
+
+    from hostile_helpers import running_app
+
+    from detector.service import create_app
+
+    with running_app(create_app(detector=detector, body_timeout=0.5)) as base:
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=SUBPROCESS_GUARD) as sock:
+            sock.sendall(b"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{\"text\": ")
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    assert json.loads(body)["error"] == {"type": "timeout", "message": "the request body took longer than the 0.5 s "
+                                         "body budget to arrive (detector serve --body-timeout, "
+                                         "ServiceSettings.body_timeout)"}

@@ -307,7 +307,7 @@ def test_time_budget_504(tmp_path):
         assert response.status_code == 504
         error = _error(response)
         assert error["type"] == "timeout"
-        assert "0.05s" in error["message"]
+        assert "0.05 s request budget (detector serve --request-timeout" in error["message"]
         assert svc.client.get("/healthz").status_code == 200
     finally:
         svc.close()

@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
             drop_raw=args.drop_raw,
             max_line_bytes=args.max_line_bytes,
             doc_timeout=args.doc_timeout or 0,
+            timeout_option="--doc-timeout",
         )
     except OutputClosed:
         # stdout's reader left (e.g. `| head`): stop quietly; point stdout at devnull so
