@@ -1022,8 +1022,8 @@ def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
             lines.append(f"{flag} ({effect})")
             continue
         for r in fired:
-            value = quality.signals[r.signal]
-            lines.append(f"{flag}: {r.signal} {_fmt(value)} {r.op} {_fmt(r.limit_value(config))} ({effect}; {r.source})")
+            value, limit = shown_against(quality.signals[r.signal], r.limit_value(config))
+            lines.append(f"{flag}: {r.signal} {value} {r.op} {limit} ({effect}; {r.source})")
     return lines
 
 
@@ -1059,7 +1059,8 @@ def why_dropped(result: Result, config: Config | None = None, min_quality: float
         ]
         if fired:
             r = fired[0]
-            parts.append(f"{reason} ({r.signal} {_fmt(result.quality.signals[r.signal])} {r.op} {_fmt(r.limit_value(config))})")
+            value, limit = shown_against(result.quality.signals[r.signal], r.limit_value(config))
+            parts.append(f"{reason} ({r.signal} {value} {r.op} {limit})")
         else:
             parts.append(reason)
     kept = "words withheld (no main content)" if result.withheld else "words kept"
@@ -1080,5 +1081,23 @@ def round_down(value: float, places: int = 2) -> str:
     return f"{shown + 0:.{places}f}"  # + 0: no "-0.00"
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
+def _fmt(value: float, digits: int = 3) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.{digits}g}"
+
+
+def shown_against(value: float, limit: float) -> tuple[str, str]:
+    """``value`` and the ``limit`` it is compared with, as the rule lines (``explain``,
+    ``why_dropped``; both reports) show them: three significant figures (a whole number whole),
+    with more digits for both while the numbers shown compare otherwise than the real ones, so a
+    value just past or short of its limit never shows as it (0.3004 against 0.3 is ``0.3004``
+    and ``0.3``, not ``0.3 > 0.3``). Raises nothing: a NaN is shown as ``nan``."""
+    value, limit = float(value), float(limit)
+
+    def order(a: float, b: float) -> int:
+        return (a > b) - (a < b)
+
+    for digits in range(3, 18):  # 17 significant digits tell any two distinct floats apart
+        shown = _fmt(value, digits), _fmt(limit, digits)
+        if order(float(shown[0]), float(shown[1])) == order(value, limit):
+            return shown
+    return repr(value), repr(limit)

@@ -7,7 +7,8 @@
 Both reports show the same things: the verdict (quality score, keep/drop, flags, each fired
 rule with its measured value and limit, and one line saying why a kept text is dropped) and every
 paragraph with its decision, reason, relevance, redundancy and the paragraphs it restates. Scores
-are shown rounded down (``quality.round_down``), so one just under a threshold never shows as it.
+are shown rounded down (``quality.round_down``), so one just under a threshold never shows as it;
+a rule's measured value has the digits that tell it from its limit (``quality.shown_against``).
 """
 
 from __future__ import annotations

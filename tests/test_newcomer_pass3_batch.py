@@ -488,3 +488,44 @@ def test_the_service_names_the_body_timeout_setting_on_a_slow_body(detector):
     assert json.loads(body)["error"] == {"type": "timeout", "message": "the request body took longer than the 0.5 s "
                                          "body budget to arrive (detector serve --body-timeout, "
                                          "ServiceSettings.body_timeout)"}
+
+
+# --- 10: a rule's measured value never shows as its limit -----------------------------------------
+
+
+def _ruled(signals: dict[str, float], flags: tuple[str, ...]):
+    from detector.document import ParagraphScore, QualityScore, Result
+
+    text = "The one paragraph of the page, kept."
+    return Result(id="d", url=None, title=None, text=text,
+                  quality=QualityScore(score=0.0, keep=False, flags=flags, signals={"words": 7.0, **signals}),
+                  paragraphs=(ParagraphScore(0, text, "paragraph", 0.9, 0.0, True, None),), stats={},
+                  language="en", format="text")
+
+
+def test_rule_lines_show_a_value_near_its_limit_with_the_digits_that_tell_them_apart():
+    """Three significant figures printed 0.3004 against the limit 0.3 as '0.3 > 0.3' (and 0.7996
+    as '0.8 < 0.8') on a rule that fired: digits are added until value and limit differ."""
+    from html import unescape
+
+    from detector.quality import explain, shown_against, why_dropped
+    from detector.report import render_html, render_terminal
+
+    result = _ruled({"dup_line_frac": 0.3004, "gopher_alpha_words": 0.7996},
+                    ("gopher-duplicate-lines", "gopher-alpha-words"))
+    lines = explain(result.quality)
+    assert [line.split(" (")[0] for line in lines] == ["gopher-duplicate-lines: dup_line_frac 0.3004 > 0.3",
+                                                        "gopher-alpha-words: gopher_alpha_words 0.7996 < 0.8"]
+    drop = why_dropped(result)  # gopher-alpha-words is informational: no reason to drop
+    assert drop is not None and drop.startswith("DROP: gopher-duplicate-lines (dup_line_frac 0.3004 > 0.3); ")
+    terminal, page = render_terminal(result, color=False, width=200), unescape(render_html(result))
+    assert terminal.count("dup_line_frac 0.3004 > 0.3") == page.count("dup_line_frac 0.3004 > 0.3") == 2  # rule, DROP
+    assert terminal.count("gopher_alpha_words 0.7996 < 0.8") == page.count("gopher_alpha_words 0.7996 < 0.8") == 1
+    assert "0.3 > 0.3" not in terminal + page and "0.8 < 0.8" not in terminal + page
+
+    assert shown_against(0.2996, 0.3) == ("0.2996", "0.3")
+    assert shown_against(0.29999999, 0.3) == ("0.29999999", "0.3")
+    assert shown_against(0.1235, 0.1234) == ("0.1235", "0.1234")  # the limit gets the digits too
+    assert shown_against(100000.5, 100000.0) == ("100000.5", "100000")
+    assert shown_against(0.25, 0.3) == ("0.25", "0.3") and shown_against(12.0, 50.0) == ("12", "50")
+    assert shown_against(0.123456, 0.3) == ("0.123", "0.3")  # three figures when they are enough
