@@ -312,12 +312,14 @@ class ParagraphScore:
                 f"reason={self.reason!r}, restates={self.restates!r})")
 
     def to_dict(self) -> dict[str, Any]:
+        """The paragraph as in the JSON contract; ``relevance`` and ``redundancy`` are the floats
+        as computed (no rounding: see ``Result.to_dict``)."""
         return {
             "index": self.index,
             "text": self.text,
             "kind": self.kind,
-            "relevance": round(float(self.relevance), 4),
-            "redundancy": round(float(self.redundancy), 4),
+            "relevance": float(self.relevance),
+            "redundancy": float(self.redundancy),
             "keep": self.keep,
             "reason": self.reason,
             "restates": list(self.restates),
@@ -332,11 +334,13 @@ class QualityScore:
     signals: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The verdict as in the JSON contract; ``score`` and the ``signals`` are the floats as
+        computed (no rounding: see ``Result.to_dict``)."""
         return {
-            "score": round(float(self.score), 4),
+            "score": float(self.score),
             "keep": self.keep,
             "flags": list(self.flags),
-            "signals": {k: round(float(v), 4) for k, v in self.signals.items()},
+            "signals": {k: float(v) for k, v in self.signals.items()},
         }
 
 
@@ -369,6 +373,12 @@ class Result:
         return any(p.reason == "no-main-content" for p in self.paragraphs)
 
     def to_dict(self, details: bool = True) -> dict[str, Any]:
+        """The JSON contract (``schema.json``): ``detector score --json``, ``detector clean``'s
+        rows, ``POST /v1/score``; the paragraphs only with ``details``. Numbers are the floats
+        as computed, not rounded (``json`` writes the shortest repr that reads back as the same
+        float): this is machine output, compared with thresholds by the reader, and a rounded
+        score misstates a verdict (``round(0.49996, 4)`` is 0.5 beside ``"keep": false`` under
+        the 0.5 threshold). The reports round for reading (``quality.round_down``)."""
         out: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "id": self.id,
@@ -470,11 +480,13 @@ class Decision:
                 f"{len(self.result.paragraphs)} paragraphs>)")
 
     def to_dict(self) -> dict[str, Any]:
+        """The decision as ``POST /v1/filter`` gives it; ``score`` is the float as computed (no
+        rounding: see ``Result.to_dict``)."""
         return {
             "id": self.result.id,
             "url": self.result.url,
             "keep": self.keep,
-            "score": round(float(self.score), 4),
+            "score": float(self.score),
             "reasons": list(self.reasons),
             "clean_text": self.clean_text,
         }

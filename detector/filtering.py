@@ -137,8 +137,9 @@ def filter_jsonl(
     doc_timeout: float | None = None,
     timeout_option: str | None = None,
 ) -> Tally:
-    """Filter a JSONL byte stream; kept records are written and flushed one by one. Returns the
-    ``Tally``: kept records are its ``output``, dropped ones ``rejected``, lines that are not
+    """Filter a JSONL byte stream; kept records are written and flushed one by one, each with
+    ``clean_text``, ``title``, ``quality`` (``score``: the float as computed, not rounded, as in
+    ``Result.to_dict``; ``keep``; ``flags``) and ``reasons`` added. Returns the ``Tally``: kept records are its ``output``, dropped ones ``rejected``, lines that are not
     JSON objects ``malformed`` (with ``rejects``, written there too: ``reasons`` ``["error"]``,
     the ``error``, the ``line`` number, for bad JSON the ``column``, and the ``raw`` line). A
     malformed line is one ``warn`` line naming its line number (and column, for bad JSON: ``line
@@ -227,7 +228,7 @@ def filter_jsonl(
         out["clean_text"] = decision.clean_text
         out["title"] = result.title
         out["quality"] = {
-            "score": round(float(decision.score), 4),
+            "score": float(decision.score),  # as computed, as in Result.to_dict: not rounded
             "keep": decision.keep,
             "flags": list(result.quality.flags),
         }

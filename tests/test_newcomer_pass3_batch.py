@@ -529,3 +529,39 @@ def test_rule_lines_show_a_value_near_its_limit_with_the_digits_that_tell_them_a
     assert shown_against(100000.5, 100000.0) == ("100000.5", "100000")
     assert shown_against(0.25, 0.3) == ("0.25", "0.3") and shown_against(12.0, 50.0) == ("12", "50")
     assert shown_against(0.123456, 0.3) == ("0.123", "0.3")  # three figures when they are enough
+
+
+# --- 11: JSON carries the scores as computed ------------------------------------------------------
+
+
+def test_json_keeps_full_precision_so_a_score_under_a_threshold_never_reads_as_it(detector, tmp_path):
+    """``round(score, 4)`` wrote 0.49996 as 0.5 beside ``"keep": false`` under the 0.5 threshold
+    (and 0.99996 as 1.0): the JSON doors now write the float as computed."""
+    import io
+    from dataclasses import replace
+
+    from hostile_helpers import run_cli
+
+    from detector.filtering import filter_jsonl
+
+    result = _scored(0.49996, rel=0.99996, red=0.29996)
+    result = replace(result, quality=replace(result.quality, signals={"words": 7.0, "dup_line_frac": 0.29996}))
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["quality"]["score"] == 0.49996 and data["quality"]["keep"] is False
+    assert data["quality"]["signals"] == {"words": 7.0, "dup_line_frac": 0.29996}
+    assert [(p["relevance"], p["redundancy"]) for p in data["paragraphs"]] == [(0.5, 0.0), (0.99996, 0.29996)]
+
+    text = ARTICLE.read_text("utf-8")
+    expected = detector.score_content(text, id=str(ARTICLE))
+    code, out, err = run_cli("score", "--json", str(ARTICLE))
+    assert code == 0, err
+    scored = json.loads(out)
+    assert scored["quality"]["score"] == expected.quality.score
+    assert scored["quality"]["signals"] == expected.quality.signals
+    assert [p["relevance"] for p in scored["paragraphs"]] == [p.relevance for p in expected.paragraphs]
+
+    decision = detector.filter({"id": "a", "text": text})
+    assert decision.to_dict()["score"] == decision.score  # POST /v1/filter's entries
+    out_stream = io.BytesIO()
+    filter_jsonl(_jsonl(tmp_path / "in.jsonl", "a").open("rb"), out_stream, detector=detector, warn=lambda _: None)
+    assert json.loads(out_stream.getvalue())["quality"]["score"] == decision.score
