@@ -565,3 +565,16 @@ def test_json_keeps_full_precision_so_a_score_under_a_threshold_never_reads_as_i
     out_stream = io.BytesIO()
     filter_jsonl(_jsonl(tmp_path / "in.jsonl", "a").open("rb"), out_stream, detector=detector, warn=lambda _: None)
     assert json.loads(out_stream.getvalue())["quality"]["score"] == decision.score
+
+
+def test_score_says_a_0_byte_compressed_page_is_empty_as_clean_does(tmp_path):
+    """``detector score`` reads a page file through ``readers.check_magic``, which calls
+    ``check_not_empty``: a 0-byte .html.gz is not 'truncated: the gzip stream is cut off'."""
+    from hostile_helpers import run_cli
+
+    for name, kind in (("cut.html.gz", "gzip"), ("cut.txt.zst", "zstd")):
+        (tmp_path / name).write_bytes(b"")
+        code, out, err = run_cli("score", str(tmp_path / name))
+        assert (code, out) == (2, "")
+        assert err.splitlines() == [f"detector score: error: {tmp_path / name}: unreadable: empty compressed file "
+                                    f"(0 bytes, not even a {kind} header: cut off or never written)"]
