@@ -95,16 +95,20 @@ def time_limit(seconds: float | None, source: str | None = None, option: str | N
             raise TimeLimitExceeded
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-    else:
-        alarm = _ThreadAlarm(seconds)
+    # the timer is armed inside the try: a limit that runs out before the block starts (a tiny
+    # budget on a loaded machine fires while the timer thread is still being started) is a
+    # DocumentTimeout too, never a bare TimeLimitExceeded out of the ``with`` statement
     try:
         try:
+            if main:
+                signal.setitimer(signal.ITIMER_REAL, seconds)
+            else:
+                alarm = _ThreadAlarm(seconds)
             yield
         finally:
             if alarm is not None:
                 alarm.disarm()
-            else:
+            elif main:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
     except TimeLimitExceeded:

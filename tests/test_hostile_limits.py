@@ -46,6 +46,38 @@ def test_other_thread_limit_stops_the_work_and_never_fires_later():
     assert result["fast"] == "done" and result["after"] == "clean"
 
 
+def test_a_limit_that_runs_out_while_its_timer_starts_is_a_document_timeout(monkeypatch):
+    """A tiny budget on a loaded machine can fire before the timer thread's ``start()`` has
+    returned, that is before the block runs: it is a ``DocumentTimeout`` too. A bare
+    ``TimeLimitExceeded`` (a BaseException) had escaped the ``with`` statement, out of the
+    service's ``except Exception`` and into its event loop, which it stopped."""
+    real_timer = threading.Timer
+
+    class SlowStart(real_timer):  # the timer fires while start() is still running Python code
+        def start(self) -> None:
+            super().start()
+            self.finished.wait(5)
+            _spin(0.2)
+
+    monkeypatch.setattr(threading, "Timer", SlowStart)
+    result: dict[str, object] = {}
+
+    def task() -> None:
+        try:
+            with time_limit(0.001, "tiny"):
+                result["ran"] = True
+        except BaseException as exc:  # noqa: BLE001 - what escapes is the point
+            result["raised"] = exc
+        time.sleep(0.2)
+        result["after"] = "clean"
+
+    thread = threading.Thread(target=task)
+    thread.start()
+    thread.join(30)
+    assert isinstance(result.get("raised"), DocumentTimeout), result
+    assert "ran" not in result and result["after"] == "clean"
+
+
 def test_library_except_exception_cannot_swallow_the_limit():
     def swallowing() -> str:
         try:

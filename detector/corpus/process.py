@@ -111,8 +111,8 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         raise DocTimeout(seconds)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    try:  # armed inside the try: a budget that runs out at once still restores the handler
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
