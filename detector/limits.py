@@ -18,8 +18,6 @@ from __future__ import annotations
 import ctypes
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from detector.config import MAX_SECONDS
@@ -72,44 +70,66 @@ class _ThreadAlarm:
             _clear_async_exc(self.thread_id)
 
 
-@contextmanager
-def time_limit(seconds: float | None, source: str | None = None, option: str | None = None) -> Iterator[None]:
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise TimeLimitExceeded
+
+
+class time_limit:  # noqa: N801 - used as a function: ``with time_limit(30, "doc-1"):``
     """Run the block with at most ``seconds`` of wall time (``None`` or 0: no limit).
 
     Raises ``DocumentTimeout`` (naming ``source``, and ``option``: what sets the limit, such as
     ``--doc-timeout``) when the time is up; ValueError, before the
     block runs, for ``seconds`` over ``config.MAX_SECONDS`` (``inf``, ``1e12``: no timer can wait
     that long). Not re-entrant: one limit per thread at a time (in the main thread it owns
-    ``SIGALRM``)."""
-    if not seconds or seconds <= 0:
-        yield
-        return
-    if not seconds <= MAX_SECONDS:
-        raise ValueError(f"a time limit of {seconds!r} seconds is over {MAX_SECONDS:g} (one day)")
-    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-    alarm: _ThreadAlarm | None = None
-    previous: Any = None
-    if main:
+    ``SIGALRM``).
 
-        def on_alarm(signum: int, frame: Any) -> None:
-            raise TimeLimitExceeded
+    A context manager class, not a generator: a limit can run out at any bytecode, also while
+    the timer is being armed (a tiny budget on a loaded machine) or inside ``contextlib``'s own
+    frames, where a generator's ``try`` does not reach and a bare ``TimeLimitExceeded`` escaped
+    the ``with`` statement. ``__enter__`` converts what fires while arming, ``__exit__`` what
+    fires in the block or while disarming."""
 
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-    # the timer is armed inside the try: a limit that runs out before the block starts (a tiny
-    # budget on a loaded machine fires while the timer thread is still being started) is a
-    # DocumentTimeout too, never a bare TimeLimitExceeded out of the ``with`` statement
-    try:
+    def __init__(self, seconds: float | None, source: str | None = None, option: str | None = None) -> None:
+        self.seconds = seconds if seconds and seconds > 0 else None
+        self.source, self.option = source, option
+        self._main = False
+        self._alarm: _ThreadAlarm | None = None
+        self._previous: Any = None
+
+    def __enter__(self) -> None:
+        seconds = self.seconds
+        if seconds is None:
+            return
+        if not seconds <= MAX_SECONDS:
+            raise ValueError(f"a time limit of {seconds!r} seconds is over {MAX_SECONDS:g} (one day)")
+        self._main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
         try:
-            if main:
+            if self._main:
+                self._previous = signal.signal(signal.SIGALRM, _on_alarm)
                 signal.setitimer(signal.ITIMER_REAL, seconds)
             else:
-                alarm = _ThreadAlarm(seconds)
-            yield
-        finally:
-            if alarm is not None:
-                alarm.disarm()
-            elif main:
+                self._alarm = _ThreadAlarm(seconds)
+        except TimeLimitExceeded:  # ran out before the block started
+            self._disarm()
+            raise DocumentTimeout(self.source, seconds, self.option) from None
+
+    def _disarm(self) -> None:
+        if self._alarm is not None:
+            self._alarm.disarm()
+        elif self._main and self._previous is not None:
+            try:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
-    except TimeLimitExceeded:
-        raise DocumentTimeout(source, seconds, option) from None
+            finally:
+                signal.signal(signal.SIGALRM, self._previous)
+                self._previous = None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if self.seconds is None:
+            return False
+        try:
+            self._disarm()
+        except TimeLimitExceeded:  # ran out while disarming: the block was past its budget
+            exc_type = TimeLimitExceeded
+        if exc_type is not None and issubclass(exc_type, TimeLimitExceeded):
+            raise DocumentTimeout(self.source, self.seconds, self.option) from None
+        return False
