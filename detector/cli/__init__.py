@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from typing import Any
 
 COMMANDS = ("score", "clean", "filter", "serve", "train")
 
@@ -59,7 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _guard_stderr() -> Any:
+    """Make ``sys.stderr`` safe for the whole run, before anything (logging included) takes a
+    reference to it: with stderr closed (``2>&-``) Python sets it to ``None``, and ``print(...,
+    file=None)`` writes to stdout, into the data; it becomes ``os.devnull``. Returns what
+    ``sys.stderr`` was."""
+    before = sys.stderr
+    if before is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+    return before
+
+
 def main(argv: list[str] | None = None) -> int:
+    before = _guard_stderr()  # first of all: stdout carries only data
+    try:
+        return _main(argv)
+    finally:
+        sys.stderr.flush()
+        if before is not None:  # a caller's own stream back (None stays os.devnull: print(file=None) is stdout)
+            sys.stderr = before
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
