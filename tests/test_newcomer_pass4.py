@@ -57,3 +57,47 @@ def test_clean_to_stdout_with_stderr_closed_writes_only_records(tmp_path):
     assert proc.returncode == 0, proc.stdout[-300:]
     records = _records(proc.stdout.decode())
     assert records and all("id" in r for r in records)
+
+
+# --- 2: stderr a pipe whose reader went away: the data is still written --------------------------
+
+
+def _stderr_broken(argv: list[str], stdout: Path, stdin: Path | None = None, cwd: Path = ROOT) -> int:
+    """Run ``argv`` with stderr a pipe whose read end the parent closes before the child writes."""
+    with open(stdin or os.devnull, "rb") as inp, open(stdout, "wb") as out:
+        proc = subprocess.Popen(argv, stdin=inp, stdout=out, stderr=subprocess.PIPE, cwd=cwd)
+        proc.stderr.close()
+        return proc.wait(timeout=SUBPROCESS_GUARD)
+
+
+def test_filter_with_a_broken_stderr_still_writes_its_records(tmp_path):
+    out = tmp_path / "out.jsonl"
+    code = _stderr_broken([sys.executable, "-m", "detector", "filter"], out, _mixed(tmp_path / "in.jsonl"))
+    assert code == 0
+    assert [r["id"] for r in _records(out.read_text("utf-8"))] == ["a", "c"]
+
+
+def test_clean_with_a_broken_stderr_still_writes_its_records(tmp_path):
+    out = tmp_path / "x.jsonl"
+    code = _stderr_broken([sys.executable, "-m", "detector", "clean", str(_mixed(tmp_path / "mixed.jsonl")),
+                           "-o", str(out), "--workers", "2"], tmp_path / "stdout.txt", cwd=tmp_path)
+    assert code == 0
+    assert [r["id"] for r in _records(out.read_text("utf-8"))] == ["a", "c"]
+    assert len(_records((tmp_path / "x.jsonl.errors.jsonl").read_text("utf-8"))) == 1
+
+
+def test_safe_stderr_switches_to_devnull_when_its_stream_breaks():
+    from detector.cli import SafeStderr
+
+    class Broken:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = SafeStderr(Broken())
+    assert err.write("message\n") == len("message\n")
+    err.flush()
+    assert err.broken and err.stream.name == os.devnull
+    err.write("more\n")

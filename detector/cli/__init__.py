@@ -61,14 +61,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class SafeStderr:
+    """``sys.stderr`` for a command: messages never stop the data. A write or flush that fails
+    (a pipe whose reader went away: ``BrokenPipeError``; any ``OSError``) switches it to
+    ``os.devnull`` for the rest of the run, and the stream it wrapped is pointed there too (its
+    file descriptor, when it has one), so that what it still buffers, and what worker processes
+    sharing that descriptor write, cannot fail later. Anything else is the wrapped stream's."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.broken = False
+
+    def _switch(self) -> None:
+        if self.broken:
+            return
+        self.broken = True
+        old, self.stream = self.stream, open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+        try:
+            os.dup2(self.stream.fileno(), old.fileno())  # what ``old`` still holds now flushes to nowhere
+        except (OSError, ValueError, AttributeError):  # no descriptor (a StringIO), or a closed one
+            pass
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError):  # ValueError: the stream was closed under us
+            self._switch()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            self._switch()
+
+    def isatty(self) -> bool:
+        try:
+            return self.stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def _guard_stderr() -> Any:
     """Make ``sys.stderr`` safe for the whole run, before anything (logging included) takes a
     reference to it: with stderr closed (``2>&-``) Python sets it to ``None``, and ``print(...,
-    file=None)`` writes to stdout, into the data; it becomes ``os.devnull``. Returns what
-    ``sys.stderr`` was."""
+    file=None)`` writes to stdout, into the data; it becomes ``os.devnull``. Then it is wrapped
+    in ``SafeStderr``. Returns what ``sys.stderr`` was."""
     before = sys.stderr
-    if before is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+    stream = before if before is not None else open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if not isinstance(stream, SafeStderr):
+        sys.stderr = SafeStderr(stream)
     return before
 
 
