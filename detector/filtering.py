@@ -21,6 +21,7 @@ from typing import IO, Any
 from detector.atomic import AtomicFile
 from detector.document import FieldNames, RawDoc
 from detector.errors import InputError, check_unicode, printable
+from detector.jsonl import loads as json_loads
 from detector.limits import time_limit
 from detector.tally import Tally, error_kind
 
@@ -201,7 +202,7 @@ def filter_jsonl(
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json_loads(line)  # strict: NaN and Infinity are malformed JSON
         except ValueError as exc:  # includes invalid UTF-8
             message, column = _json_problem(exc, line)
             malformed(lineno, message, line, column)

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError, ValidationInfo, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -39,6 +40,7 @@ from detector.settings import ServiceSettings
 from detector.document import RawDoc, record_name
 from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
+from detector.jsonl import loads as json_loads
 from detector.limits import time_limit
 from detector.tally import Tally, error_kind
 
@@ -225,6 +227,28 @@ def _unparsed_body_message(exc: StarletteHTTPException) -> str | None:
     if isinstance(cause, RecursionError):
         return "request body is JSON nested too deeply"
     return None
+
+
+class _StrictJSONRequest(Request):
+    """A request whose JSON body is strict JSON (``detector.jsonl.loads``): ``NaN``, ``Infinity``
+    and ``-Infinity`` are malformed JSON (``json_invalid``), as in ``detector filter``."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json_loads(await self.body())
+        return self._json
+
+
+class _StrictJSONRoute(APIRoute):
+    """Every route reads its body as ``_StrictJSONRequest``."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Any:
+            return await handler(_StrictJSONRequest(request.scope, request.receive))
+
+        return strict
 
 
 class _BodyTimeout(Exception):
@@ -560,6 +584,7 @@ def create_app(
         "Score one document, filter a batch before ingestion, or score a URL.",
         lifespan=lifespan,
     )
+    app.router.route_class = _StrictJSONRoute  # before the routes: each is one
     app.state.settings = settings
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout,
                        drain_bytes=settings.drain_max_bytes)

@@ -101,3 +101,64 @@ def test_safe_stderr_switches_to_devnull_when_its_stream_breaks():
     err.flush()
     assert err.broken and err.stream.name == os.devnull
     err.write("more\n")
+
+
+# --- 3: NaN, Infinity and -Infinity are not JSON ---------------------------------------------------
+
+NAN_LINES = (b'{"id": "n", "text": "Some text here.", "extra": NaN}\n'
+             b'{"id": -Infinity, "text": "x NaN"}\n'
+             b'{"id": "NaN \\" Infinity", "text": "x", "v": Infinity}\n')
+NAN_PROBLEMS = [("NaN", 49), ("-Infinity", 8), ("Infinity", 45)]  # (constant, 1-based column)
+
+
+def test_the_shared_reader_rejects_the_constants_json_has_not():
+    from detector.jsonl import loads
+
+    for line, (name, column) in zip(NAN_LINES.splitlines(), NAN_PROBLEMS):
+        try:
+            loads(line)
+        except json.JSONDecodeError as exc:
+            assert exc.msg == f"{name} is not valid JSON" and exc.pos == column - 1
+        else:
+            raise AssertionError(f"{line!r} was read")
+    assert loads('{"a": "NaN", "b": 1.5e300}') == {"a": "NaN", "b": 1.5e300}
+
+
+def test_filter_takes_a_line_with_nan_as_malformed_json(detector):
+    import io
+
+    from detector.filtering import filter_jsonl
+
+    out, rejects, warnings = io.BytesIO(), io.BytesIO(), []
+    stats = filter_jsonl(io.BytesIO(NAN_LINES), out, detector=detector, rejects=rejects, warn=warnings.append)
+    assert stats.malformed == 3 and stats.documents == 0 and out.getvalue() == b""
+    assert warnings[:3] == [f"line {n}, column {c}: malformed JSON: {name} is not valid JSON"
+                            for n, (name, c) in enumerate(NAN_PROBLEMS, 1)]
+    for record in _records(rejects.getvalue().decode()):  # strict JSON out: no NaN anywhere
+        json.dumps(record, allow_nan=False)
+
+
+def test_clean_reads_a_line_with_nan_as_invalid_json(tmp_path):
+    from detector.corpus.readers import ReadError, read_source
+
+    path = tmp_path / "nan.jsonl"
+    path.write_bytes(NAN_LINES)
+    entries = [entry for entry, _ in read_source(str(path), str(path), "jsonl", limit=2**20)]
+    assert all(isinstance(e, ReadError) for e in entries)
+    assert [(e.line, e.error.startswith("invalid-json: ") and f"{name} is not valid JSON" in e.error)
+            for e, (name, _) in zip(entries, NAN_PROBLEMS)] == [(1, True), (2, True), (3, True)]
+
+
+def test_the_service_takes_a_body_with_nan_as_invalid_json(detector):
+    from fastapi.testclient import TestClient
+
+    from detector.service import create_app
+
+    with TestClient(create_app(detector=detector)) as client:
+        for path, body in (("/v1/score", '{"text": "hello there", "id": NaN}'),
+                           ("/v1/filter", '{"documents": [{"text": "hello there", "extra": Infinity}]}')):
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 422, response.text
+            error = response.json()["error"]
+            assert error["type"] == "invalid_json"
+            assert "is not valid JSON" in error["message"], error

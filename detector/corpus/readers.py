@@ -24,7 +24,6 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-import json
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from typing import Any, BinaryIO
 from detector.document import FieldNames, RawDoc
 from detector.errors import FieldError, InputError
 from detector.filtering import bom_problem
+from detector.jsonl import loads as json_loads
 
 __all__ = ["Entry", "ReadError", "format_of", "iter_documents", "read_range", "read_source"]
 
@@ -311,7 +311,7 @@ def _read_jsonl(
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json_loads(line)  # strict: NaN and Infinity are invalid JSON
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
             yield ReadError(default_id, path, f"invalid-json: {exc}", lineno), None
             continue
