@@ -21,7 +21,7 @@ from typing import IO, Any
 from detector.atomic import AtomicFile
 from detector.document import FieldNames, RawDoc
 from detector.errors import InputError, check_unicode, printable
-from detector.jsonl import loads as json_loads
+from detector.jsonl import json_problem, loads as json_loads
 from detector.limits import time_limit
 from detector.tally import Tally, error_kind
 
@@ -79,23 +79,6 @@ def _size(n: int) -> str:
         if n >= size and n % size == 0:
             return f"{n // size} {unit}"
     return f"{n} bytes"
-
-
-def _json_problem(exc: ValueError, line: bytes) -> tuple[str, int | None]:
-    """What ``json.loads(line)`` said, without its own "line 1 column N (char M)" (the line
-    of the record, not of the stream), and the column (1-based, in characters) where it went
-    wrong; for bytes that are not UTF-8, the column of the first bad byte."""
-    if isinstance(exc, json.JSONDecodeError):
-        # not colno: the line's own newline starts a "line 2"; an error past the end is at its end
-        msg = exc.msg.removesuffix(" starting at").removesuffix(" at")  # "Invalid control character at"
-        return f"malformed JSON: {msg}", min(exc.pos, len(exc.doc.rstrip("\r\n"))) + 1
-    if isinstance(exc, UnicodeDecodeError):
-        try:  # json guesses UTF-16 from a line's first bytes (\xff\xfe): name the first byte that is not UTF-8
-            line.decode("utf-8")
-        except UnicodeDecodeError as bad:
-            column = len(line[:bad.start].decode("utf-8", "replace")) + 1
-            return f"malformed JSON: not UTF-8 (byte 0x{line[bad.start:bad.start + 1].hex()}: {bad.reason})", column
-    return f"malformed JSON: {exc}", None
 
 
 class OutputClosed(Exception):
@@ -204,8 +187,8 @@ def filter_jsonl(
         try:
             record = json_loads(line)  # strict: NaN and Infinity are malformed JSON
         except ValueError as exc:  # includes invalid UTF-8
-            message, column = _json_problem(exc, line)
-            malformed(lineno, message, line, column)
+            problem, column = json_problem(exc, line)
+            malformed(lineno, f"malformed JSON: {problem}", line, column)
             continue
         if not isinstance(record, dict):
             malformed(lineno, f"malformed: expected a JSON object, got {type(record).__name__}", line)

@@ -32,3 +32,23 @@ def loads(data: str | bytes) -> Any:
         text = data.decode(json.detect_encoding(data), "surrogatepass") if isinstance(data, bytes) else data
         pos = next((m.start(1) for m in _CONSTANT.finditer(text) if m.group(1) == exc.name), 0)
         raise json.JSONDecodeError(f"{exc.name} is not valid JSON", text, pos) from None
+
+
+def json_problem(exc: ValueError, line: bytes) -> tuple[str, int | None]:
+    """What ``loads(line)`` said, for a person, and the column (1-based, in characters) where it
+    went wrong, or ``None``: without json's own "line 1 column N (char M)" (the line of the
+    record, not of the stream: each door names the line itself) and, for bytes that are not
+    UTF-8, the first bad byte and its column instead of the codec's message. ``detector filter``
+    says ``line 17, column 88: malformed JSON: Expecting ',' delimiter``, ``detector clean``
+    ``invalid-json: column 88: Expecting ',' delimiter`` in the error record of line 17."""
+    if isinstance(exc, json.JSONDecodeError):
+        # not colno: the line's own newline starts a "line 2"; an error past the end is at its end
+        msg = exc.msg.removesuffix(" starting at").removesuffix(" at")  # "Invalid control character at"
+        return msg, min(exc.pos, len(exc.doc.rstrip("\r\n"))) + 1
+    if isinstance(exc, UnicodeDecodeError):
+        try:  # json guesses UTF-16 from a line's first bytes (\xff\xfe): name the first byte that is not UTF-8
+            line.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            column = len(line[:bad.start].decode("utf-8", "replace")) + 1
+            return f"not UTF-8 (byte 0x{line[bad.start:bad.start + 1].hex()}: {bad.reason})", column
+    return str(exc), None

@@ -162,3 +162,25 @@ def test_the_service_takes_a_body_with_nan_as_invalid_json(detector):
             error = response.json()["error"]
             assert error["type"] == "invalid_json"
             assert "is not valid JSON" in error["message"], error
+
+
+# --- 4: clean words a bad JSON line as filter does -------------------------------------------------
+
+
+def test_clean_words_bad_json_and_bad_utf8_as_filter_does(tmp_path, detector):
+    import io
+
+    from detector.corpus.readers import read_source
+    from detector.filtering import filter_jsonl
+
+    data = (b'{"id": "a", "text": "x" "more"}\n'  # a missing comma at column 25
+            b'{"id": "b", "text": "caf\xff"}\n')  # a byte that is not UTF-8 at column 25
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(data)
+    errors = [(e.line, e.error) for e, _ in read_source(str(path), str(path), "jsonl", limit=2**20)]
+    assert errors == [(1, "invalid-json: column 25: Expecting ',' delimiter"),
+                      (2, "invalid-json: column 25: not UTF-8 (byte 0xff: invalid start byte)")]
+    warnings: list[str] = []
+    filter_jsonl(io.BytesIO(data), io.BytesIO(), detector=detector, warn=warnings.append)
+    assert warnings == ["line 1, column 25: malformed JSON: Expecting ',' delimiter",
+                        "line 2, column 25: malformed JSON: not UTF-8 (byte 0xff: invalid start byte)"]

@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 from detector.document import FieldNames, RawDoc
 from detector.errors import FieldError, InputError
 from detector.filtering import bom_problem
-from detector.jsonl import loads as json_loads
+from detector.jsonl import json_problem, loads as json_loads
 
 __all__ = ["Entry", "ReadError", "format_of", "iter_documents", "read_range", "read_source"]
 
@@ -312,8 +312,10 @@ def _read_jsonl(
             continue
         try:
             row = json_loads(line)  # strict: NaN and Infinity are invalid JSON
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-            yield ReadError(default_id, path, f"invalid-json: {exc}", lineno), None
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError: worded as detector filter words them
+            problem, column = json_problem(exc, line)
+            where = "" if column is None else f"column {column}: "
+            yield ReadError(default_id, path, f"invalid-json: {where}{problem}", lineno), None
             continue
         if not isinstance(row, dict):
             yield ReadError(default_id, path, f"invalid-json: a line must be an object, not {type(row).__name__}",
