@@ -1096,8 +1096,10 @@ def shown_against(value: float, limit: float) -> tuple[str, str]:
     def order(a: float, b: float) -> int:
         return (a > b) - (a < b)
 
-    for digits in range(3, 18):  # 17 significant digits tell any two distinct floats apart
+    for digits in range(3, 17):
         shown = _fmt(value, digits), _fmt(limit, digits)
         if order(float(shown[0]), float(shown[1])) == order(value, limit):
             return shown
-    return repr(value), repr(limit)
+    # the shortest string that reads back as the float itself (repr) tells any two distinct floats
+    # apart, and shows 0.3 as 0.3 (17 significant digits would show it as 0.29999999999999999)
+    return tuple(_fmt(x) if x.is_integer() else repr(x) for x in (value, limit))  # type: ignore[return-value]

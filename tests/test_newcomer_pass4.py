@@ -184,3 +184,16 @@ def test_clean_words_bad_json_and_bad_utf8_as_filter_does(tmp_path, detector):
     filter_jsonl(io.BytesIO(data), io.BytesIO(), detector=detector, warn=warnings.append)
     assert warnings == ["line 1, column 25: malformed JSON: Expecting ',' delimiter",
                         "line 2, column 25: malformed JSON: not UTF-8 (byte 0xff: invalid start byte)"]
+
+
+# --- 5: the last resort of shown_against is the shortest repr -------------------------------------
+
+
+def test_shown_against_falls_back_to_the_shortest_repr():
+    from detector.quality import shown_against
+
+    assert shown_against(0.30000000000000004, 0.3) == ("0.30000000000000004", "0.3")
+    assert shown_against(0.3, 0.30000000000000004) == ("0.3", "0.30000000000000004")
+    assert shown_against(1e-20, 1.0000000000000001e-20) == ("1e-20", "1.0000000000000001e-20")
+    assert shown_against(1e16 + 2, 1e16) == ("10000000000000002", "10000000000000000")
+    assert shown_against(0.2996, 0.3) == ("0.2996", "0.3")
