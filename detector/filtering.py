@@ -21,7 +21,7 @@ from typing import IO, Any
 from detector.atomic import AtomicFile
 from detector.document import FieldNames, RawDoc
 from detector.errors import InputError, check_unicode, printable
-from detector.jsonl import json_problem, loads as json_loads
+from detector.jsonl import json_problem, loads as json_loads, not_an_object
 from detector.limits import time_limit
 from detector.tally import Tally, error_kind
 
@@ -191,7 +191,7 @@ def filter_jsonl(
             malformed(lineno, f"malformed JSON: {problem}", line, column)
             continue
         if not isinstance(record, dict):
-            malformed(lineno, f"malformed: expected a JSON object, got {type(record).__name__}", line)
+            malformed(lineno, f"malformed: {not_an_object(record)}", line)
             continue
         try:
             raw = _record_to_raw(record, fields, lineno)  # an id, url or content of the wrong type: InputError

@@ -22,6 +22,22 @@ def _reject(name: str) -> Any:
     raise _Constant(name)
 
 
+_JSON_TYPES = ((type(None), "null"), (bool, "boolean"), ((int, float), "number"), (str, "string"),
+               ((list, tuple), "array"), (dict, "object"))
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of the type of a value ``loads`` gave: ``null``, ``boolean``, ``number``,
+    ``string``, ``array``, ``object`` (else Python's name for it)."""
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), type(value).__name__)
+
+
+def not_an_object(value: Any) -> str:
+    """What every door says of a record that is not a JSON object: ``expected a JSON object, got
+    number``."""
+    return f"expected a JSON object, got {json_type(value)}"
+
+
 def loads(data: str | bytes) -> Any:
     """``json.loads``, but strict JSON: ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's
     ``json`` accepts, and strict parsers of our output would not) raise ``json.JSONDecodeError``

@@ -40,7 +40,7 @@ from detector.settings import ServiceSettings
 from detector.document import RawDoc, record_name
 from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
-from detector.jsonl import loads as json_loads
+from detector.jsonl import loads as json_loads, not_an_object
 from detector.limits import time_limit
 from detector.tally import Tally, error_kind
 
@@ -418,7 +418,7 @@ def _document(item: Any, name: str) -> DocumentIn:
     """A batch's entry as a ``DocumentIn``. Raises ``InputError`` naming the document (``name``:
     its id, else ``documents[INDEX]``) and each bad field when it is not a valid one."""
     if not isinstance(item, Mapping):
-        raise InputError(name, f"expected a JSON object, got {type(item).__name__}")
+        raise InputError(name, not_an_object(item))
     try:
         return DocumentIn.model_validate(item)
     except ValidationError as exc:

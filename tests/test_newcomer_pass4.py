@@ -197,3 +197,35 @@ def test_shown_against_falls_back_to_the_shortest_repr():
     assert shown_against(1e-20, 1.0000000000000001e-20) == ("1e-20", "1.0000000000000001e-20")
     assert shown_against(1e16 + 2, 1e16) == ("10000000000000002", "10000000000000000")
     assert shown_against(0.2996, 0.3) == ("0.2996", "0.3")
+
+
+# --- 6: wording -------------------------------------------------------------------------------------
+
+NOT_OBJECTS = [(b"null", "null"), (b"true", "boolean"), (b"3", "number"), (b"2.5", "number"),
+               (b'"s"', "string"), (b"[1]", "array")]
+
+
+def test_every_door_names_a_record_that_is_not_an_object_by_its_json_type(tmp_path, detector):
+    import io
+
+    from fastapi.testclient import TestClient
+
+    from detector.corpus.readers import read_source
+    from detector.filtering import filter_jsonl
+    from detector.service import create_app
+
+    data = b"".join(line + b"\n" for line, _ in NOT_OBJECTS)
+    want = [f"expected a JSON object, got {name}" for _, name in NOT_OBJECTS]
+    warnings: list[str] = []
+    filter_jsonl(io.BytesIO(b'{"id": "x", "text": "t"}\n' + data), io.BytesIO(), detector=detector,
+                 warn=warnings.append)
+    assert [w for w in warnings if "JSON object" in w] == [f"line {n}: malformed: {w}" for n, w in enumerate(want, 2)]
+    path = tmp_path / "not-objects.jsonl"
+    path.write_bytes(data)
+    assert [e.error for e, _ in read_source(str(path), str(path), "jsonl", limit=2**20)] == [
+        f"invalid-json: {w}" for w in want]
+    body = b'{"documents": [' + b", ".join(line for line, _ in NOT_OBJECTS) + b"]}"
+    with TestClient(create_app(detector=detector)) as client:
+        response = client.post("/v1/filter", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert [d["error"] for d in response.json()["decisions"]] == [f"documents[{i}]: {w}" for i, w in enumerate(want)]

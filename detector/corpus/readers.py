@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 from detector.document import FieldNames, RawDoc
 from detector.errors import FieldError, InputError
 from detector.filtering import bom_problem
-from detector.jsonl import json_problem, loads as json_loads
+from detector.jsonl import json_problem, loads as json_loads, not_an_object
 
 __all__ = ["Entry", "ReadError", "format_of", "iter_documents", "read_range", "read_source"]
 
@@ -318,8 +318,7 @@ def _read_jsonl(
             yield ReadError(default_id, path, f"invalid-json: {where}{problem}", lineno), None
             continue
         if not isinstance(row, dict):
-            yield ReadError(default_id, path, f"invalid-json: a line must be an object, not {type(row).__name__}",
-                            lineno), None
+            yield ReadError(default_id, path, f"invalid-json: {not_an_object(row)}", lineno), None
             continue
         yield _row_entry(row, fields, default_id, path, keep, lineno)
     if inner is not None and inner.truncated:
