@@ -81,6 +81,13 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def _limit(n: int) -> str:
+    """A byte limit for a person, with the exact count when ``_size`` rounds it to a unit:
+    ``64 MiB (67108864 bytes)``, but ``1000 bytes`` once."""
+    size = _size(n)
+    return size if size == f"{n} bytes" else f"{size} ({n} bytes)"
+
+
 class OutputClosed(Exception):
     """The consumer of stdout went away (broken pipe)."""
 
@@ -179,8 +186,8 @@ def filter_jsonl(
         if lineno == 1 and line is not None and (problem := bom_problem(line)):
             raise InputError("<stdin>", problem)
         if line is None:
-            malformed(lineno, f"malformed: longer than the line limit of {_size(max_line_bytes)} "
-                              f"({max_line_bytes} bytes), skipped; raise it with --max-line-bytes", None)
+            malformed(lineno, f"malformed: longer than the line limit of {_limit(max_line_bytes)}, skipped; "
+                              "raise it with --max-line-bytes", None)
             continue
         if not line.strip():
             continue

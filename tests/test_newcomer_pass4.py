@@ -229,3 +229,16 @@ def test_every_door_names_a_record_that_is_not_an_object_by_its_json_type(tmp_pa
         response = client.post("/v1/filter", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text
     assert [d["error"] for d in response.json()["decisions"]] == [f"documents[{i}]: {w}" for i, w in enumerate(want)]
+
+
+def test_the_line_limit_is_said_once_when_it_is_a_plain_byte_count(detector):
+    import io
+
+    from detector.filtering import filter_jsonl
+
+    for limit, said in ((1000, "1000 bytes"), (2048, "2 KiB (2048 bytes)")):
+        warnings: list[str] = []
+        filter_jsonl(io.BytesIO(b'{"id": "a", "text": "' + b"x" * 3000 + b'"}\n'), io.BytesIO(), detector=detector,
+                     max_line_bytes=limit, warn=warnings.append)
+        assert warnings == [f"line 1: malformed: longer than the line limit of {said}, skipped; "
+                            "raise it with --max-line-bytes"]
