@@ -87,7 +87,7 @@ def outputs(output: Path) -> dict[str, list[dict]]:
 def _stats(output: Path) -> dict:
     stats = json.loads(Path(f"{output}.stats.json").read_text())
     for key in ("output", "elapsed_seconds", "docs_per_second", "workers", "engine", "shards",
-                "resumed_shards", "rejects_path", "errors_path"):
+                "resumed_shards", "resumed_scored_shards", "rejects_path", "errors_path"):
         stats.pop(key)
     return stats
 

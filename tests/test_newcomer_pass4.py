@@ -242,3 +242,30 @@ def test_the_line_limit_is_said_once_when_it_is_a_plain_byte_count(detector):
                      max_line_bytes=limit, warn=warnings.append)
         assert warnings == [f"line 1: malformed: longer than the line limit of {said}, skipped; "
                             "raise it with --max-line-bytes"]
+
+
+def test_a_rerun_after_a_stop_in_pass_2_says_how_many_shards_were_done(tmp_path):
+    """Killed during pass 2 (scoring), a rerun said 'resumed: 3 of 3 shards were already done'
+    although it scored two of them: pass 1 of those was all that was done."""
+    from corpus_helpers import stopping_executor
+
+    from detector.corpus import CleanOptions, clean_corpus
+    from detector.corpus.executors.local import LocalExecutor
+
+    text = ARTICLE.read_text("utf-8")
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": text}) + "\n" for i in "abcdef"), encoding="utf-8")
+    opts = CleanOptions(workers=1, shard_size=2, templates=True, quiet=True)
+    out = tmp_path / "out.jsonl"
+    try:  # shard 0 scored, then the run stops
+        clean_corpus([str(path)], out, options=opts, executor=stopping_executor(LocalExecutor, "score_task", 1, workers=1))
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the run did not stop")
+    summary = clean_corpus([str(path)], out, options=opts)
+    assert (summary.shards, summary.resumed_shards, summary.resumed_scored_shards) == (3, 3, 1)
+    assert "  resumed: 1 of 3 shards was already done, and pass 1 (extract) of 2 more" in summary.format().splitlines()
+    stats = json.loads((tmp_path / "out.jsonl.stats.json").read_text("utf-8"))
+    assert (stats["resumed_shards"], stats["resumed_scored_shards"]) == (3, 1)
+    assert [r["id"] for r in _records(out.read_text("utf-8"))] == list("abcdef")

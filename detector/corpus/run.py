@@ -272,6 +272,7 @@ def clean_corpus(
             engine=executor.engine,
             shards=n_shards,
             resumed_shards=state.resumed,
+            resumed_scored_shards=state.scored_resumed,
             template_sites=len(templates.sites),
             template_paragraphs=len(templates),
             rejects_path=paths.rejects if options.filtering and (options.rejects or not stdout) else None,
@@ -299,7 +300,8 @@ class _Run:
         self.options = job.options
         self.layout = job.layout
         self.tallies: dict[int, Tally] = {}
-        self.resumed = 0  # shards whose work an earlier run had finished
+        self.resumed = 0  # shards with work an earlier run had finished (pass 1 of them, at least)
+        self.scored_resumed = 0  # shards an earlier run had finished: scored (pass 2, or the single pass)
         self.processed = 0  # documents scored by this run
         self.no_site = 0
         self.inputs = InputCounts()  # what each input file gave (pass 1, or the single pass)
@@ -440,6 +442,7 @@ class _Run:
         with bar:
             self._run(tasks(), on_done)
         self.resumed = max(self.resumed, resumed)
+        self.scored_resumed = resumed
 
     def single(self) -> int:
         running = Tally()
@@ -453,6 +456,7 @@ class _Run:
                 seen["shards"] = shard.index + 1
                 if self._resumed(shard.index, on_resumed, inputs=True):
                     self.resumed += 1
+                    self.scored_resumed += 1
                     continue
                 yield Task(shard.index, clean_task, (shard,))
 

@@ -33,6 +33,10 @@ class CleanSummary:
     engine: str = "local"
     shards: int = 0
     resumed_shards: int = 0
+    """Shards with work an earlier run had finished: with site templates, those whose pass 1
+    (extract) was done, scored or not."""
+    resumed_scored_shards: int = 0
+    """Shards an earlier run had finished outright (scored): the others were scored by this run."""
     template_sites: int = 0
     template_paragraphs: int = 0
     rejects_path: str | None = None
@@ -79,6 +83,7 @@ class CleanSummary:
             "engine": self.engine,
             "shards": self.shards,
             "resumed_shards": self.resumed_shards,
+            "resumed_scored_shards": self.resumed_scored_shards,
             "templates": {"sites": self.template_sites, "paragraphs": self.template_paragraphs,
                           "documents_without_site": self.documents_without_site},
             "rejects_path": self.rejects_path,
@@ -120,5 +125,10 @@ class CleanSummary:
             bar = "#" * (round(30 * n / peak) if peak else 0)
             lines.append(f"    {i / HISTOGRAM_BINS:.1f}-{(i + 1) / HISTOGRAM_BINS:.1f} {n:>7} {bar}")
         if self.resumed_shards:
-            lines.append(f"  resumed: {self.resumed_shards} of {self.shards} shards were already done")
+            done, extracted = self.resumed_scored_shards, self.resumed_shards - self.resumed_scored_shards
+            line = (f"  resumed: {done} of {self.shards} shard{'' if self.shards == 1 else 's'} "
+                    f"{'was' if done == 1 else 'were'} already done")
+            if extracted > 0:  # killed during pass 2: these were extracted, but scored by this run
+                line += f", and pass 1 (extract) of {extracted} more"
+            lines.append(line)
         return "\n".join(lines)
