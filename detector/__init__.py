@@ -13,7 +13,7 @@ from detector.config import Config
 from detector.document import Block, Decision, Document, ParagraphScore, QualityScore, RawDoc, Result
 from detector.errors import DetectorError, FetchError, InputError, ModelError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Block",

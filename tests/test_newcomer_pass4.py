@@ -269,3 +269,20 @@ def test_a_rerun_after_a_stop_in_pass_2_says_how_many_shards_were_done(tmp_path)
     stats = json.loads((tmp_path / "out.jsonl.stats.json").read_text("utf-8"))
     assert (stats["resumed_shards"], stats["resumed_scored_shards"]) == (3, 1)
     assert [r["id"] for r in _records(out.read_text("utf-8"))] == list("abcdef")
+
+
+# --- 7, 8: the docs -----------------------------------------------------------------------------------
+
+
+def test_the_version_is_at_least_every_version_the_readme_calls_new():
+    import re
+    import tomllib
+
+    import detector
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["version"] == detector.__version__
+    ours = tuple(int(p) for p in detector.__version__.split(".")[:2])
+    readme = (ROOT / "README.md").read_text("utf-8")
+    named = [tuple(int(p) for p in v.split(".")) for v in re.findall(r"new in (\d+\.\d+)", readme)]
+    assert named and all(v <= ours for v in named), (named, detector.__version__)
