@@ -286,3 +286,23 @@ def test_the_version_is_at_least_every_version_the_readme_calls_new():
     readme = (ROOT / "README.md").read_text("utf-8")
     named = [tuple(int(p) for p in v.split(".")) for v in re.findall(r"new in (\d+\.\d+)", readme)]
     assert named and all(v <= ours for v in named), (named, detector.__version__)
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text("utf-8")
+
+
+def test_a_clean_row_carries_paragraphs_only_with_details_as_the_readme_says(tmp_path):
+    from detector.corpus import CleanOptions, clean_corpus
+
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": ARTICLE.read_text("utf-8"), "src": "x"}) + "\n", encoding="utf-8")
+    keys = {}
+    for details in (False, True):
+        out = tmp_path / f"out-{details}.jsonl"
+        clean_corpus([str(path)], out, options=CleanOptions(workers=1, quiet=True, details=details))
+        keys[details] = set(_records(out.read_text("utf-8"))[0])
+    assert "paragraphs" not in keys[False] and keys[True] - keys[False] == {"paragraphs"}
+    contract = _readme().split("### The JSON contract", 1)[1].split("```", 1)[0]
+    assert "one row of `detector clean`" not in contract
+    assert "without `paragraphs`" in contract and "`--details`" in contract
