@@ -306,3 +306,14 @@ def test_a_clean_row_carries_paragraphs_only_with_details_as_the_readme_says(tmp
     contract = _readme().split("### The JSON contract", 1)[1].split("```", 1)[0]
     assert "one row of `detector clean`" not in contract
     assert "without `paragraphs`" in contract and "`--details`" in contract
+
+
+def test_the_readme_shows_the_version_option_with_its_real_output():
+    from hostile_helpers import run_cli
+
+    code, out, err = run_cli("--version")
+    assert code == 0
+    use = _readme().split("## Use", 1)[1].split("```console", 1)[1].split("```", 1)[0]
+    line = next((line for line in use.splitlines() if line.startswith("$ detector --version")), None)
+    assert line is not None, use
+    assert line.endswith(out.strip())
