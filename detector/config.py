@@ -76,8 +76,10 @@ class Config:
     lets swallow the page). Elsewhere these stay skipped (tracking pixels, "enable JavaScript"
     notes, a second copy of the body). 0: never."""
     doc_timeout: float | None = 30.0
-    """Seconds one document may take in ``score``, ``filter`` and the service (``limits.time_limit``;
-    past it: ``DocumentTimeout``, one error record); ``None`` for no limit. ``clean`` has ``--doc-timeout``."""
+    """Seconds one document may take in ``detector score``, ``detector filter`` (``filtering.filter_jsonl``)
+    and the service (``limits.time_limit``; past it: ``DocumentTimeout``, one error record); ``None``
+    for no limit. ``clean`` has ``--doc-timeout``. ``Detector``'s own calls do not enforce it: wrap
+    them in ``limits.time_limit`` to bound them."""
 
     # --- paragraph decisions -------------------------------------------------------
     relevance_threshold: float = 0.4

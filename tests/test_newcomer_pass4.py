@@ -317,3 +317,22 @@ def test_the_readme_shows_the_version_option_with_its_real_output():
     line = next((line for line in use.splitlines() if line.startswith("$ detector --version")), None)
     assert line is not None, use
     assert line.endswith(out.strip())
+
+
+def test_the_readme_says_which_doors_enforce_doc_timeout_and_the_library_does_not():
+    from detector import Config, Detector
+    from detector.errors import DocumentTimeout
+    from detector.limits import time_limit
+
+    det = Detector(Config(doc_timeout=1e-6))  # the library's own call is not bounded by it
+    assert det.score_text(ARTICLE.read_text("utf-8")).text
+    try:
+        with time_limit(1e-6, "doc-1"):  # a caller bounds it so
+            det.score_text(ARTICLE.read_text("utf-8"))
+    except DocumentTimeout:
+        pass
+    else:
+        raise AssertionError("time_limit did not bound the call")
+    readme = " ".join(_readme().split())
+    assert "The library's calls (`score_html`, `score_text`, `filter`, `score_frame`) do not enforce it" in readme
+    assert "detector.limits.time_limit" in readme
