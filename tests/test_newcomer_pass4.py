@@ -336,3 +336,17 @@ def test_the_readme_says_which_doors_enforce_doc_timeout_and_the_library_does_no
     readme = " ".join(_readme().split())
     assert "The library's calls (`score_html`, `score_text`, `filter`, `score_frame`) do not enforce it" in readme
     assert "detector.limits.time_limit" in readme
+
+
+def test_an_over_long_line_is_rejected_without_raw_as_the_docs_say(detector):
+    import io
+
+    from detector.filtering import filter_jsonl
+
+    rejects = io.BytesIO()
+    filter_jsonl(io.BytesIO(b'{"id": "a", "text": "' + b"x" * 3000 + b'"}\n{"id": "b" bad}\n'), io.BytesIO(),
+                 detector=detector, rejects=rejects, max_line_bytes=1000, warn=lambda msg: None)
+    over, bad = _records(rejects.getvalue().decode())
+    assert over["line"] == 1 and "raw" not in over and bad["raw"] == '{"id": "b" bad}'
+    docs = " ".join((ROOT / "docs" / "filter.md").read_text("utf-8").split())
+    assert "so no input line is lost, with one exception: an over-long line's record has no `raw`" in docs
