@@ -130,12 +130,13 @@ def filter_jsonl(
 ) -> Tally:
     """Filter a JSONL byte stream; kept records are written and flushed one by one, each with
     ``clean_text``, ``title``, ``quality`` (``score``: the float as computed, not rounded, as in
-    ``Result.to_dict``; ``keep``; ``flags``) and ``reasons`` added. Returns the ``Tally``: kept records are its ``output``, dropped ones ``rejected``, lines that are not
-    JSON objects ``malformed`` (with ``rejects``, written there too: ``reasons`` ``["error"]``,
-    the ``error``, the ``line`` number, for bad JSON the ``column``, and the ``raw`` line: none
-    for a line over ``max_line_bytes``, which is not held). A
-    malformed line is one ``warn`` line naming its line number (and column, for bad JSON: ``line
-    3, column 17: malformed JSON: Expecting ',' delimiter``); a line over ``max_line_bytes``
+    ``Result.to_dict``; ``keep``; ``flags``) and ``reasons`` added. Returns the ``Tally``: kept
+    records are its ``output``, dropped ones ``rejected``, lines that are not JSON objects
+    ``malformed`` (with ``rejects``, written there too: ``reasons`` ``["error"]``, the
+    ``error``, the ``line`` number, for bad JSON the ``column``, and the ``raw`` line: none for a
+    line over ``max_line_bytes``, which is not held). A malformed line is one ``warn`` line
+    naming its line number (and column, for bad JSON: ``line 3, column 17: malformed JSON:
+    Expecting ',' delimiter``); a line over ``max_line_bytes``
     names the limit; when the first line is not a JSON object and does not start one (plain
     text, HTML, a JSON array), its message adds ``NOT_JSONL_HINT``.
 
