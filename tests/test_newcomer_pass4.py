@@ -350,3 +350,19 @@ def test_an_over_long_line_is_rejected_without_raw_as_the_docs_say(detector):
     assert over["line"] == 1 and "raw" not in over and bad["raw"] == '{"id": "b" bad}'
     docs = " ".join((ROOT / "docs" / "filter.md").read_text("utf-8").split())
     assert "so no input line is lost, with one exception: an over-long line's record has no `raw`" in docs
+
+
+def test_the_adapters_carry_the_quality_score_as_computed_like_every_json_door():
+    """The JSON doors stopped rounding (0.49996 had read 0.5 beside keep false under the 0.5
+    threshold); the LangChain / LlamaIndex / datatrove metadata still rounded to 4 decimals."""
+    from detector.adapters._common import metadata_of
+    from detector.document import ParagraphScore, QualityScore, Result
+
+    text = "The one paragraph of the page, kept."
+    result = Result(id="d", url=None, title=None, text=text,
+                    quality=QualityScore(score=0.49996, keep=False, flags=(), signals={"words": 7.0}),
+                    paragraphs=(ParagraphScore(0, text, "paragraph", 0.9, 0.0, True, None),), stats={},
+                    language="en", format="text")
+    meta = metadata_of(result, keep=False)
+    assert meta["detector_quality"] == 0.49996 and meta["detector_keep"] is False
+    assert meta["detector_quality"] == result.to_dict()["quality"]["score"]

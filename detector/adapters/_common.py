@@ -18,9 +18,11 @@ def score_content(detector: Any, content: str | bytes, *, doc_id: str | None, ur
 
 
 def metadata_of(result: Result, keep: bool, prefix: str = "detector_") -> dict[str, Any]:
-    """Flat, JSON-friendly metadata of a result (vector stores take str, number, bool, list)."""
+    """Flat, JSON-friendly metadata of a result (vector stores take str, number, bool, list).
+    ``{prefix}quality`` is the score as computed, not rounded, as in ``Result.to_dict``: a rounded
+    0.49996 would read 0.5 beside ``{prefix}keep`` false under the 0.5 threshold."""
     return {
-        f"{prefix}quality": round(float(result.quality.score), 4),
+        f"{prefix}quality": float(result.quality.score),
         f"{prefix}keep": bool(keep),
         f"{prefix}flags": list(result.quality.flags),
         f"{prefix}dropped": {k: int(v) for k, v in result.stats.get("dropped_by_reason", {}).items() if v},

@@ -29,7 +29,7 @@ from twisted.internet.threads import deferToThread
 from detector.adapters._common import page_text, score_content
 from detector.config import Config
 from detector.errors import DetectorError
-from detector.quality import verdict
+from detector.quality import round_down, verdict
 
 
 class DetectorPipeline:
@@ -88,11 +88,11 @@ class DetectorPipeline:
         reasons = list(verdict(result, getattr(self.detector, "config", None), self.min_quality).reasons)
         if not keep and self.drop_rejected:
             self._inc("dropped")
-            raise DropItem(f"detector: quality {result.quality.score:.2f} below the threshold "
+            raise DropItem(f"detector: quality {round_down(result.quality.score)} below the threshold "
                            f"(flags: {', '.join(result.quality.flags) or 'none'}) {url}")
         self._inc("kept" if keep else "dropped")
         adapter["clean_text"] = page_text(result, self.output)
-        adapter["quality_score"] = round(float(result.quality.score), 4)
+        adapter["quality_score"] = float(result.quality.score)  # as computed, as in Result.to_dict
         adapter["quality_keep"] = bool(keep)
         adapter["quality_flags"] = list(result.quality.flags)
         adapter["reasons"] = reasons
