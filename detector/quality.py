@@ -1008,22 +1008,29 @@ def verdict(result: Result, config: Config | None = None, min_quality: float | N
 
 def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
     """One line per fired rule: ``flag: value op limit (source) [x penalty]``, with the limits
-    of ``config`` (default: ``Config()``)."""
+    of ``config`` (default: ``Config()``). A flag none of whose rules fires with these limits (it
+    was set under another configuration) says so: ``flag: signal value, not op limit with this
+    configuration's limit``, never a comparison that does not hold."""
     config = config or Config()
     lines = []
     for flag in quality.flags:
         rules = [r for r in RULES_BY_FLAG.get(flag, ()) if r.signal in quality.signals]
         fired = [
             r for r in rules if r.fires(quality.signals[r.signal], config) and r.applies(quality.signals, config)
-        ] or rules
+        ]
         cost = penalty(flag, config)
         effect = "drops" if cost == 0 else (f"x{cost:g}" if cost < 1 else "informational")
-        if not fired:
+        if not rules:
             lines.append(f"{flag} ({effect})")
             continue
         for r in fired:
             value, limit = shown_against(quality.signals[r.signal], r.limit_value(config))
             lines.append(f"{flag}: {r.signal} {value} {r.op} {limit} ({effect}; {r.source})")
+        if not fired:  # set under another configuration: its rules do not fire with these limits
+            for r in rules:
+                value, limit = shown_against(quality.signals[r.signal], r.limit_value(config))
+                lines.append(f"{flag}: {r.signal} {value}, not {r.op} {limit} with this configuration's limit "
+                             f"({effect}; {r.source})")
     return lines
 
 

@@ -366,3 +366,16 @@ def test_the_adapters_carry_the_quality_score_as_computed_like_every_json_door()
     meta = metadata_of(result, keep=False)
     assert meta["detector_quality"] == 0.49996 and meta["detector_keep"] is False
     assert meta["detector_quality"] == result.to_dict()["quality"]["score"]
+
+
+def test_explain_never_prints_a_comparison_that_does_not_hold():
+    """A flag set under another configuration (a stricter limit) was explained with this
+    configuration's limit as if its rule had fired: 'dup_line_frac 0.2 > 0.3'."""
+    from detector.document import QualityScore
+    from detector.quality import explain
+
+    quality = QualityScore(score=0.2, keep=False, flags=("gopher-duplicate-lines",),
+                           signals={"words": 300.0, "dup_line_frac": 0.2})
+    [line] = explain(quality)
+    assert "0.2 > 0.3" not in line
+    assert line.startswith("gopher-duplicate-lines: dup_line_frac 0.2, not > 0.3 with this configuration's limit")
