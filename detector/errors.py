@@ -53,17 +53,24 @@ class WorkerDied(DetectorError):
         super().__init__(message)
 
 
+def over_budget(seconds: float, option: str | None = None) -> str:
+    """The words of every per-document timeout (``DocumentTimeout``, ``clean``'s ``DocTimeout``,
+    the service's 504): ``took longer than the 30 s per-document budget (--doc-timeout)``, naming
+    ``option``, what sets the budget, when given."""
+    named = f" ({option})" if option else ""
+    return f"took longer than the {seconds:g} s per-document budget{named}"
+
+
 class DocumentTimeout(InputError):
     """Scoring one document (or serving one request) took longer than its time budget of
     ``seconds``. ``option`` names what sets the budget (``--doc-timeout``), so that the message
-    says what to raise: ``timeout: took longer than the 30 s per-document budget (--doc-timeout)``,
-    the words of ``clean``'s ``DocTimeout``."""
+    says what to raise: ``timeout: took longer than the 30 s per-document budget (--doc-timeout)``
+    (``over_budget``)."""
 
     def __init__(self, source: str | None, seconds: float, option: str | None = None) -> None:
         self.seconds = seconds
         self.option = option
-        named = f" ({option})" if option else ""
-        super().__init__(source, f"timeout: took longer than the {seconds:g} s per-document budget{named}")
+        super().__init__(source, f"timeout: {over_budget(seconds, option)}")
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

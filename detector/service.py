@@ -38,7 +38,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from detector.config import Config
 from detector.settings import ServiceSettings
 from detector.document import RawDoc, record_name
-from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode
+from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode, over_budget
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
 from detector.jsonl import loads as json_loads, not_an_object
 from detector.limits import time_limit
@@ -524,8 +524,7 @@ class _Runner:
             future.cancel()  # drops it if it has not started yet; a started one is stopped by its time limit
             if isinstance(exc, DocumentTimeout) and exc.seconds == self.doc_timeout and time.monotonic() < deadline:
                 # the document's own budget ran out, not the request's
-                raise ServiceError(504, "timeout", f"the document took longer than the {exc.seconds:g} s "
-                                                   f"per-document budget ({DOC_TIMEOUT_SETTING})") from None
+                raise ServiceError(504, "timeout", f"the document {over_budget(exc.seconds, DOC_TIMEOUT_SETTING)}") from None
             raise ServiceError(504, "timeout", f"the request took longer than the {budget:g} s request budget "
                                                f"({REQUEST_TIMEOUT_SETTING})") from None
         except (ServiceError, InputError, FetchError):

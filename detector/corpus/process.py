@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from detector.corpus.options import CleanOptions
 from detector.corpus.readers import ReadError
 from detector.document import Document, RawDoc, Result
+from detector.errors import over_budget
 from detector.quality import verdict
 from detector.tally import OutcomeKind
 
@@ -57,7 +58,7 @@ class DocTimeout(BaseException):
     turn it into the document's error record (``timeout: ...``)."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"took longer than the {seconds:g} s per-document budget (--doc-timeout)")
+        super().__init__(over_budget(seconds, "--doc-timeout"))
         self.seconds = seconds
 
 
