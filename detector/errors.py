@@ -54,9 +54,9 @@ class WorkerDied(DetectorError):
 
 
 def over_budget(seconds: float, option: str | None = None) -> str:
-    """The words of every per-document timeout (``DocumentTimeout``, ``clean``'s ``DocTimeout``,
-    the service's 504): ``took longer than the 30 s per-document budget (--doc-timeout)``, naming
-    ``option``, what sets the budget, when given."""
+    """The words of every per-document timeout (``DocumentTimeout``: ``score``'s, ``filter``'s and
+    ``clean``'s error records; the service's 504): ``took longer than the 30 s per-document budget
+    (--doc-timeout)``, naming ``option``, what sets the budget, when given."""
     named = f" ({option})" if option else ""
     return f"took longer than the {seconds:g} s per-document budget{named}"
 

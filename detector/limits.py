@@ -1,16 +1,19 @@
-"""A time limit for one piece of work, in any thread: how ``score``, ``filter`` and the
-service stop a document (or a request) that runs past its budget.
+"""A time limit for one piece of work, in any thread: how ``score``, ``filter``, the service and
+the batch engine (``clean --doc-timeout``, ``corpus.process``) stop a document (or a request)
+that runs past its budget. The one implementation of it: the others build on ``time_limit``.
 
-In the main thread the limit is ``SIGALRM`` (``setitimer``), as the batch engine's
-``--doc-timeout``. In any other thread (the service's scoring threads) a timer thread
-raises the exception in the worker thread with CPython's ``PyThreadState_SetAsyncExc``
-(the C API behind "raise in another thread"). Either way the exception is raised as soon
-as the thread runs Python bytecode again: one long C call (a regular expression, one
-lxml parse) finishes first, everything after it does not run.
+In the main thread the limit is ``SIGALRM`` (``setitimer``): ``score``, ``filter``, and
+``clean``'s local workers. In any other thread (the service's scoring threads, Dask's worker
+threads) a timer thread raises the exception in the worker thread with CPython's
+``PyThreadState_SetAsyncExc`` (the C API behind "raise in another thread"). Either way the
+exception is raised as soon as the thread runs Python bytecode again: one long C call (a
+regular expression, one lxml parse) finishes first, everything after it does not run.
 
 ``TimeLimitExceeded`` derives from ``BaseException`` so that library code's
 ``except Exception`` (trafilatura's, ours) cannot swallow it on its way out; leaving the
 ``with`` block turns it into ``DocumentTimeout``, an ordinary ``DetectorError``.
+``time_limit.call`` runs a function under the limit and also converts an alarm that fires as
+the ``with`` statement enters ``__exit__``, before that method's own ``try``.
 """
 
 from __future__ import annotations
@@ -18,16 +21,20 @@ from __future__ import annotations
 import ctypes
 import signal
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from detector.config import MAX_SECONDS
 from detector.errors import DocumentTimeout
 
 __all__ = ["TimeLimitExceeded", "time_limit"]
 
+T = TypeVar("T")
+
 
 class TimeLimitExceeded(BaseException):
-    """Raised inside the limited block when its time is up (never escapes ``time_limit``)."""
+    """Raised inside the limited block when its time is up; leaving the block turns it into
+    ``DocumentTimeout`` (``time_limit.call``: wherever it fires, see ``time_limit``)."""
 
 
 # private prototypes of the one C function: setting argtypes on ctypes.pythonapi's shared
@@ -87,7 +94,9 @@ class time_limit:  # noqa: N801 - used as a function: ``with time_limit(30, "doc
     the timer is being armed (a tiny budget on a loaded machine) or inside ``contextlib``'s own
     frames, where a generator's ``try`` does not reach and a bare ``TimeLimitExceeded`` escaped
     the ``with`` statement. ``__enter__`` converts what fires while arming, ``__exit__`` what
-    fires in the block or while disarming."""
+    fires in the block or while disarming. What fires as ``__exit__`` is entered (at its first
+    bytecode, before its ``try``) still leaves the ``with`` statement bare: ``call`` converts that
+    too, for callers that must never see it (the batch engine's ``corpus.process.guarded``)."""
 
     def __init__(self, seconds: float | None, source: str | None = None, option: str | None = None) -> None:
         self.seconds = seconds if seconds and seconds > 0 else None
@@ -111,7 +120,10 @@ class time_limit:  # noqa: N801 - used as a function: ``with time_limit(30, "doc
                 self._alarm = _ThreadAlarm(seconds)
         except TimeLimitExceeded:  # ran out before the block started
             self._disarm()
-            raise DocumentTimeout(self.source, seconds, self.option) from None
+            raise self._timeout() from None
+
+    def _timeout(self) -> DocumentTimeout:  # only with a limit set: seconds is not None
+        return DocumentTimeout(self.source, self.seconds or 0.0, self.option)
 
     def _disarm(self) -> None:
         if self._alarm is not None:
@@ -131,5 +143,17 @@ class time_limit:  # noqa: N801 - used as a function: ``with time_limit(30, "doc
         except TimeLimitExceeded:  # ran out while disarming: the block was past its budget
             exc_type = TimeLimitExceeded
         if exc_type is not None and issubclass(exc_type, TimeLimitExceeded):
-            raise DocumentTimeout(self.source, self.seconds, self.option) from None
+            raise self._timeout() from None
         return False
+
+    def call(self, fn: Callable[..., T], /, *args: Any, **kw: Any) -> T:
+        """``fn(*args, **kw)`` under this limit: its result, or ``DocumentTimeout`` when the time
+        is up, wherever the limit runs out -- also as the ``with`` statement enters ``__exit__``,
+        where ``__exit__``'s own ``try`` does not reach: the limit is disarmed (``SIGALRM``'s
+        handler restored) and the bare ``TimeLimitExceeded`` converted here."""
+        try:
+            with self:
+                return fn(*args, **kw)
+        except TimeLimitExceeded:  # fired at __exit__'s first bytecode: it did not disarm
+            self._disarm()  # the timer has fired (it fires once): nothing is left to fire here
+            raise self._timeout() from None

@@ -27,12 +27,12 @@ from corpus_helpers import (
 from corpus_helpers import _cluster, engine, engine_kw as _engine_kw  # noqa: F401 - fixtures
 from detector.config import Config
 from detector.corpus import CleanOptions, FieldNames, clean_corpus, process_document
-from detector.corpus.process import DocTimeout, Outcome, time_budget
+from detector.corpus.process import Outcome, guarded
 from detector.corpus.tally import Tally
 from detector.corpus.readers import ReadError
 from detector.corpus.writers import read_records
 from detector.document import Block, Document, ParagraphScore, QualityScore, RawDoc, Result
-from detector.errors import InputError
+from detector.errors import DocumentTimeout, InputError
 from detector.redundancy import fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,13 +113,58 @@ def test_templates_reach_the_detector():
 
 def test_time_budget_stops_a_slow_document():
     out = process_document(FakeDetector(slow=30), RawDoc(id="slow", content="a"), options=CleanOptions(doc_timeout=0.05))
-    assert out.kind == "error" and out.record["error"].startswith("timeout")
-    with pytest.raises(DocTimeout):
-        with time_budget(0.01):
-            while True:
+    assert out.kind == "error"
+    assert out.record["error"] == "timeout: took longer than the 0.05 s per-document budget (--doc-timeout)"
+
+    def forever() -> None:
+        while True:
+            pass
+
+    stopped = guarded(0.01, forever)
+    assert isinstance(stopped, DocumentTimeout) and stopped.seconds == 0.01
+    assert guarded(None, lambda: "no budget") == "no budget"
+
+
+def test_a_budget_that_runs_out_while_its_timer_starts_is_the_documents_timeout(monkeypatch):
+    """A Dask worker thread, a tiny budget on a loaded machine: the timer fires while its
+    ``start()`` still runs, before the document's work. Each path of the batch (one pass, the
+    extraction and the scoring pass) makes it the document's timeout record, and nothing fires
+    after it."""
+    import threading
+
+    from detector.corpus.process import score_extracted
+
+    real_timer = threading.Timer
+
+    class SlowStart(real_timer):  # the timer fires while start() is still running Python code
+        def start(self) -> None:
+            super().start()
+            self.finished.wait(5)
+            end = time.monotonic() + 0.2
+            while time.monotonic() < end:
                 pass
-    with time_budget(None):
-        pass
+
+    monkeypatch.setattr(threading, "Timer", SlowStart)
+    det, options = FakeDetector(), CleanOptions(doc_timeout=0.001)
+    raw = RawDoc(id="d", content="a\nb\nc\nd", line=7)
+    doc = FakeDetector().extract(raw)
+    result: dict[str, object] = {}
+
+    def task() -> None:
+        result["one-pass"] = process_document(det, raw, options=options, source="in.jsonl")
+        result["extraction"] = guarded(0.001, det.extract, raw)
+        result["scoring"] = score_extracted(det, doc, templates=None, options=options, source="in.jsonl", line=7)
+        time.sleep(0.2)  # a limit that was disarmed must not fire afterwards
+        result["after"] = "clean"
+
+    thread = threading.Thread(target=task)
+    thread.start()
+    thread.join(30)
+    message = "timeout: took longer than the 0.001 s per-document budget (--doc-timeout)"
+    expected = Outcome("error", {"id": "d", "source": "in.jsonl", "line": 7, "error": message})
+    assert result["one-pass"] == expected and result["scoring"] == expected
+    assert isinstance(result["extraction"], DocumentTimeout) and result["extraction"].reason == message
+    assert result["after"] == "clean"
 
 
 def test_tally_counts_outcomes_and_merges():

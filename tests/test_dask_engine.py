@@ -231,10 +231,11 @@ def test_broken_documents_land_in_errors_and_the_job_finishes(tmp_path, cluster)
 
 
 def test_time_budget_interrupts_a_worker_thread():
-    """Dask runs tasks in worker threads, where SIGALRM cannot interrupt a document: the engine's
-    thread budget raises DocTimeout in the thread instead, and never leaks it afterwards."""
-    from detector.corpus.process import DocTimeout
+    """Dask runs tasks in worker threads, where SIGALRM cannot interrupt a document: the time limit
+    raises its BaseException in the thread instead (a DocumentTimeout once out of the document's
+    work), and never leaks it afterwards."""
     from detector.corpus.process import guarded as _guarded
+    from detector.errors import DocumentTimeout
 
     result: dict[str, object] = {}
 
@@ -253,7 +254,7 @@ def test_time_budget_interrupts_a_worker_thread():
     t = threading.Thread(target=task)
     t.start()
     t.join(GUARD)
-    assert isinstance(result["slow"], DocTimeout) and "0.2 s per-document budget" in str(result["slow"])
+    assert isinstance(result["slow"], DocumentTimeout) and "0.2 s per-document budget" in str(result["slow"])
     assert result["fast"] == "done" and result["after"] == "clean"
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from detector.errors import DocumentTimeout
-from detector.limits import time_limit
+from detector.limits import TimeLimitExceeded, time_limit
 
 
 def _spin(seconds: float = 20.0) -> str:
@@ -91,8 +91,45 @@ def test_library_except_exception_cannot_swallow_the_limit():
 
 
 def test_the_shared_ctypes_function_is_left_alone():
-    # the batch engine calls ctypes.pythonapi.PyThreadState_SetAsyncExc with its own arguments
+    # other code in the process may call ctypes.pythonapi.PyThreadState_SetAsyncExc with its own arguments
     assert ctypes.pythonapi.PyThreadState_SetAsyncExc.argtypes is None
+
+
+@pytest.mark.parametrize("in_thread", [False, True], ids=["main-thread", "other-thread"])
+def test_call_converts_a_limit_that_runs_out_as_exit_is_entered(monkeypatch, in_thread):
+    """The alarm can go off at ``__exit__``'s first bytecode, before its ``try``: a bare
+    ``TimeLimitExceeded`` leaves the ``with`` statement, the limit not disarmed. ``call`` (the
+    batch engine's ``guarded``) converts it, disarms the limit (SIGALRM's handler restored) and
+    nothing fires later."""
+    import signal
+
+    real_exit = time_limit.__exit__
+
+    def exit_hit_on_entry(self: time_limit, *exc: object) -> bool:
+        monkeypatch.setattr(time_limit, "__exit__", real_exit)  # once
+        raise TimeLimitExceeded  # what the alarm does there
+
+    monkeypatch.setattr(time_limit, "__exit__", exit_hit_on_entry)
+    handler = signal.getsignal(signal.SIGALRM)
+    result: dict[str, object] = {}
+
+    def task() -> None:
+        try:
+            result["out"] = time_limit(0.2, "doc-1", "--doc-timeout").call(lambda: "done")
+        except BaseException as exc:  # noqa: BLE001 - what escapes is the point
+            result["raised"] = exc
+        time.sleep(0.4)  # past the 0.2 s: the limit was disarmed, it must not fire now
+        result["after"] = "clean"
+
+    if in_thread:
+        thread = threading.Thread(target=task)
+        thread.start()
+        thread.join(30)
+    else:
+        task()
+    assert isinstance(result.get("raised"), DocumentTimeout), result
+    assert str(result["raised"]) == "doc-1: timeout: took longer than the 0.2 s per-document budget (--doc-timeout)"
+    assert result["after"] == "clean" and signal.getsignal(signal.SIGALRM) is handler
 
 
 @pytest.mark.parametrize("seconds", [float("inf"), 1e12])

@@ -47,26 +47,30 @@ def _swallowing_loop(swallowed: list[BaseException]) -> None:
 
 
 def test_doc_timeout_is_not_swallowed_by_except_exception():
-    from detector.corpus.process import DocTimeout, time_budget
+    from detector.corpus.process import describe, guarded
+    from detector.errors import DocumentTimeout
+    from detector.limits import TimeLimitExceeded
 
-    assert issubclass(DocTimeout, BaseException) and not issubclass(DocTimeout, Exception)
+    # what interrupts the document's work is a BaseException; it leaves the limit as its error
+    assert issubclass(TimeLimitExceeded, BaseException) and not issubclass(TimeLimitExceeded, Exception)
     swallowed: list[BaseException] = []
-    with pytest.raises(DocTimeout, match=r"took longer than the 0\.05 s per-document budget \(--doc-timeout\)"):
-        with time_budget(0.05):
-            _swallowing_loop(swallowed)
-    assert swallowed == []
+    out = guarded(0.05, _swallowing_loop, swallowed)  # the main thread: SIGALRM
+    assert isinstance(out, DocumentTimeout) and swallowed == []
+    assert describe(out) == "timeout: took longer than the 0.05 s per-document budget (--doc-timeout)"
 
 
 def test_doc_timeout_is_not_swallowed_in_a_worker_thread():
-    """Dask runs tasks in threads: the thread budget raises the same BaseException there."""
-    from detector.corpus.process import DocTimeout, guarded
+    """Dask runs tasks in threads: the thread's limit raises the same BaseException there."""
+    from detector.corpus.process import describe, guarded
+    from detector.errors import DocumentTimeout
 
     swallowed: list[BaseException] = []
     result: dict[str, object] = {}
     thread = threading.Thread(target=lambda: result.update(out=guarded(0.05, _swallowing_loop, swallowed)))
     thread.start()
     thread.join(GUARD * 2)
-    assert isinstance(result["out"], DocTimeout) and swallowed == []
+    assert isinstance(result["out"], DocumentTimeout) and swallowed == []
+    assert describe(result["out"]) == "timeout: took longer than the 0.05 s per-document budget (--doc-timeout)"
 
 
 def test_a_timed_out_document_is_an_error_naming_the_budget_and_the_batch_goes_on(tmp_path):
@@ -77,6 +81,34 @@ def test_a_timed_out_document_is_an_error_naming_the_budget_and_the_batch_goes_o
     errors = _records(tmp_path / "o.jsonl.errors.jsonl")
     assert [e["id"] for e in errors] == ["a", "b"]
     assert {e["error"] for e in errors} == {"timeout: took longer than the 0.0001 s per-document budget (--doc-timeout)"}
+
+
+@pytest.mark.parametrize("templates", [True, False], ids=["two-passes", "one-pass"])
+def test_a_budget_that_runs_out_while_its_alarm_is_armed_is_the_documents_timeout(tmp_path, monkeypatch, templates):
+    """``clean --doc-timeout 1e-5`` in the main thread (``--workers 1``): the alarm can go off while
+    the limit is still being armed, before the document's work starts. It is that document's
+    timeout record, the batch goes on, and SIGALRM's handler is the one it had before."""
+    import signal
+
+    real_setitimer = signal.setitimer
+
+    def slow_setitimer(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        previous = real_setitimer(which, seconds, interval)
+        deadline = time.monotonic() + (GUARD if seconds else 0)
+        while time.monotonic() < deadline:  # the alarm goes off here, inside the arming
+            pass
+        return previous
+
+    monkeypatch.setattr(signal, "setitimer", slow_setitimer)
+    handler = signal.getsignal(signal.SIGALRM)
+    out = tmp_path / "o.jsonl"
+    summary = clean_corpus([str(_jsonl(tmp_path / "p.jsonl", "abc"))], out,
+                           options=CleanOptions(workers=1, doc_timeout=1e-3, templates=templates, quiet=True))
+    assert summary.documents == 3 and summary.error_kinds == {"timeout": 3}
+    errors = _records(tmp_path / "o.jsonl.errors.jsonl")
+    assert [e["id"] for e in errors] == ["a", "b", "c"]
+    assert {e["error"] for e in errors} == {"timeout: took longer than the 0.001 s per-document budget (--doc-timeout)"}
+    assert signal.getsignal(signal.SIGALRM) is handler
 
 
 # --- 2: temporary files a crashed run left --------------------------------------------------------

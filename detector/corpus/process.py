@@ -1,30 +1,30 @@
 """One document of a batch -> one ``Outcome``: an output row, a reject, or an error. Never raises
 for a bad document.
 
-The per-document time budget (``CleanOptions.doc_timeout``) is enforced by ``time_budget``: with
-``SIGALRM`` in a process's main thread (local workers, ``--workers 1``), and in any other thread
-(Dask runs tasks in worker threads) by raising ``DocTimeout`` in that thread
-(``PyThreadState_SetAsyncExc``). Either way the document is interrupted as soon as control returns
-to Python; ``guarded`` returns a ``DocTimeout`` that fired between a task's own checks instead of
-letting it escape. ``DocTimeout`` derives from ``BaseException`` (as ``limits.TimeLimitExceeded``):
-an ``except Exception`` in extraction code (trafilatura's, ours) cannot swallow it and let the
-document run on past its budget; the code here catches it by name.
+The per-document time budget (``CleanOptions.doc_timeout``, ``--doc-timeout``) is
+``limits.time_limit``, the one time limit of every door (see ``detector.limits``): ``SIGALRM`` in a
+process's main thread (local workers, ``--workers 1``), and in any other thread (Dask runs tasks in
+worker threads) ``limits.TimeLimitExceeded`` raised in that thread (``PyThreadState_SetAsyncExc``).
+Either way the document is interrupted as soon as control returns to Python. That exception is a
+``BaseException``: an ``except Exception`` in extraction code (trafilatura's, ours) cannot swallow
+it and let the document run on past its budget. ``guarded`` runs each document's work under the
+limit (``time_limit.call``), so a limit that runs out anywhere -- while it is armed, in the work,
+between the work's end and the limit's own checks -- comes back as a ``DocumentTimeout``, returned
+with every other ``Exception`` instead of raised; ``describe`` words it as the document's error
+record: ``timeout: took longer than the 30 s per-document budget (--doc-timeout)``.
 """
 
 from __future__ import annotations
 
-import ctypes
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from detector.corpus.options import CleanOptions
 from detector.corpus.readers import ReadError
 from detector.document import Document, RawDoc, Result
-from detector.errors import over_budget
+from detector.errors import DocumentTimeout
+from detector.limits import time_limit
 from detector.quality import verdict
 from detector.tally import OutcomeKind
 
@@ -34,15 +34,17 @@ if TYPE_CHECKING:
     from detector.pipeline import Detector
 
 __all__ = [
-    "DocTimeout",
     "Outcome",
+    "describe",
     "error_outcome",
     "guarded",
     "process_document",
     "result_outcome",
     "score_extracted",
-    "time_budget",
 ]
+
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -50,89 +52,22 @@ class Outcome:
     record: dict[str, Any]
 
 
-class DocTimeout(BaseException):
-    """A document ran past its time budget (``CleanOptions.doc_timeout``, ``--doc-timeout``).
-
-    A ``BaseException``, not an ``Exception``, so that a broad ``except Exception`` in the code
-    it interrupts cannot swallow it; ``process_document``, ``score_extracted`` and ``guarded``
-    turn it into the document's error record (``timeout: ...``)."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(over_budget(seconds, "--doc-timeout"))
-        self.seconds = seconds
-
-
-class _ThreadBudget:
-    """Raise ``DocTimeout`` in the calling (non-main) thread after ``seconds``; a budget that was
-    cancelled never fires later."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._lock = threading.Lock()
-        self._active = False
-        self._fired = False
-        self._tid = ctypes.c_ulong(threading.get_ident())
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def _fire(self) -> None:
-        seconds = self.seconds
-        # the interpreter instantiates the exception without arguments
-        exc_type = type("DocTimeout", (DocTimeout,), {"__init__": lambda s: DocTimeout.__init__(s, seconds)})
-        with self._lock:
-            if self._active:
-                self._fired = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(self._tid, ctypes.py_object(exc_type))
-
-    def __enter__(self) -> _ThreadBudget:
-        self._active = True
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        with self._lock:
-            self._active = False
-            self._timer.cancel()
-            if self._fired:  # raised but maybe not delivered yet: never let it escape later
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(self._tid, None)
-
-
-@contextmanager
-def time_budget(seconds: float | None) -> Iterator[None]:
-    """Raise ``DocTimeout`` inside the block once ``seconds`` have passed (any thread)."""
-    if not seconds or seconds <= 0:
-        yield
-        return
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        with _ThreadBudget(seconds):
-            yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise DocTimeout(seconds)
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    try:  # armed inside the try: a budget that runs out at once still restores the handler
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def guarded(seconds: float | None, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-    """``fn(*args, **kw)`` under ``time_budget(seconds)``; a ``DocTimeout`` that escapes ``fn``
-    (fired between its own checks) is returned, not raised."""
+def guarded(seconds: float | None, fn: Callable[..., T], *args: Any, **kw: Any) -> T | Exception:
+    """``fn(*args, **kw)`` under the document's time limit of ``seconds`` (``None``: none): its
+    result, or the ``Exception`` it raised, returned instead of raised -- past ``seconds`` a
+    ``DocumentTimeout``, wherever the limit ran out (``limits.time_limit.call``). A bad or slow
+    document never stops the batch. One limit at a time: ``fn`` must not set one itself."""
     try:
-        with time_budget(seconds):
-            return fn(*args, **kw)
-    except DocTimeout as exc:
+        return time_limit(seconds, None, "--doc-timeout").call(fn, *args, **kw)
+    except Exception as exc:  # noqa: BLE001 - a bad document must never stop the batch
         return exc
 
 
-def describe(exc: BaseException) -> str:
-    if isinstance(exc, DocTimeout):
-        return f"timeout: {exc}"
+def describe(exc: Exception) -> str:
+    """A document's error record: ``timeout: took longer than ...`` for its timeout, else the
+    exception's type and message."""
+    if isinstance(exc, DocumentTimeout):
+        return exc.reason  # without the "<input>: " of its str: the record has the id and source
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -185,12 +120,9 @@ def score_extracted(
     """Score an already extracted document (pass 2). ``budget`` is what is left of the document's
     time budget (default: all of it); ``line`` is the JSONL line it was read from, if any."""
     budget = options.doc_timeout if budget is None else budget
-    try:
-        with time_budget(budget):
-            fps = templates.for_site(doc.site) if templates is not None else frozenset()
-            result = detector.score_document(doc, template_fingerprints=fps)
-    except (Exception, DocTimeout) as exc:  # noqa: BLE001 - a bad document must never stop the batch
-        return error_outcome(doc.id, source, describe(exc), line)
+    result = guarded(budget, _score, detector, doc, templates)
+    if isinstance(result, Exception):
+        return error_outcome(doc.id, source, describe(result), line)
     return result_outcome(result, detector.config, options, extra, provenance)
 
 
@@ -209,11 +141,16 @@ def process_document(
     if isinstance(raw, ReadError):
         return error_outcome(raw.id, raw.source, raw.error, raw.line)
     src = source or raw.url or raw.id
-    try:
-        with time_budget(options.doc_timeout):
-            doc = detector.extract(raw)
-            fps = templates.for_site(doc.site) if templates is not None else frozenset()
-            result = detector.score_document(doc, template_fingerprints=fps)
-    except (Exception, DocTimeout) as exc:  # noqa: BLE001 - a bad document must never stop the batch
-        return error_outcome(raw.id, src, describe(exc), raw.line)
+    result = guarded(options.doc_timeout, _extract_and_score, detector, raw, templates)
+    if isinstance(result, Exception):
+        return error_outcome(raw.id, src, describe(result), raw.line)
     return result_outcome(result, detector.config, options, extra, provenance)
+
+
+def _score(detector: Detector, doc: Document, templates: TemplateIndex | None) -> Result:
+    fps = templates.for_site(doc.site) if templates is not None else frozenset()
+    return detector.score_document(doc, template_fingerprints=fps)
+
+
+def _extract_and_score(detector: Detector, raw: RawDoc, templates: TemplateIndex | None) -> Result:
+    return _score(detector, detector.extract(raw), templates)

@@ -27,16 +27,7 @@ from detector.atomic import atomic_write_bytes, atomic_write_json
 from detector.config import Config
 from detector.corpus.options import CleanOptions
 from detector.corpus.inputs import ShardInputs
-from detector.corpus.process import (
-    DocTimeout,
-    Outcome,
-    describe,
-    error_outcome,
-    guarded,
-    process_document,
-    score_extracted,
-    time_budget,
-)
+from detector.corpus.process import Outcome, describe, error_outcome, guarded, process_document, score_extracted
 from detector.corpus.readers import ReadError
 from detector.corpus.sources import ReadSpec, Shard, read_shard
 from detector.corpus.tally import Tally
@@ -106,11 +97,6 @@ def _zstd_unpickle(path: str) -> Any:
         return pickle.load(reader)
 
 
-def _extract_one(detector: Any, raw: Any, budget: float | None) -> Any:
-    with time_budget(budget):
-        return detector.extract(raw)
-
-
 def extract_task(ctx: Context, job: Job, shard: Shard) -> dict[str, int]:
     """Pass 1: extract every document of ``shard`` once, spill them, count their paragraph fingerprints."""
     detector = ctx.detector
@@ -127,8 +113,8 @@ def extract_task(ctx: Context, job: Job, shard: Shard) -> dict[str, int]:
             errors += 1
             continue
         start = time.perf_counter()
-        doc = guarded(budget, _extract_guarded, detector, item, budget)
-        if isinstance(doc, (Exception, DocTimeout)):  # what extraction raised, or its timeout
+        doc = guarded(budget, detector.extract, item)
+        if isinstance(doc, Exception):  # what extraction raised, or its timeout (DocumentTimeout)
             entries.append(("error", item.id, source, describe(doc), item.line))
             errors += 1
             continue
@@ -142,13 +128,6 @@ def extract_task(ctx: Context, job: Job, shard: Shard) -> dict[str, int]:
     meta = {"documents": documents, "errors": errors, "no_site": no_site, "inputs": inputs.to_dict()}
     atomic_write_json(marker_path(layout.spill(shard.index)), meta)
     return meta
-
-
-def _extract_guarded(detector: Any, raw: Any, budget: float | None) -> Any:
-    try:  # a DocTimeout (a BaseException) goes on to ``guarded``
-        return _extract_one(detector, raw, budget)
-    except Exception as exc:  # noqa: BLE001 - a bad document must never stop the batch
-        return exc
 
 
 def score_task(ctx: Context, job: Job, index: int) -> dict[str, Any]:
@@ -166,11 +145,8 @@ def score_task(ctx: Context, job: Job, index: int) -> dict[str, Any]:
             continue
         _, doc, source, took, extra, line = entry
         left = None if budget is None else max(budget - took, 1e-3)
-        outcome = guarded(left, score_extracted, detector, doc, templates=templates, options=job.options,
-                          source=source, budget=left, extra=extra, provenance=_provenance(job), line=line)
-        if isinstance(outcome, DocTimeout):
-            outcome = error_outcome(doc.id, source, describe(outcome), line)
-        outcomes.append(outcome)
+        outcomes.append(score_extracted(detector, doc, templates=templates, options=job.options, source=source,
+                                        budget=left, extra=extra, provenance=_provenance(job), line=line))
     return write_outcomes(index, outcomes, layout)
 
 
@@ -181,12 +157,8 @@ def clean_task(ctx: Context, job: Job, shard: Shard) -> dict[str, Any]:
     inputs = ShardInputs()
     for source, item, extra in read_shard(shard, job.spec):
         inputs.add(source, item.id)
-        outcome = guarded(job.options.doc_timeout, process_document, detector, item, templates=None,
-                          options=job.options, source=source, extra=extra, provenance=_provenance(job))
-        if isinstance(outcome, DocTimeout):
-            outcome = error_outcome(getattr(item, "id", source), source, describe(outcome),
-                                    getattr(item, "line", None))
-        outcomes.append(outcome)
+        outcomes.append(process_document(detector, item, templates=None, options=job.options, source=source,
+                                          extra=extra, provenance=_provenance(job)))
     counts = inputs.to_dict()
     return {**write_outcomes(shard.index, outcomes, job.layout, {"inputs": counts}), "inputs": counts}
 
