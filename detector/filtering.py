@@ -206,8 +206,7 @@ def filter_jsonl(
             raw = _record_to_raw(record, fields, lineno)  # an id, url or content of the wrong type: InputError
             for name in (fields.id, fields.url, *(n for n, _ in fields.content_fields)):
                 check_unicode(record.get(name), name, raw.id)
-            with time_limit(timeout, raw.id, option):
-                decision = detector.filter(raw, min_quality=min_quality)
+            decision = time_limit(timeout, raw.id, option).call(detector.filter, raw, min_quality=min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the stream
             message = printable(str(exc) if hasattr(exc, "reason") else f"{type(exc).__name__}: {exc}")
             message = message.removeprefix(f"<stdin>:{lineno}: ")  # the line number is said once, below

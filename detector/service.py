@@ -447,8 +447,8 @@ def _filter_batch(detector: Any, req: FilterRequest, deadline: float, doc_timeou
         doc_id, url = _reported(item, "id"), _reported(item, "url")
         try:
             doc = _document(item, doc_id or f"documents[{i}]")
-            with time_limit(min(left, doc_timeout or left), doc_id or f"documents[{i}]", DOC_TIMEOUT_SETTING):
-                decision = detector.filter(_raw_doc(doc, f"documents[{i}]"), min_quality=req.min_quality)
+            limit = time_limit(min(left, doc_timeout or left), doc_id or f"documents[{i}]", DOC_TIMEOUT_SETTING)
+            decision = limit.call(detector.filter, _raw_doc(doc, f"documents[{i}]"), min_quality=req.min_quality)
         except Exception as exc:  # noqa: BLE001 - one bad document never fails the batch
             if isinstance(exc, DocumentTimeout) and time.monotonic() >= deadline:
                 raise _RequestTimeout from None
@@ -514,8 +514,7 @@ class _Runner:
                 raise _RequestTimeout
             if per_document:
                 return fn(deadline)
-            with time_limit(min(left, self.doc_timeout or left), "request"):
-                return fn(deadline)
+            return time_limit(min(left, self.doc_timeout or left), "request").call(fn, deadline)
 
         future = self.pool.submit(limited)
         try:

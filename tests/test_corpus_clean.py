@@ -167,6 +167,24 @@ def test_a_budget_that_runs_out_while_its_timer_starts_is_the_documents_timeout(
     assert result["after"] == "clean"
 
 
+def test_a_scoring_pass_timeout_names_the_whole_budget():
+    """Pass 2 runs under what extraction left of ``--doc-timeout``; its timeout record still
+    names the budget the user set (it said "0.00114569 s" for ``--doc-timeout 0.003``)."""
+    from detector.corpus.process import score_extracted
+
+    class SlowScorer(FakeDetector):
+        def score_document(self, doc, **kw):
+            end = time.monotonic() + 5
+            while time.monotonic() < end:
+                pass
+            raise AssertionError("not stopped")
+
+    det = SlowScorer()
+    doc = det.extract(RawDoc(id="d", content="a\nb\nc\nd"))
+    out = score_extracted(det, doc, templates=None, options=CleanOptions(doc_timeout=0.5), source="s", budget=0.01)
+    assert out.record["error"] == "timeout: took longer than the 0.5 s per-document budget (--doc-timeout)"
+
+
 def test_tally_counts_outcomes_and_merges():
     det = FakeDetector()
     a, b = Tally(), Tally()

@@ -247,8 +247,7 @@ def run(args: argparse.Namespace) -> int:
                 _error(f"model {args.model or '(shipped)'}: cannot be loaded: {type(exc).__name__}: {exc}")
                 return EXIT_BAD_INPUT
         try:
-            with time_limit(config.doc_timeout, raw.id, "--doc-timeout"):
-                result = detector.score(raw)
+            result = time_limit(config.doc_timeout, raw.id, "--doc-timeout").call(detector.score, raw)
         except (InputError, FetchError) as exc:
             _error(str(exc))
             status = status or EXIT_BAD_INPUT

@@ -118,9 +118,13 @@ def score_extracted(
     line: int | None = None,
 ) -> Outcome:
     """Score an already extracted document (pass 2). ``budget`` is what is left of the document's
-    time budget (default: all of it); ``line`` is the JSONL line it was read from, if any."""
+    time budget (default: all of it); ``line`` is the JSONL line it was read from, if any. A
+    timeout's record names the whole budget (``options.doc_timeout``, what ``--doc-timeout``
+    set), not the part extraction left."""
     budget = options.doc_timeout if budget is None else budget
     result = guarded(budget, _score, detector, doc, templates)
+    if isinstance(result, DocumentTimeout) and options.doc_timeout:
+        result = DocumentTimeout(None, options.doc_timeout, "--doc-timeout")
     if isinstance(result, Exception):
         return error_outcome(doc.id, source, describe(result), line)
     return result_outcome(result, detector.config, options, extra, provenance)
