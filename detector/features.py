@@ -242,23 +242,17 @@ def _cosine_to_rest(
 
 
 def _distance_to_nearest(mask: np.ndarray) -> np.ndarray:
-    """For each position, the distance (in blocks) to the nearest True in ``mask``."""
-    flags = mask.tolist()
-    n = len(flags)
-    dist = [n] * n
-    last = None
-    for i in range(n):
-        if flags[i]:
-            last = i
-        if last is not None:
-            dist[i] = i - last
-    last = None
-    for i in range(n - 1, -1, -1):
-        if flags[i]:
-            last = i
-        if last is not None:
-            dist[i] = min(dist[i], last - i)
-    return np.array(dist, dtype=float)
+    """For each position, the distance (in blocks) to the nearest True in ``mask`` (its length
+    where there is none), float64."""
+    n = len(mask)
+    at = np.flatnonzero(mask)
+    if not len(at):
+        return np.full(n, float(n))
+    index = np.arange(n)
+    after = np.searchsorted(at, index)  # the first True at or after each position, if any
+    following = np.where(after < len(at), at[np.minimum(after, len(at) - 1)] - index, n)
+    preceding = np.where(after > 0, index - at[np.maximum(after - 1, 0)], n)
+    return np.minimum(following, preceding).astype(float)
 
 
 _add_reduce = np.add.reduce
@@ -411,7 +405,7 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     put("depth_rel", np.array([b.depth for b in blocks]) / max_depth)
     put("position", [b.position for b in blocks])
     put("index_rel", index / n)
-    put("index_from_end", [math.log1p(n - 1 - i) for i in range(n)])
+    put("index_from_end", np.fromiter(map(math.log1p, range(n - 1, -1, -1)), dtype=float, count=n))
     tag_columns: dict[str, int] = {}
     for tag in {b.tag for b in blocks}:
         tag_columns[tag] = _COLUMN_INDEX[_tag_column(tag)]
@@ -447,9 +441,9 @@ def feature_arrays(doc: Document) -> FeatureArrays:
     put("overlap_same_path", [path_mean[p] for p in paths])
     put("overlap_same_parent", [parent_mean[parent_of[p]] for p in paths])
     put("inside_extracted_span", (first_ex <= index) & (index <= last_ex))
-    put("dist_to_extracted", [math.log1p(d) for d in _distance_to_nearest(is_extracted)])
+    put("dist_to_extracted", np.fromiter(map(math.log1p, _distance_to_nearest(is_extracted).tolist()), dtype=float, count=n))
     put("extracted_share_doc", float((n_tok * overlap).sum() / n_tok.sum()) if n_tok.sum() else 0.0)
-    log_tokens = np.array([math.log1p(x) for x in n_tok])
+    log_tokens = X[:, _COLUMN_INDEX["log_tokens"]].copy()
     put("log_tokens_prev", _shifted(log_tokens, 1))
     put("log_tokens_next", _shifted(log_tokens, -1))
     put("link_density_window", (cum_link[hi] - cum_link[lo]) / (hi - lo))
