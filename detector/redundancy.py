@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -19,7 +19,7 @@ import numpy as np
 
 from detector.config import Config
 from detector.document import Document
-from detector.extract.textutil import cached_folded_tokens
+from detector.extract.textutil import cached_folded_tokens, cached_tokens
 from detector.language import stopwords
 
 _DIGITS = re.compile(r"\d+")
@@ -44,6 +44,28 @@ def normalize_for_match(text: str) -> str:
     if "00" in mapped:
         mapped = _ZEROS.sub("0", mapped)
     return " ".join(mapped.split())
+
+
+_ASCII_MATCH_APART = {**_ASCII_MATCH, 0: "\x00"}
+"""``_ASCII_MATCH`` keeping NUL, which separates the texts ``_normalize_all`` maps at once."""
+
+
+def _normalize_all(texts: Iterable[str]) -> dict[str, str]:
+    """``normalize_for_match`` of each distinct text of ``texts``, as {text: key}: the ASCII
+    texts (most) in one translation, the costs of a call paid once rather than per text."""
+    distinct = list(dict.fromkeys(texts))
+    together = [text for text in distinct if text.isascii()]  # (a constant-time test)
+    joined = "\x00".join(together)
+    keys: dict[str, str] = {}
+    if together and joined.count("\x00") == len(together) - 1:  # (no text holds a NUL)
+        mapped = joined.translate(_ASCII_MATCH_APART)
+        if "00" in mapped:
+            mapped = _ZEROS.sub("0", mapped)  # (no run of digits crosses a NUL)
+        keys.update(zip(together, (" ".join(part.split()) for part in mapped.split("\x00"))))
+    for text in distinct:
+        if text not in keys:
+            keys[text] = normalize_for_match(text)
+    return keys
 
 
 def fingerprint(text: str) -> str:
@@ -108,6 +130,27 @@ def _content_words(text: str, stops: frozenset[str], language: str | None = None
     words = [w for w in cached_folded_tokens(text) if len(w) > 2 and w not in stops]
     stem = _stemmer(language)
     return list(map(stem, words)) if stem is not None else [w[:6] for w in words]
+
+
+def _content_word_codes(texts: list[str], stops: frozenset[str], language: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``_content_words`` of each of ``texts`` as codes, ``_codes`` of them all one text
+    after the other, and each text's count (int64 arrays). Each distinct token of the texts is
+    casefolded, tested and stemmed once: the texts of a page share most of their words."""
+    toks = [cached_tokens(text) for text in texts]
+    stream = list(chain.from_iterable(toks))
+    ids = {tok: k for k, tok in enumerate(dict.fromkeys(stream))}
+    # (casefolding a token on its own is casefolding it in its text: see ``cached_folded_tokens``)
+    content = [(k, w) for k, w in enumerate(map(str.casefold, ids)) if len(w) > 2 and w not in stops]
+    stem = _stemmer(language)
+    stems = list(map(stem, (w for _, w in content))) if stem is not None else [w[:6] for _, w in content]
+    # the distinct tokens are in order of first appearance, so are the stems numbered here
+    stem_ids: dict[str, int] = {}
+    word_of = np.full(len(ids), -1, dtype=np.int64)
+    word_of[[k for k, _ in content]] = [stem_ids.setdefault(s, len(stem_ids)) for s in stems]
+    token_words = word_of[np.fromiter(map(ids.__getitem__, stream), dtype=np.intp, count=len(stream))]
+    is_word = token_words >= 0
+    rows = np.repeat(np.arange(len(texts)), np.fromiter(map(len, toks), dtype=np.intp, count=len(toks)))
+    return token_words[is_word], np.bincount(rows[is_word], minlength=len(texts)).astype(np.int64)
 
 
 def _repeats_title(key: str, title_words: list[str], title_set: frozenset[str] | None = None) -> bool:
@@ -211,20 +254,28 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     prose_keys: list[str] = []
     title_seen = False
     # 1. exact matches: the first title, repeats of the title, exact repeats, non-prose
-    keys: dict[str, str] = {}  # a page repeats a fifth of its blocks: each text normalised once
+    keys = _normalize_all(b.text for b in doc.blocks)  # a page repeats a fifth of its blocks
+    # (each distinct key tested once)
+    title_repeats = (
+        {k for k in set(keys.values()) if k == title_key or _repeats_title(k, title_words, title_set)}
+        if title_key
+        else set()
+    )
+    copies: dict[int, Redundancy] = {}  # the Redundancy (frozen) of the copies of block j
     for i, block in enumerate(doc.blocks):
-        key = keys.get(block.text)
-        if key is None:
-            key = keys[block.text] = normalize_for_match(block.text)
+        key = keys[block.text]
         if block.kind == "title" and not title_seen:
             title_seen = True
             seen_exact.setdefault(key, i)
             out.append(_NONE)
-        elif title_key and (key == title_key or _repeats_title(key, title_words, title_set)):
+        elif key in title_repeats:
             out.append(_TITLE)
         elif key in seen_exact:
             j = seen_exact[key]
-            out.append(Redundancy(1.0, (j,), j))
+            copy = copies.get(j)
+            if copy is None:
+                copy = copies[j] = Redundancy(1.0, (j,), j)
+            out.append(copy)
         else:
             seen_exact[key] = i
             if block.kind in _PROSE_KINDS:
@@ -253,9 +304,7 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
         sh_grams = np.r_[sh_grams, base**3 + (one * (base + 1) + two + 1)]
     sh_r, sh_g, _ = _distinct(sh_rows, sh_grams, n)
     shingle_sizes = np.bincount(sh_r, minlength=n)
-    words = [_content_words(doc.blocks[i].text, stops, doc.language) for i in prose]
-    n_words = np.fromiter(map(len, words), dtype=np.int64, count=n)
-    word_codes = _codes(list(chain.from_iterable(words)))
+    word_codes, n_words = _content_word_codes([doc.blocks[i].text for i in prose], stops, doc.language)
     uni_r, uni_g, uni_c = _distinct(*_ngram_rows(word_codes, n_words, 1), n, compact=True)
     bi_r, bi_g, bi_c = _distinct(*_ngram_rows(word_codes, n_words, 2), n)
     n_bigrams = np.bincount(bi_r, minlength=n)
@@ -291,5 +340,7 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
         if jac >= near:
             out[i] = Redundancy(jac, (prose[j],), prose[j])
         else:
-            out[i] = Redundancy(min(sc, cap), tuple(restates.get(row, ())))
+            said, score_i = restates.get(row), min(sc, cap)
+            # (_NONE: the value of a new Redundancy(0.0), which is frozen, shared as for non-prose)
+            out[i] = Redundancy(score_i, tuple(said or ())) if said or score_i else _NONE
     return out  # type: ignore[return-value]
