@@ -210,7 +210,7 @@ def test_ngram_measures_after_a_hash_collision_and_on_lone_surrogates(monkeypatc
         for n in (1, 2, 3, 5, 8):
             assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
             assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
-    monkeypatch.setattr(quality._Substrings, "ids", lambda self, starts, stops: None)
+    monkeypatch.setattr(quality._Substrings, "ids", lambda self, starts, stops, kinds=None: None)
     for toks in cases:
         for n in (1, 2, 3, 5, 8):
             assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
