@@ -242,3 +242,67 @@ def test_substring_ids_name_each_substring_and_its_first_occurrence(words):
     values, index, inverse = np.unique(np.array(words, dtype=object), return_index=True, return_inverse=True)
     assert len(first) == len(values)
     assert first[ids].tolist() == index[inverse].tolist()
+
+
+def test_ngram_measures_of_several_n_at_once_equal_one_n_at_a_time(monkeypatch):
+    """measure asks _Ngrams for every n at once (one sort, n-grams of different n told apart by
+    their kind), also for n longer than the text, and after a hash collision."""
+    rng = random.Random(2)
+    vocab = ["a", "b", "ab", "c", "bc", "the", "\ud800"]
+    cases = [[rng.choice(vocab[: 2 + trial % 6]) for _ in range(rng.randrange(0, 40))] for trial in range(300)]
+    ns = (2, 3, 4, 5, 8, 10, 30)
+    for toks in cases:
+        grams = quality._Ngrams(toks)
+        assert grams.top_chars_each(ns) == [_reference_top_ngram_chars(toks, n) for n in ns], toks
+        assert grams.duplicate_chars_each(ns) == [_reference_duplicate_ngram_chars(toks, n) for n in ns], toks
+    monkeypatch.setattr(quality._Substrings, "ids", lambda self, starts, stops, kinds=None: None)
+    for toks in cases[:50]:
+        grams = quality._Ngrams(toks)
+        assert grams.top_chars_each(ns) == [_reference_top_ngram_chars(toks, n) for n in ns], toks
+        assert grams.duplicate_chars_each(ns) == [_reference_duplicate_ngram_chars(toks, n) for n in ns], toks
+
+
+def test_title_words_looked_up_in_the_text_equal_the_set_of_its_word_runs():
+    # _WordRuns finds a word run with str.find and tells word characters by isalnum() or "_",
+    # which is what \w matches
+    import re
+
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        assert (re.fullmatch(r"\w", ch) is not None) == (ch.isalnum() or ch == "_"), hex(cp)
+    rng = random.Random(3)
+    alphabet = "ab_1 .-éÉ\u0130ς"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 25)))
+        title = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        runs = quality._WordRuns(text)
+        tokens = quality._title_token_set(text)
+        assert bool(runs) == bool(tokens), text
+        for word in quality._WORD_RUNS.findall(title.lower()):
+            assert (word in runs) == (word in tokens), (text, word)
+        assert quality._similarity_to_tokens(runs, title) == quality.text_similarity(text, title), (text, title)
+
+
+def _reference_count_sentences(toks: list[str]) -> int:
+    """quality.count_sentences before the speed-up: every token looked at in turn."""
+    n, open_sentence = 0, False
+    for tok in toks:
+        if tok[0].isalnum():
+            open_sentence = True
+            continue
+        if quality._SENTENCE_TERMINAL.fullmatch(tok[0]) and all(quality._SENTENCE_TERMINAL.match(c) for c in tok):
+            if open_sentence:
+                n += 1
+                open_sentence = False
+        elif not (quality._PUNCT.fullmatch(tok) and not open_sentence and n):
+            open_sentence = True
+    return n + (1 if open_sentence else 0)
+
+
+def test_count_sentences_equals_looking_at_every_token():
+    rng = random.Random(4)
+    vocab = ["word", "9", ".", "!?", "...", ",", '"', ")", "«", "—", "-x", "。", "e.g.", "\u00a7"]
+    for _ in range(3000):
+        toks = [rng.choice(vocab) for _ in range(rng.randrange(0, 15))]
+        line = " ".join(toks)
+        assert count_sentences(line, toks) == _reference_count_sentences(toks), toks
