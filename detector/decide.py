@@ -985,12 +985,23 @@ def withhold_contentless(
 
 
 def block_stats(decisions: Sequence[ParagraphScore]) -> dict[str, Any]:
-    dropped = Counter(d.reason for d in decisions if not d.keep and d.reason)
+    """The counts of ``Result.stats``: paragraphs kept and dropped, their characters, and the
+    drops by reason (every reason of ``REASONS``, 0 when none), read in one pass."""
+    kept = kept_chars = dropped_chars = 0
+    dropped: dict[str, int] = {}
+    for d in decisions:
+        if d.keep:
+            kept += 1
+            kept_chars += len(d.text)
+        else:
+            dropped_chars += len(d.text)
+            if d.reason:
+                dropped[d.reason] = dropped.get(d.reason, 0) + 1
     return {
         "paragraphs": len(decisions),
-        "kept": sum(1 for d in decisions if d.keep),
-        "dropped": sum(1 for d in decisions if not d.keep),
+        "kept": kept,
+        "dropped": len(decisions) - kept,
         "dropped_by_reason": {r: dropped.get(r, 0) for r in REASONS},
-        "kept_chars": sum(len(d.text) for d in decisions if d.keep),
-        "dropped_chars": sum(len(d.text) for d in decisions if not d.keep),
+        "kept_chars": kept_chars,
+        "dropped_chars": dropped_chars,
     }

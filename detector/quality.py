@@ -51,7 +51,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from bisect import bisect_left
-from itertools import accumulate
+from itertools import accumulate, filterfalse
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -681,17 +681,22 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     split = word_splitter(code) if code in SEGMENTED_LANGUAGES else _english_words
     line_toks = [split(line) for line in lines]  # the text is tokenised once, line by line
     toks = [w for lt in line_toks for w in lt]  # == words(text, language): a line break is whitespace
-    # not _is_symbol(w), inlined: most words start with a letter or digit
-    line_content = [[w for w in lt if w[:1].isalnum() or _SYMBOLS.fullmatch(w) is None] for lt in line_toks]
-    content = [w for lc in line_content for w in lc]
-    n_words = len(content)
+    # the words that are not all punctuation (not _is_symbol), counted per line with their
+    # characters: a word all letters and digits is one; only the others need a closer look
+    line_content: list[int] = []
+    content_chars = 0
+    for lt in line_toks:
+        symbols = [w for w in filterfalse(str.isalnum, lt) if not w[:1].isalnum() and _SYMBOLS.fullmatch(w) is not None]
+        line_content.append(len(lt) - len(symbols))
+        content_chars += sum(map(len, lt)) - sum(map(len, symbols))
+    n_words = sum(line_content)
     signals: dict[str, float] = {"words": float(n_words), "gopher_words": float(n_words)}
     if not toks or not text.strip():
         return {"words": 0.0, "prose_words": 0.0}
     n_toks = len(toks)
     # Gopher quality (gopher_quality_filter.py:71-123)
-    if code not in _SHORT_WORD_LANGUAGES and content:
-        signals["gopher_mean_word_length"] = sum(map(len, content)) / len(content)
+    if code not in _SHORT_WORD_LANGUAGES and n_words:
+        signals["gopher_mean_word_length"] = content_chars / n_words
     signals["gopher_hash_ratio"] = text.count("#") / n_toks
     signals["gopher_ellipsis_ratio"] = (text.count("...") + text.count("…")) / n_toks
     signals["gopher_bullet_lines"] = sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines)
@@ -746,8 +751,8 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     unpunctuated = (config.unpunctuated_prose_min_words
                     if language is not None and language[:2].lower() in config.unpunctuated_languages else 0)
     signals["prose_words"] = float(
-        sum(prose_line_words(line, language, lt, len(lc), unpunctuated_min_words=unpunctuated)
-            for line, lt, lc in zip(lines, line_toks, line_content))
+        sum(prose_line_words(line, language, lt, n, unpunctuated_min_words=unpunctuated)
+            for line, lt, n in zip(lines, line_toks, line_content))
     )
     signals["c4_lorem_ipsum"] = lorem
     signals["c4_curly_bracket"] = curly
