@@ -51,7 +51,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from bisect import bisect_left
-from itertools import accumulate, filterfalse
+from itertools import accumulate
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -316,16 +316,10 @@ def count_sentences(line: str, toks: Sequence[str] | None = None, language: str 
     if toks is None:
         toks = words(line, language)
     n, open_sentence = 0, False
-    # Most tokens start with a letter or digit: neither a terminal mark nor punctuation (tested
-    # for every alphanumeric code point), they open a sentence. Only the others are looked at
-    # one by one; a gap between two of them held such a token.
-    marks = [i for i, tok in enumerate(toks) if not tok[0].isalnum()]
-    last = -1
-    for i in marks:
-        if i > last + 1:
-            open_sentence = True
-        last = i
-        tok = toks[i]
+    for tok in toks:
+        if tok[0].isalnum():  # most tokens: neither a terminal mark nor punctuation (tested for
+            open_sentence = True  # every alphanumeric code point), so they open a sentence
+            continue
         if _SENTENCE_TERMINAL.fullmatch(tok[0]) and not tok[0].isalnum() and all(
             _SENTENCE_TERMINAL.match(c) for c in tok
         ):
@@ -334,8 +328,6 @@ def count_sentences(line: str, toks: Sequence[str] | None = None, language: str 
                 open_sentence = False
         elif not (_PUNCT.fullmatch(tok) and not open_sentence and n):
             open_sentence = True
-    if len(toks) > last + 1:
-        open_sentence = True
     return n + (1 if open_sentence else 0)
 
 
@@ -436,9 +428,15 @@ FILTERS: dict[str, tuple[str, ...]] = {
 def _duplicates(items: Sequence[str]) -> tuple[int, int]:
     """(repeated elements, their characters), counting every occurrence after the first
     (gopher_repetition_filter.py:35-46)."""
-    # every occurrence but the first of each: all of them less one of each distinct element
-    distinct = set(items)
-    return len(items) - len(distinct), sum(map(len, items)) - sum(map(len, distinct))
+    seen: set[str] = set()
+    n = chars = 0
+    for item in items:
+        if item in seen:
+            n += 1
+            chars += len(item)
+        else:
+            seen.add(item)
+    return n, chars
 
 
 def _top_ngram_chars(toks: Sequence[str], n: int) -> int:
@@ -681,22 +679,17 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     split = word_splitter(code) if code in SEGMENTED_LANGUAGES else _english_words
     line_toks = [split(line) for line in lines]  # the text is tokenised once, line by line
     toks = [w for lt in line_toks for w in lt]  # == words(text, language): a line break is whitespace
-    # the words that are not all punctuation (not _is_symbol), counted per line with their
-    # characters: a word all letters and digits is one; only the others need a closer look
-    line_content: list[int] = []
-    content_chars = 0
-    for lt in line_toks:
-        symbols = [w for w in filterfalse(str.isalnum, lt) if not w[:1].isalnum() and _SYMBOLS.fullmatch(w) is not None]
-        line_content.append(len(lt) - len(symbols))
-        content_chars += sum(map(len, lt)) - sum(map(len, symbols))
-    n_words = sum(line_content)
+    # not _is_symbol(w), inlined: most words start with a letter or digit
+    line_content = [[w for w in lt if w[:1].isalnum() or _SYMBOLS.fullmatch(w) is None] for lt in line_toks]
+    content = [w for lc in line_content for w in lc]
+    n_words = len(content)
     signals: dict[str, float] = {"words": float(n_words), "gopher_words": float(n_words)}
     if not toks or not text.strip():
         return {"words": 0.0, "prose_words": 0.0}
     n_toks = len(toks)
     # Gopher quality (gopher_quality_filter.py:71-123)
-    if code not in _SHORT_WORD_LANGUAGES and n_words:
-        signals["gopher_mean_word_length"] = content_chars / n_words
+    if code not in _SHORT_WORD_LANGUAGES and content:
+        signals["gopher_mean_word_length"] = sum(map(len, content)) / len(content)
     signals["gopher_hash_ratio"] = text.count("#") / n_toks
     signals["gopher_ellipsis_ratio"] = (text.count("...") + text.count("…")) / n_toks
     signals["gopher_bullet_lines"] = sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines)
@@ -751,8 +744,8 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     unpunctuated = (config.unpunctuated_prose_min_words
                     if language is not None and language[:2].lower() in config.unpunctuated_languages else 0)
     signals["prose_words"] = float(
-        sum(prose_line_words(line, language, lt, n, unpunctuated_min_words=unpunctuated)
-            for line, lt, n in zip(lines, line_toks, line_content))
+        sum(prose_line_words(line, language, lt, len(lc), unpunctuated_min_words=unpunctuated)
+            for line, lt, lc in zip(lines, line_toks, line_content))
     )
     signals["c4_lorem_ipsum"] = lorem
     signals["c4_curly_bracket"] = curly
