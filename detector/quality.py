@@ -484,12 +484,15 @@ class _Substrings:
 
     def ids(
         self, starts: np.ndarray, stops: np.ndarray, kinds: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray] | None:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(id of each substring ``text[starts[k]:stops[k]]``, index of the first substring of
-        each id); equal ids exactly for equal substrings. None on a hash collision.
+        each id): ids of equal hashes, not checked. Equal substrings have equal ids; unequal ones
+        have different ids unless their hashes collide, which the caller rules out for the ids it
+        reads (:meth:`same`: checking every one costs a fifth of the n-gram measures).
 
-        ``kinds``: optional, a number per substring (uint64); equal ids then exactly for equal
-        substrings of one kind (the n-grams of several n sorted at once, :class:`_Ngrams`)."""
+        ``kinds``: optional, a number per substring (uint64) added to its hash, so that equal
+        substrings of different kinds have different ids (the n-grams of several n sorted at
+        once, :class:`_Ngrams`; :meth:`same` compares kinds too)."""
         with np.errstate(over="ignore"):
             h = (self.prefix[stops] - self.prefix[starts]) * self.up[starts]
             if kinds is not None:
@@ -505,22 +508,22 @@ class _Substrings:
         first = np.minimum.reduceat(order, np.flatnonzero(opens))
         ids = np.empty(len(h), dtype=np.intp)
         ids[order] = np.cumsum(opens) - 1
-        if len(first) == len(h):
-            return ids, first
-        # every substring must equal the first one with its hash (and have its length): their
-        # characters are compared all at once
-        rep = first[ids]
-        lengths = stops - starts
-        if not np.array_equal(lengths[rep], lengths) or kinds is not None and not np.array_equal(kinds[rep], kinds):
-            return None
-        later = np.flatnonzero(rep != np.arange(len(h)))
-        sizes = lengths[later]
-        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        if not np.array_equal(
-            self.codes[np.repeat(starts[later], sizes) + offsets], self.codes[np.repeat(starts[rep[later]], sizes) + offsets]
-        ):
-            return None
         return ids, first
+
+    def same(
+        self, starts: np.ndarray, stops: np.ndarray, kinds: np.ndarray | None, these: np.ndarray, those: np.ndarray
+    ) -> bool:
+        """Whether substring ``these[k]`` equals substring ``those[k]`` (and is of its kind) for
+        every k, of the substrings ``text[starts[j]:stops[j]]``: their lengths compared, then
+        their characters all at once."""
+        lengths = stops - starts
+        sizes = lengths[these]
+        if not np.array_equal(sizes, lengths[those]) or kinds is not None and not np.array_equal(kinds[these], kinds[those]):
+            return False
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return np.array_equal(
+            self.codes[np.repeat(starts[these], sizes) + offsets], self.codes[np.repeat(starts[those], sizes) + offsets]
+        )
 
 
 class _Ngrams:
@@ -551,20 +554,27 @@ class _Ngrams:
         if self._spaced is None:
             self._spaced = _Substrings(" ".join(self.toks))
         starts, stops, kinds = self._grams(ns, counts, self.starts, self.starts - 1)
-        found = self._spaced.ids(starts, stops, kinds)
-        if found is None:
-            return [_top_ngram_chars_slow(self.toks, n) for n in ns]
-        ids, first = found
-        out, offset = [], 0
+        # Equal hashes, unchecked: an id counts its n-gram's occurrences, and those of any n-gram
+        # that collides with it. Once every n-gram of the most frequent ids is checked to equal
+        # the first of its id, no n-gram occurs more often, and those ids are the most frequent.
+        ids, first = self._spaced.ids(starts, stops, kinds)
+        out: list[int] = []
+        members: list[np.ndarray] = []  # the n-grams of the most frequent ids
+        offset = 0
         for count in counts:
             if count <= 0:
                 out.append(0)
                 continue
-            grams = np.bincount(ids[offset : offset + count])  # the ids of other n's count 0 here
+            these = ids[offset : offset + count]
+            grams = np.bincount(these)  # the ids of other n's count 0 here
             best = grams.max()
+            members.append(offset + np.flatnonzero(grams[these] == best))
             gram = int(first[: len(grams)][grams == best].min())  # the earliest n-gram of the most frequent
             out.append(int(stops[gram] - starts[gram]) * int(best))
             offset += count
+        checked = np.concatenate(members)
+        if not self._spaced.same(starts, stops, kinds, checked, first[ids[checked]]):
+            return [_top_ngram_chars_slow(self.toks, n) for n in ns]  # a hash collision
         return out
 
     def duplicate_chars(self, n: int) -> int:
@@ -581,18 +591,23 @@ class _Ngrams:
         if self._plain is None:
             self._plain = _Substrings("".join(self.toks))
         starts, stops, kinds = self._grams(ns, counts, self.ends, self.ends)
-        found = self._plain.ids(starts, stops, kinds)
-        if found is None:
-            return [_duplicate_ngram_chars_slow(self.toks, n) for n in ns]
-        ids, first = found
+        # Equal hashes, unchecked: equal n-grams have one id, and the scan reads the ids only
+        # where it stops; once the n-gram of every stop is checked to equal the first of its id,
+        # what the scan read was true.
+        ids, first = self._plain.ids(starts, stops, kinds)
         lengths = stops - starts
-        out, offset = [], 0
+        out: list[int] = []
+        stopped: list[int] = []
+        offset = 0
         for n, count in zip(ns, counts):
             if count <= 0:
                 out.append(0)
                 continue
-            out.append(self._scan(n, ids[offset : offset + count], first, offset, lengths[offset : offset + count]))
+            out.append(self._scan(n, ids[offset : offset + count], first, offset, lengths[offset : offset + count], stopped))
             offset += count
+        these = np.array(stopped, dtype=np.intp)
+        if not self._plain.same(starts, stops, kinds, these, first[ids[these]]):
+            return [_duplicate_ngram_chars_slow(self.toks, n) for n in ns]  # a hash collision
         return out
 
     @staticmethod
@@ -608,10 +623,11 @@ class _Ngrams:
         return starts, stops, kinds
 
     @staticmethod
-    def _scan(n: int, ids: np.ndarray, first: np.ndarray, offset: int, lengths: np.ndarray) -> int:
+    def _scan(n: int, ids: np.ndarray, first: np.ndarray, offset: int, lengths: np.ndarray, stopped: list[int]) -> int:
         """``duplicate_chars(n)`` from the ids of the n-grams (``ids``, position i the n-gram at
         word i) and the index of each id's first n-gram (``first``, counted from ``offset``
-        before position 0: the n-grams of other n come first)."""
+        before position 0: the n-grams of other n come first). The positions the scan stops at
+        (whose ids it reads), plus ``offset``, are appended to ``stopped``."""
         count = len(ids)
         # The scan (``_duplicate_ngram_chars_slow``) meets an n-gram it has seen only where the
         # n-gram occurred before: it stops at those positions alone. An n-gram occurring there
@@ -629,6 +645,7 @@ class _Ngrams:
         ):
             if at < i:  # jumped over
                 continue
+            stopped.append(offset + at)
             k = bisect_left(jumps, first_at)
             if gram in seen or not (k and jumps[k - 1] + n > first_at):  # the first one was passed
                 repeated += length
