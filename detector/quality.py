@@ -471,8 +471,8 @@ def _hash_powers(length: int) -> tuple[np.ndarray, np.ndarray]:
 
 class _Substrings:
     """Equality of substrings of one string by polynomial hashes modulo 2**64, every equality
-    the hashes claim checked on the strings themselves (a collision sends the caller back to
-    comparing strings)."""
+    the hashes claim that the caller reads checked on the strings themselves (:meth:`same`; a
+    collision sends the caller back to comparing strings)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
