@@ -452,6 +452,7 @@ def _duplicate_ngram_chars(toks: Sequence[str], n: int) -> int:
 
 
 _HASH_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64
+_KIND_SALT = 0xD6E8FEB86659FD93  # what a substring's kind adds to its hash, per unit (_Substrings.ids)
 _HASH_POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
@@ -470,8 +471,8 @@ def _hash_powers(length: int) -> tuple[np.ndarray, np.ndarray]:
 
 class _Substrings:
     """Equality of substrings of one string by polynomial hashes modulo 2**64, every equality
-    the hashes claim checked on the strings themselves (a collision sends the caller back to
-    comparing strings)."""
+    the hashes claim that the caller reads checked on the strings themselves (:meth:`same`; a
+    collision sends the caller back to comparing strings)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -481,11 +482,21 @@ class _Substrings:
         with np.errstate(over="ignore"):
             self.prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * down[: len(codes)])])
 
-    def ids(self, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    def ids(
+        self, starts: np.ndarray, stops: np.ndarray, kinds: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(id of each substring ``text[starts[k]:stops[k]]``, index of the first substring of
-        each id); equal ids exactly for equal substrings. None on a hash collision."""
+        each id): ids of equal hashes, not checked. Equal substrings have equal ids; unequal ones
+        have different ids unless their hashes collide, which the caller rules out for the ids it
+        reads (:meth:`same`: checking every one costs a fifth of the n-gram measures).
+
+        ``kinds``: optional, a number per substring (uint64) added to its hash, so that equal
+        substrings of different kinds have different ids (the n-grams of several n sorted at
+        once, :class:`_Ngrams`; :meth:`same` compares kinds too)."""
         with np.errstate(over="ignore"):
             h = (self.prefix[stops] - self.prefix[starts]) * self.up[starts]
+            if kinds is not None:
+                h += kinds * np.uint64(_KIND_SALT)
         # np.unique(h, return_index=True, return_inverse=True)[1:], without its overhead; numpy's
         # default sort (faster than the stable one on these uint64: 0.49 -> 0.40 ms/page on AEB)
         # orders equal hashes anyhow, so each id's first substring is the least index of its run
@@ -497,22 +508,22 @@ class _Substrings:
         first = np.minimum.reduceat(order, np.flatnonzero(opens))
         ids = np.empty(len(h), dtype=np.intp)
         ids[order] = np.cumsum(opens) - 1
-        if len(first) == len(h):
-            return ids, first
-        # every substring must equal the first one with its hash (and have its length): their
-        # characters are compared all at once
-        rep = first[ids]
-        lengths = stops - starts
-        if not np.array_equal(lengths[rep], lengths):
-            return None
-        later = np.flatnonzero(rep != np.arange(len(h)))
-        sizes = lengths[later]
-        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        if not np.array_equal(
-            self.codes[np.repeat(starts[later], sizes) + offsets], self.codes[np.repeat(starts[rep[later]], sizes) + offsets]
-        ):
-            return None
         return ids, first
+
+    def same(
+        self, starts: np.ndarray, stops: np.ndarray, kinds: np.ndarray | None, these: np.ndarray, those: np.ndarray
+    ) -> bool:
+        """Whether substring ``these[k]`` equals substring ``those[k]`` (and is of its kind) for
+        every k, of the substrings ``text[starts[j]:stops[j]]``: their lengths compared, then
+        their characters all at once."""
+        lengths = stops - starts
+        sizes = lengths[these]
+        if not np.array_equal(sizes, lengths[those]) or kinds is not None and not np.array_equal(kinds[these], kinds[those]):
+            return False
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return np.array_equal(
+            self.codes[np.repeat(starts[these], sizes) + offsets], self.codes[np.repeat(starts[those], sizes) + offsets]
+        )
 
 
 class _Ngrams:
@@ -532,49 +543,109 @@ class _Ngrams:
     def top_chars(self, n: int) -> int:
         """Characters of the most frequent space-joined n-gram times its count (the first
         such n-gram on ties, as ``Counter.most_common``); 0 with fewer than n words."""
-        count = len(self.toks) - n + 1
-        if count <= 0:
-            return 0
+        return self.top_chars_each((n,))[0]
+
+    def top_chars_each(self, ns: Sequence[int]) -> list[int]:
+        """``top_chars(n)`` for each n of ``ns``, the n-grams of every n hashed and sorted at
+        once (``_Substrings.ids`` with their n as kind): one sort instead of one per n."""
+        counts = [len(self.toks) - n + 1 for n in ns]
+        if all(count <= 0 for count in counts):
+            return [0] * len(ns)
         if self._spaced is None:
             self._spaced = _Substrings(" ".join(self.toks))
-        starts, stops = self.starts[:count], self.starts[n : n + count] - 1
-        found = self._spaced.ids(starts, stops)
-        if found is None:
-            return _top_ngram_chars_slow(self.toks, n)
-        ids, first = found
-        counts = np.bincount(ids)
-        best = counts.max()
-        gram = int(first[counts == best].min())  # the earliest n-gram of the most frequent
-        return int(stops[gram] - starts[gram]) * int(best)
+        starts, stops, kinds = self._grams(ns, counts, self.starts, self.starts - 1)
+        # Equal hashes, unchecked: an id counts its n-gram's occurrences, and those of any n-gram
+        # that collides with it. Once every n-gram of the most frequent ids is checked to equal
+        # the first of its id, no n-gram occurs more often, and those ids are the most frequent.
+        ids, first = self._spaced.ids(starts, stops, kinds)
+        out: list[int] = []
+        members: list[np.ndarray] = []  # the n-grams of the most frequent ids
+        offset = 0
+        for count in counts:
+            if count <= 0:
+                out.append(0)
+                continue
+            these = ids[offset : offset + count]
+            grams = np.bincount(these)  # the ids of other n's count 0 here
+            best = grams.max()
+            members.append(offset + np.flatnonzero(grams[these] == best))
+            gram = int(first[: len(grams)][grams == best].min())  # the earliest n-gram of the most frequent
+            out.append(int(stops[gram] - starts[gram]) * int(best))
+            offset += count
+        checked = np.concatenate(members)
+        if not self._spaced.same(starts, stops, kinds, checked, first[ids[checked]]):
+            return [_top_ngram_chars_slow(self.toks, n) for n in ns]  # a hash collision
+        return out
 
     def duplicate_chars(self, n: int) -> int:
         """Characters inside repeated n-grams (joined without a separator), scanning left to
         right and jumping over each repeat."""
-        count = len(self.toks) - n + 1
-        if count <= 0:
-            return 0
+        return self.duplicate_chars_each((n,))[0]
+
+    def duplicate_chars_each(self, ns: Sequence[int]) -> list[int]:
+        """``duplicate_chars(n)`` for each n of ``ns``, the n-grams of every n hashed and sorted
+        at once (as ``top_chars_each``)."""
+        counts = [len(self.toks) - n + 1 for n in ns]
+        if all(count <= 0 for count in counts):
+            return [0] * len(ns)
         if self._plain is None:
             self._plain = _Substrings("".join(self.toks))
-        starts, stops = self.ends[:count], self.ends[n : n + count]
-        found = self._plain.ids(starts, stops)
-        if found is None:
-            return _duplicate_ngram_chars_slow(self.toks, n)
-        ids, first = found
-        if len(first) == count:  # no n-gram repeats: the scan below would find none
-            return 0
+        starts, stops, kinds = self._grams(ns, counts, self.ends, self.ends)
+        # Equal hashes, unchecked: equal n-grams have one id, and the scan reads the ids only
+        # where it stops; once the n-gram of every stop is checked to equal the first of its id,
+        # what the scan read was true.
+        ids, first = self._plain.ids(starts, stops, kinds)
+        lengths = stops - starts
+        out: list[int] = []
+        stopped: list[int] = []
+        offset = 0
+        for n, count in zip(ns, counts):
+            if count <= 0:
+                out.append(0)
+                continue
+            out.append(self._scan(n, ids[offset : offset + count], first, offset, lengths[offset : offset + count], stopped))
+            offset += count
+        these = np.array(stopped, dtype=np.intp)
+        if not self._plain.same(starts, stops, kinds, these, first[ids[these]]):
+            return [_duplicate_ngram_chars_slow(self.toks, n) for n in ns]  # a hash collision
+        return out
+
+    @staticmethod
+    def _grams(
+        ns: Sequence[int], counts: Sequence[int], opens: np.ndarray, closes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(starts, stops, kinds) of the n-grams of every n of ``ns`` that has some (``counts``),
+        one n after another: n-gram i runs from ``opens[i]`` to ``closes[i + n]``; its kind is n."""
+        have = [(n, count) for n, count in zip(ns, counts) if count > 0]
+        starts = np.concatenate([opens[:count] for _, count in have])
+        stops = np.concatenate([closes[n : n + count] for n, count in have])
+        kinds = np.repeat(np.array([n for n, _ in have], dtype=np.uint64), [count for _, count in have])
+        return starts, stops, kinds
+
+    @staticmethod
+    def _scan(n: int, ids: np.ndarray, first: np.ndarray, offset: int, lengths: np.ndarray, stopped: list[int]) -> int:
+        """``duplicate_chars(n)`` from the ids of the n-grams (``ids``, position i the n-gram at
+        word i) and the index of each id's first n-gram (``first``, counted from ``offset``
+        before position 0: the n-grams of other n come first). The positions the scan stops at
+        (whose ids it reads), plus ``offset``, are appended to ``stopped``."""
+        count = len(ids)
         # The scan (``_duplicate_ngram_chars_slow``) meets an n-gram it has seen only where the
         # n-gram occurred before: it stops at those positions alone. An n-gram occurring there
         # was seen when the scan stopped at an earlier occurrence, or when it passed its first
         # one (every position up to a stop is passed, except those a repeat jumps over).
-        earlier = np.flatnonzero(first[ids] < np.arange(count))
+        first_of = first[ids] - offset
+        earlier = np.flatnonzero(first_of < np.arange(count))
+        if not len(earlier):  # no n-gram repeats: the scan finds none
+            return 0
         seen: set[int] = set()  # n-grams of the positions in ``earlier`` the scan stopped at
         jumps: list[int] = []  # where a repeat sent the scan n positions on
         repeated = i = 0
         for at, gram, first_at, length in zip(
-            earlier.tolist(), ids[earlier].tolist(), first[ids[earlier]].tolist(), (stops - starts)[earlier].tolist()
+            earlier.tolist(), ids[earlier].tolist(), first_of[earlier].tolist(), lengths[earlier].tolist()
         ):
             if at < i:  # jumped over
                 continue
+            stopped.append(offset + at)
             k = bisect_left(jumps, first_at)
             if gram in seen or not (k and jumps[k - 1] + n > first_at):  # the first one was passed
                 repeated += length
@@ -658,21 +729,24 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
     signals["dup_line_frac"] = n_dup / len(text_lines)
     signals["dup_line_char_frac"] = dup_chars / len(text)
     ngrams = _Ngrams(toks)
-    for n, _ in config.gopher_top_ngram_limits:
-        signals[f"top_{n}_gram_frac"] = ngrams.top_chars(n) / len(text)
-    for n, _ in config.gopher_dup_ngram_limits:
-        signals[f"dup_{n}_gram_frac"] = ngrams.duplicate_chars(n) / len(text)
+    ns = [n for n, _ in config.gopher_top_ngram_limits]
+    for n, chars in zip(ns, ngrams.top_chars_each(ns)):
+        signals[f"top_{n}_gram_frac"] = chars / len(text)
+    ns = [n for n, _ in config.gopher_dup_ngram_limits]
+    for n, chars in zip(ns, ngrams.duplicate_chars_each(ns)):
+        signals[f"dup_{n}_gram_frac"] = chars / len(text)
     # C4 (c4_filters.py:89-133): the lines C4 keeps, and what ends the document
     lorem = curly = 0.0
     sentences = 0
     for line, lt in zip(lines, line_toks):
-        line = line.strip()
-        line_words = line.split()
-        if line_words and max(map(len, line_words)) > config.c4_max_word_length:
-            continue
-        cited = line
-        line = _CITATION.sub("", line)
+        # C4's tests that skip a line, the cheapest first (each only skips: their order is free)
+        line = cited = line.strip()
+        if "[" in line:  # every citation mark starts with one
+            line = _CITATION.sub("", line)
         if not line.endswith(_C4_END) or line.endswith("..."):
+            continue
+        line_words = cited.split()  # the words before the citation marks go
+        if line_words and max(map(len, line_words)) > config.c4_max_word_length:
             continue
         if len(line_words) < config.c4_min_words_per_line:
             continue
@@ -681,7 +755,7 @@ def measure(text: str, language: str | None, config: Config) -> dict[str, float]
         if "javascript" in lowered:
             continue
         curly = max(curly, float("{" in line))
-        if any(p in lowered for p in _C4_POLICY):
+        if any(map(lowered.__contains__, _C4_POLICY)):
             continue
         sentences += count_sentences(line, lt if line == cited else None, language)
     unpunctuated = (config.unpunctuated_prose_min_words
@@ -713,7 +787,7 @@ _SENTENCE_END = regex.compile(r"\p{Sentence_Terminal}[" + regex.escape(_CLOSERS)
 def _c4_notice(lowered: str) -> bool:
     """C4's line rules drop a line that mentions JavaScript or a cookie / privacy / terms notice
     (c4_filters.py:110-127); ``lowered``: the line in lower case."""
-    return "javascript" in lowered or any(p in lowered for p in _C4_POLICY)
+    return "javascript" in lowered or any(map(lowered.__contains__, _C4_POLICY))
 
 
 def prose_line_words(
@@ -746,6 +820,8 @@ def prose_line_words(
             return n
     line = stripped.rstrip(_CLOSERS)
     if line and not _SENTENCE_TERMINAL.fullmatch(line[-1]):
+        if line.isascii() and "." not in line and "?" not in line and "!" not in line:
+            return 0  # no sentence end at all (ASCII's sentence terminals are . ? !): a menu, a label
         last = None
         for last in _SENTENCE_END.finditer(line):
             pass
@@ -757,7 +833,8 @@ def prose_line_words(
         return 0
     if toks is None or len(line) != len(stripped):  # closers taken off: tokenise what is left
         toks, n_content = words(line, language), None
-    n = sum(1 for w in toks if not _is_symbol(w)) if n_content is None else n_content
+    # not _is_symbol(w), inlined: most words start with a letter or digit
+    n = sum(1 for w in toks if w[:1].isalnum() or _SYMBOLS.fullmatch(w) is None) if n_content is None else n_content
     if n < 3:
         return 0
     lowered = line.lower()
@@ -791,8 +868,9 @@ def longest_kept_run(
 
     Characters are counted by :func:`text_width` with ``widths`` (``Config.main_run_char_widths``:
     a Chinese character counts as several Latin ones); without ``widths``, one each."""
-    body = [d for d in decisions if d.kind != "title" and d.text.strip()]
-    size = [text_width(d.text, widths) for d in body]
+    # text.strip() is not empty: text is neither empty nor all whitespace (what str.strip strips)
+    body = [d for d in decisions if d.kind != "title" and d.text and not d.text.isspace()]
+    size = [len(d.text) if d.text.isascii() else text_width(d.text, widths) for d in body]
     best = run = 0
     for i, d in enumerate(body):
         if d.keep:
@@ -872,7 +950,38 @@ def _title_token_set(text: str) -> set[str]:
     return set(_WORD_RUNS.findall(text.lower()))
 
 
-def _similarity_to_tokens(tokens_a: set[str], text_b: str) -> float:
+class _WordRuns:
+    """``_title_token_set(text)`` as far as a few words are asked about (``in``, ``bool``):
+    whether a word is a run of word characters of the lower-cased text, found with ``str.find``
+    rather than every run of a long text split out (``title_overlap`` asks about a title's words).
+    A word character is what ``\\w`` matches: ``str.isalnum()`` or "_"."""
+
+    def __init__(self, text: str) -> None:
+        self.lowered = text.lower()
+        self._runs: dict[str, bool] = {}
+
+    def __bool__(self) -> bool:
+        return _WORD_RUNS.search(self.lowered) is not None
+
+    def __contains__(self, word: str) -> bool:
+        """``word``: a run of word characters (of another text)."""
+        found = self._runs.get(word)
+        if found is None:
+            found = self._runs[word] = self._is_run(word)
+        return found
+
+    def _is_run(self, word: str) -> bool:
+        text, size = self.lowered, len(word)
+        at = text.find(word)
+        while at >= 0:
+            before, after = text[at - 1 : at] if at else "", text[at + size : at + size + 1]
+            if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+                return True
+            at = text.find(word, at + 1)
+        return False
+
+
+def _similarity_to_tokens(tokens_a: set[str] | _WordRuns, text_b: str) -> float:
     """``text_similarity(text_a, text_b)`` given ``_title_token_set(text_a)``."""
     tokens_b = _WORD_RUNS.findall(text_b.lower())
     if not tokens_a or not tokens_b:
@@ -895,7 +1004,7 @@ def title_overlap(text: str, title: str | None, language: str | None, min_words:
     parts = [part for part in parts if len(_WORD_RUNS.findall(part)) >= min_words]
     if not parts:
         return None
-    text_tokens = _title_token_set(text)  # the long side, split once for every part
+    text_tokens = _WordRuns(text)  # the long side: only the title's words are looked up in it
     return max(_similarity_to_tokens(text_tokens, part) for part in parts)
 
 

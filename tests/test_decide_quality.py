@@ -396,3 +396,84 @@ def test_quality_rules_fire_and_penalise():
     assert not sq.keep and sq.score < q.score
     empty = score_document(doc_of([]), [], CFG)
     assert empty.score == 0 and "empty" in empty.flags
+
+
+def test_copyright_prefilter_and_segment_split_equal_their_regular_expressions():
+    """markup_reason's shortcuts (decide._copyright_notice, decide._segment_words) say what the
+    regular expressions they skip would say."""
+    import random
+    import re
+
+    from detector import decide
+
+    texts = ["", "© 2024 Example", "(c) 2024", "(C)2024 x", "(c) text", "Copyright", "COPYRIGHT notice",
+             "CoPyRıGhT", "COPYRİGHT", "copyrights", "xcopyright", "copy right", "Pyramid (see above)", "p y r"]
+    rng = random.Random(0)
+    alphabet = "cCoOpPyYrRiIİıgGhHtT©() 2024x"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30))) for _ in range(3000)]
+    for text in texts:
+        assert decide._copyright_notice(text) == bool(decide._COPYRIGHT.search(text)), text
+    segments = ["div.nav", "div..menu", ".cookie.banner.", "div.a b.footer", "li.share\tx", "p.x\xa0comments",
+                "div.nav\u2028footer", "", "."]
+    for segment in segments:
+        assert decide._segment_words(segment) == decide._MARKUP_WORDS.intersection(decide._PATH_WORDS.split(segment))
+
+
+def _reference_layout_depth(blocks, relevance, config):
+    """decide.layout_depth before the speed-up: every path's elements numbered one by one."""
+    from collections import Counter
+
+    share = config.box_max_body_share
+    if share <= 0:
+        return {}
+    chars, confident = Counter(), Counter()
+    for b, r in zip(blocks, relevance):
+        if b.kind == "title":
+            continue
+        chars[b.path] += len(b.text)
+        if r >= config.relevance_threshold:
+            confident[b.path] += len(b.text)
+    total, total_confident = sum(chars.values()), sum(confident.values())
+    if not total_confident:
+        return {}
+    number, prefixes = {}, {}
+    for path in chars:
+        node, nodes = 0, []
+        for segment in path.split("/"):
+            if node or segment:
+                node = number.setdefault((node, segment), len(number) + 1)
+            nodes.append(node)
+        prefixes[path] = nodes
+    held, held_confident = [0] * (len(number) + 1), [0] * (len(number) + 1)
+    for path, n in chars.items():
+        for node in prefixes[path]:
+            held[node] += n
+            held_confident[node] += confident.get(path, 0)
+    out = {}
+    for path, nodes in prefixes.items():
+        k = 0
+        for depth, node in enumerate(nodes, 1):
+            if held[node] < share * total or held_confident[node] < share * total_confident:
+                break
+            k = depth
+        if k:
+            out[path] = k
+    return out
+
+
+def test_layout_depth_equals_numbering_every_path_whole():
+    import random
+
+    from detector.decide import layout_depth
+
+    rng = random.Random(0)
+    segments = ["", "html", "body", "div", "div.a", "p", "x"]
+    for trial in range(2000):
+        blocks = [
+            Block("t" * rng.randrange(1, 50), kind=rng.choice(["paragraph", "paragraph", "title"]),
+                  path="/".join(rng.choice(segments) for _ in range(rng.randrange(0, 6))))
+            for _ in range(rng.randrange(1, 12))
+        ]
+        relevance = np.array([rng.random() for _ in blocks])
+        config = CFG.replace(box_max_body_share=(0.5, 0.3, 0.9)[trial % 3])
+        assert layout_depth(blocks, relevance, config) == _reference_layout_depth(blocks, relevance, config), blocks

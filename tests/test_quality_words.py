@@ -210,7 +210,7 @@ def test_ngram_measures_after_a_hash_collision_and_on_lone_surrogates(monkeypatc
         for n in (1, 2, 3, 5, 8):
             assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
             assert quality._duplicate_ngram_chars(toks, n) == _reference_duplicate_ngram_chars(toks, n), (toks, n)
-    monkeypatch.setattr(quality._Substrings, "ids", lambda self, starts, stops: None)
+    monkeypatch.setattr(quality._Substrings, "same", lambda self, *args: False)  # every check finds a collision
     for toks in cases:
         for n in (1, 2, 3, 5, 8):
             assert quality._top_ngram_chars(toks, n) == _reference_top_ngram_chars(toks, n), (toks, n)
@@ -236,9 +236,68 @@ def test_substring_ids_name_each_substring_and_its_first_occurrence(words):
     text = " ".join(words)
     starts = np.cumsum([0] + [len(w) + 1 for w in words])[: len(words)].astype(np.int64)
     stops = starts + np.array([len(w) for w in words], dtype=np.int64)
-    found = quality._Substrings(text).ids(starts, stops)
-    assert found is not None
-    ids, first = found
+    ids, first = quality._Substrings(text).ids(starts, stops)
     values, index, inverse = np.unique(np.array(words, dtype=object), return_index=True, return_inverse=True)
     assert len(first) == len(values)
     assert first[ids].tolist() == index[inverse].tolist()
+
+
+def test_ngram_measures_of_several_n_at_once_equal_one_n_at_a_time(monkeypatch):
+    """measure asks _Ngrams for every n at once (one sort, n-grams of different n told apart by
+    their kind), also for n longer than the text, and after a hash collision."""
+    rng = random.Random(2)
+    vocab = ["a", "b", "ab", "c", "bc", "the", "\ud800"]
+    cases = [[rng.choice(vocab[: 2 + trial % 6]) for _ in range(rng.randrange(0, 40))] for trial in range(300)]
+    ns = (2, 3, 4, 5, 8, 10, 30)
+    for toks in cases:
+        grams = quality._Ngrams(toks)
+        assert grams.top_chars_each(ns) == [_reference_top_ngram_chars(toks, n) for n in ns], toks
+        assert grams.duplicate_chars_each(ns) == [_reference_duplicate_ngram_chars(toks, n) for n in ns], toks
+    monkeypatch.setattr(quality._Substrings, "same", lambda self, *args: False)
+    for toks in cases[:50]:
+        grams = quality._Ngrams(toks)
+        assert grams.top_chars_each(ns) == [_reference_top_ngram_chars(toks, n) for n in ns], toks
+        assert grams.duplicate_chars_each(ns) == [_reference_duplicate_ngram_chars(toks, n) for n in ns], toks
+
+
+def test_title_words_looked_up_in_the_text_equal_the_set_of_its_word_runs():
+    # _WordRuns finds a word run with str.find and tells word characters by isalnum() or "_",
+    # which is what \w matches
+    import re
+
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        assert (re.fullmatch(r"\w", ch) is not None) == (ch.isalnum() or ch == "_"), hex(cp)
+    rng = random.Random(3)
+    alphabet = "ab_1 .-éÉ\u0130ς"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 25)))
+        title = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        runs = quality._WordRuns(text)
+        tokens = quality._title_token_set(text)
+        assert bool(runs) == bool(tokens), text
+        for word in quality._WORD_RUNS.findall(title.lower()):
+            assert (word in runs) == (word in tokens), (text, word)
+        assert quality._similarity_to_tokens(runs, title) == quality.text_similarity(text, title), (text, title)
+
+
+
+def test_ngram_measures_when_every_hash_collides(monkeypatch):
+    """Only the ids the n-gram measures read are checked against the strings (the most frequent
+    n-grams, the n-grams where the duplicate scan stops): with every hash equal, those checks
+    send them back to comparing strings."""
+    init = quality._Substrings.__init__
+
+    def colliding(self, text):
+        init(self, text)
+        self.prefix = self.prefix * 0
+
+    monkeypatch.setattr(quality._Substrings, "__init__", colliding)
+    rng = random.Random(5)
+    vocab = ["a", "b", "ab", "c", "bc", "the"]
+    ns = (1, 2, 3, 5, 8)
+    for trial in range(300):
+        toks = [rng.choice(vocab[: 2 + trial % 5]) for _ in range(rng.randrange(0, 40))]
+        grams = quality._Ngrams(toks)
+        assert grams.top_chars_each(ns) == [_reference_top_ngram_chars(toks, n) for n in ns], toks
+        assert grams.duplicate_chars_each(ns) == [_reference_duplicate_ngram_chars(toks, n) for n in ns], toks
