@@ -47,3 +47,36 @@ def test_clean_reads_a_number_too_large_for_a_double_as_invalid_json(tmp_path):
     assert [(e.line, e.error) for e in entries if isinstance(e, ReadError)] == [
         (n, f"invalid-json: column {c}: number {number} is out of range (too large for a double)")
         for n, (number, c) in enumerate(OVERFLOW_PROBLEMS, 1)]
+
+
+# --- 2: clean of a Parquet file with a timestamp, binary or NaN column into JSONL ---------------------
+
+
+def test_clean_writes_parquet_columns_json_has_no_type_for_as_strict_json(tmp_path):
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from detector.corpus import CleanOptions, clean_corpus
+
+    text = "A short note about the harbour. The council met on Tuesday and approved the plan."
+    pq.write_table(pa.table({"id": ["a", "b"], "text": [text, text],
+                             "fetched": [datetime.datetime(2024, 5, 1, 12, 30), datetime.datetime(2024, 5, 2)],
+                             "day": [datetime.date(2024, 5, 1), None],
+                             "raw": [b"caf\xc3\xa9", b"\x00\xff"],
+                             "price": pa.array([decimal.Decimal("1.50"), None], pa.decimal128(5, 2)),
+                             "score": [float("nan"), float("inf")]}), tmp_path / "p.parquet")
+    out = tmp_path / "o.jsonl"
+    # it was "internal error: TypeError: Object of type datetime is not JSON serializable" (exit 1,
+    # every document lost), and a NaN column was written as NaN
+    clean_corpus([str(tmp_path / "p.parquet")], out, options=CleanOptions(workers=1, quiet=True, templates=False))
+
+    def strict(name):
+        raise ValueError(f"{name} in the output")
+
+    rows = [json.loads(line, parse_constant=strict) for line in out.read_text("utf-8").splitlines()]
+    assert [(r["id"], r["fetched"], r["day"], r["raw"], r["price"], r["score"]) for r in rows] == [
+        ("a", "2024-05-01T12:30:00", "2024-05-01", "café", "1.50", None),
+        ("b", "2024-05-02T00:00:00", None, "\x00\\xff", None, None)]
