@@ -80,3 +80,43 @@ def test_clean_writes_parquet_columns_json_has_no_type_for_as_strict_json(tmp_pa
     assert [(r["id"], r["fetched"], r["day"], r["raw"], r["price"], r["score"]) for r in rows] == [
         ("a", "2024-05-01T12:30:00", "2024-05-01", "café", "1.50", None),
         ("b", "2024-05-02T00:00:00", None, "\x00\\xff", None, None)]
+
+
+# --- 3: a thread's time limit fired while it started a thread: the new thread died, its starter hung --
+
+
+def test_a_time_limit_that_runs_out_while_the_thread_starts_a_thread_stops_it():
+    # /v1/score-url with a tiny --doc-timeout hung a scoring thread for good (504 after the whole
+    # request budget, "Exception ignored in thread started by: <Timer ...> TimeLimitExceeded"):
+    # the exception went to the fetch's new timer thread, which had its starter's id, and killed it
+    # before Thread.start's wait for it was over
+    import threading
+    import time
+
+    from detector.errors import DocumentTimeout
+    from detector.limits import time_limit
+
+    def starts_threads() -> None:
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            timer = threading.Timer(60, lambda: None)
+            timer.daemon = True
+            timer.start()
+            timer.cancel()
+
+    outcomes: list[str] = []
+
+    def limited() -> None:
+        try:
+            time_limit(0.002, "doc").call(starts_threads)
+            outcomes.append("finished")
+        except DocumentTimeout:
+            outcomes.append("timeout")
+
+    hung = 0
+    for _ in range(30):
+        worker = threading.Thread(target=limited, daemon=True)
+        worker.start()
+        worker.join(10)
+        hung += worker.is_alive()
+    assert hung == 0 and outcomes == ["timeout"] * 30, (hung, outcomes)
