@@ -120,3 +120,32 @@ def test_a_time_limit_that_runs_out_while_the_thread_starts_a_thread_stops_it():
         worker.join(10)
         hung += worker.is_alive()
     assert hung == 0 and outcomes == ["timeout"] * 30, (hung, outcomes)
+
+
+# --- 4: stdout closed (>&-): an internal error after the work, for every command writing there ----
+
+
+def test_a_closed_stdout_is_one_line_and_exit_2_before_any_work(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    article = root / "seeds" / "migrant-crisis-article.txt"
+    records = tmp_path / "r.jsonl"
+    records.write_text(json.dumps({"id": "a", "text": article.read_text("utf-8")}) + "\n", encoding="utf-8")
+    cli = [sys.executable, "-c", "import sys; from detector.cli import main; sys.exit(main())"]
+    for args, what in ((["score", str(article)], "the results"), (["filter"], "the kept documents"),
+                       (["clean", str(records), "-o", "-", "-q"], "the rows (-o -)")):
+        with open(records, "rb") as stdin:
+            proc = subprocess.run([*cli, *args], stdin=stdin, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                                  preexec_fn=lambda: os.close(1), timeout=300)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr == (f"detector {args[0]}: error: stdout is closed (>&-), and {what} go there; "
+                               "redirect it to a file (or to /dev/null)\n"), proc.stderr
+    with open(os.devnull, "rb") as stdin:  # a command whose data goes to files is not concerned
+        proc = subprocess.run([*cli, "clean", str(records), "-o", "o.jsonl", "-q", "--workers", "1"], stdin=stdin,
+                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, preexec_fn=lambda: os.close(1),
+                              timeout=300)
+    assert proc.returncode == 0 and (tmp_path / "o.jsonl").read_text("utf-8").count("\n") == 1, proc.stderr
