@@ -149,3 +149,26 @@ def test_a_closed_stdout_is_one_line_and_exit_2_before_any_work(tmp_path):
                               stderr=subprocess.PIPE, text=True, cwd=tmp_path, preexec_fn=lambda: os.close(1),
                               timeout=300)
     assert proc.returncode == 0 and (tmp_path / "o.jsonl").read_text("utf-8").count("\n") == 1, proc.stderr
+
+
+# --- 5: gzip or zstd JSONL on filter's stdin: a "malformed" line for every 0x0a byte ---------------
+
+
+def test_filter_refuses_compressed_jsonl_as_a_whole(detector):
+    import gzip
+
+    import pytest
+    import zstandard
+
+    from detector.errors import InputError
+    from detector.filtering import filter_jsonl
+
+    data = b"".join(json.dumps({"id": str(i), "text": f"line {i}\n" * 40}).encode() + b"\n" for i in range(50))
+    for packed, name, tool in ((gzip.compress(data), "gzip", "zcat"),
+                               (zstandard.ZstdCompressor().compress(data), "zstd", "zstdcat")):
+        warnings: list[str] = []
+        with pytest.raises(InputError) as info:
+            filter_jsonl(io.BytesIO(packed), io.BytesIO(), detector=detector, warn=warnings.append)
+        assert str(info.value) == (f"<stdin>: JSONL must be uncompressed text (found {name} data; "
+                                   f"decompress it first, e.g. with {tool})")
+        assert warnings == []
