@@ -172,3 +172,20 @@ def test_filter_refuses_compressed_jsonl_as_a_whole(detector):
         assert str(info.value) == (f"<stdin>: JSONL must be uncompressed text (found {name} data; "
                                    f"decompress it first, e.g. with {tool})")
         assert warnings == []
+
+
+# --- 6: a body starting \xff\xfe was "not UTF-8 JSON: 'utf-16-le' codec can't decode ..." ----------
+
+
+def test_the_service_names_the_first_byte_of_a_body_that_is_not_utf8(detector):
+    from fastapi.testclient import TestClient
+
+    from detector.service import create_app
+
+    with TestClient(create_app(detector=detector)) as client:
+        for body, message in ((b'\xff\xfe{"text": "x"}', "not UTF-8 (byte 0xff: invalid start byte) (at character 0)"),
+                              (b'{"text": "caf\xe9"}', "not UTF-8 (byte 0xe9: invalid continuation byte) (at character 13)")):
+            response = client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 422, response.text
+            assert response.json()["error"] == {"type": "invalid_json",
+                                                "message": f"request body is not valid JSON: {message}"}
