@@ -52,13 +52,20 @@ _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
          (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
+_COMPRESSED = ((b"\x1f\x8b", "gzip", "zcat"), (b"\x28\xb5\x2f\xfd", "zstd", "zstdcat"))
+
+
 def bom_problem(head: bytes) -> str | None:
     """Why a JSONL stream starting with ``head`` (its first line, or at least 4 bytes) cannot be
-    read as JSONL: a UTF-16 or UTF-32 byte-order mark (its lines are not split on byte 0x0a).
+    read as JSONL: a UTF-16 or UTF-32 byte-order mark (its lines are not split on byte 0x0a), or
+    gzip or zstd data (``detector filter < docs.jsonl.gz``: a "malformed" line for every 0x0a).
     ``None`` otherwise; a UTF-8 byte-order mark is fine (``json.loads`` skips it)."""
     for bom, name in _BOMS:  # UTF-32 LE starts with the UTF-16 LE mark: it is tried first
         if head.startswith(bom):
             return f"JSONL must be UTF-8 (found a {name} byte-order mark)"
+    for magic, name, tool in _COMPRESSED:
+        if head.startswith(magic):
+            return f"JSONL must be uncompressed text (found {name} data; decompress it first, e.g. with {tool})"
     return None
 
 

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
-_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
-"""A JSON string (skipped: a constant's name inside one is text) or one of the constants Python's
-``json`` accepts and JSON does not."""
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)', re.DOTALL)
+"""A JSON string (skipped: a constant's name inside one is text), one of the constants Python's
+``json`` accepts and JSON does not, or a number (to find one too large for a double)."""
 
 
 class _Constant(ValueError):
@@ -20,6 +21,19 @@ class _Constant(ValueError):
 
 def _reject(name: str) -> Any:
     raise _Constant(name)
+
+
+class _Overflow(_Constant):
+    pass
+
+
+def _float(literal: str) -> float:
+    """A JSON number as a float; one too large for a double (``1e400``), which Python reads as
+    ``inf`` and would write back as ``Infinity``, is refused as those constants are."""
+    value = float(literal)
+    if math.isinf(value):
+        raise _Overflow(literal)
+    return value
 
 
 _JSON_TYPES = ((type(None), "null"), (bool, "boolean"), ((int, float), "number"), (str, "string"),
@@ -41,13 +55,17 @@ def not_an_object(value: Any) -> str:
 def loads(data: str | bytes) -> Any:
     """``json.loads``, but strict JSON: ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's
     ``json`` accepts, and strict parsers of our output would not) raise ``json.JSONDecodeError``
-    ("NaN is not valid JSON", at the constant's position), as any other malformed JSON does."""
+    ("NaN is not valid JSON", at the constant's position), as any other malformed JSON does; so
+    does a number too large for a double ("number 1e400 is out of range"), which would be written
+    back as ``Infinity``."""
     try:
-        return json.loads(data, parse_constant=_reject)
+        return json.loads(data, parse_constant=_reject, parse_float=_float)
     except _Constant as exc:
         text = data.decode(json.detect_encoding(data), "surrogatepass") if isinstance(data, bytes) else data
         pos = next((m.start(1) for m in _CONSTANT.finditer(text) if m.group(1) == exc.name), 0)
-        raise json.JSONDecodeError(f"{exc.name} is not valid JSON", text, pos) from None
+        msg = (f"number {exc.name} is out of range (too large for a double)" if isinstance(exc, _Overflow)
+               else f"{exc.name} is not valid JSON")
+        raise json.JSONDecodeError(msg, text, pos) from None
 
 
 def json_problem(exc: ValueError, line: bytes) -> tuple[str, int | None]:

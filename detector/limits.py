@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import ctypes
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -51,6 +53,27 @@ def _clear_async_exc(thread_id: int) -> None:
     _clear_async_exc_c(thread_id, None)  # NULL: drop the thread's pending exception, if any
 
 
+_THREAD_START = threading.Thread.start.__code__
+
+
+def _starting_a_thread(thread_id: int) -> bool:
+    """Whether the thread is inside ``Thread.start`` while a thread being started has no id yet.
+    Until a new thread runs, CPython (3.11 and before) gives its thread state the id of the
+    thread that starts it, and the newest state with an id is the one
+    ``PyThreadState_SetAsyncExc`` raises in: fired then, the exception killed the new thread
+    before it said it had started, and its starter waited for that forever (a service thread of
+    ``/v1/score-url``, which starts the fetch's timer, hung). ``threading._limbo`` holds the
+    threads being started; one has its ``ident`` once its own thread state has."""
+    if not any(t.ident is None for t in list(getattr(threading, "_limbo", {}))):
+        return False
+    frame = sys._current_frames().get(thread_id)
+    while frame is not None:
+        if frame.f_code is _THREAD_START:
+            return True
+        frame = frame.f_back
+    return False
+
+
 class _ThreadAlarm:
     """Raises ``TimeLimitExceeded`` in one thread after ``seconds`` unless disarmed first."""
 
@@ -64,10 +87,15 @@ class _ThreadAlarm:
         self.timer.start()
 
     def _fire(self) -> None:
-        with self.lock:
-            if self.armed:
-                self.fired = True
-                _set_async_exc(self.thread_id, TimeLimitExceeded)
+        while True:
+            with self.lock:
+                if not self.armed:
+                    return
+                if not _starting_a_thread(self.thread_id):
+                    self.fired = True
+                    _set_async_exc(self.thread_id, TimeLimitExceeded)
+                    return
+            time.sleep(0.001)  # the thread is starting another: fire once that one has its own id
 
     def disarm(self) -> None:
         self.timer.cancel()

@@ -40,7 +40,7 @@ from detector.settings import ServiceSettings
 from detector.document import RawDoc, record_name
 from detector.errors import DetectorError, DocumentTimeout, FetchError, InputError, check_unicode, over_budget
 from detector.fetch import BlockedURLError, InvalidURLError, fetch_url
-from detector.jsonl import loads as json_loads, not_an_object
+from detector.jsonl import json_problem, loads as json_loads, not_an_object
 from detector.limits import time_limit
 from detector.tally import Tally, error_kind
 
@@ -223,7 +223,10 @@ def _unparsed_body_message(exc: StarletteHTTPException) -> str | None:
     if exc.status_code != 400 or cause is None:
         return None
     if isinstance(cause, UnicodeDecodeError):
-        return f"request body is not UTF-8 JSON: {cause}"
+        # named by its first byte that is not UTF-8, as filter does (json guesses UTF-16 from a
+        # body's first bytes, \xff\xfe, and the codec's own message named 'utf-16-le')
+        problem, column = json_problem(cause, bytes(cause.object))
+        return f"request body is not valid JSON: {problem}" + (f" (at character {column - 1})" if column else "")
     if isinstance(cause, RecursionError):
         return "request body is JSON nested too deeply"
     return None

@@ -127,9 +127,26 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr = before
 
 
+def stdout_closed(args: argparse.Namespace) -> str | None:
+    """Why the command cannot run with stdout closed (``>&-``: Python sets ``sys.stdout`` to
+    ``None``), or None: ``score`` and ``filter`` write their results there, ``clean -o -`` its
+    rows. It was an internal error ("'NoneType' object has no attribute 'write'") after the work."""
+    if sys.stdout is not None:
+        return None
+    what = {"score": "the results", "filter": "the kept documents"}.get(args.command)
+    if args.command == "clean" and getattr(args, "output", None) == "-":
+        what = "the rows (-o -)"
+    if what is None:
+        return None
+    return f"stdout is closed (>&-), and {what} go there; redirect it to a file (or to /dev/null)"
+
+
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if problem := stdout_closed(args):
+        print(f"detector {args.command}: error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -32,6 +32,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="JSONL on stdin -> kept documents with clean text and scores on stdout",
         description="Pre-ingest filter: read JSONL documents on stdin, write the kept ones (plus clean_text, "
         "title, quality) to stdout line by line. Malformed lines are reported on stderr and skipped.",
+        epilog="exit codes: 0 the stream was processed (whatever it held), 2 usage error, bad model, a stream "
+        "that is not UTF-8 JSONL as a whole (UTF-16, gzip) or no stdout, 141 stdout closed early (| head), "
+        "1 internal error, 130 interrupted",
     )
     p.add_argument("--min-quality", type=float, default=None, metavar="X",
                    help="keep documents with quality score >= X (default: the config's min_quality)")

@@ -10,9 +10,11 @@ file, never a shard that looks complete and is not. Formats: ``jsonl``, ``jsonl.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gzip
 import io
 import json
+import math
 import os
 import shutil
 from collections.abc import Iterable, Sequence
@@ -76,11 +78,43 @@ def read_marker(path: str) -> dict[str, Any]:
         return json.load(fh)
 
 
+def _json_value(value: Any) -> Any:
+    """A passed-through value JSON has no type for, as JSON: a Parquet column's timestamp or date
+    as ISO 8601, bytes as their UTF-8 text (other bytes as ``\\xNN``), anything else (a decimal)
+    as its ``str``."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    return str(value)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (a Parquet column's, which JSON cannot hold and
+    Python would write as ``NaN``) as ``None``, as pandas' ``to_json`` writes them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """One record as strict JSON: no ``NaN``/``Infinity`` (null instead), no failure on a value
+    JSON has no type for (``_json_value``)."""
+    try:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False, default=_json_value)
+    except ValueError:  # a NaN or infinite float somewhere in a passed-through field
+        return json.dumps(_finite(record), ensure_ascii=False, allow_nan=False, default=_json_value)
+
+
 def _jsonl_bytes(records: Iterable[dict[str, Any]]) -> tuple[bytes, int]:
     buf = io.BytesIO()
     n = 0
     for record in records:
-        line = json.dumps(record, ensure_ascii=False)
+        line = _json_line(record)
         try:
             data = line.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate somewhere in a passed-through field
