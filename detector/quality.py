@@ -1115,6 +1115,11 @@ def verdict(result: Result, config: Config | None = None, min_quality: float | N
     return Verdict(False, score, tuple(reasons))
 
 
+_RULELESS_FLAGS = {"empty": "no text kept (the input's, or every paragraph dropped)"}
+"""What a flag set without a signal rule means, for ``explain`` (other such flags are the
+extraction's notes, named for what they say: ``truncated-blocks``)."""
+
+
 def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
     """One line per fired rule: ``flag: value op limit (source) [x penalty]``, with the limits
     of ``config`` (default: ``Config()``). A flag none of whose rules fires with these limits (it
@@ -1130,7 +1135,8 @@ def explain(quality: QualityScore, config: Config | None = None) -> list[str]:
         cost = penalty(flag, config)
         effect = "drops" if cost == 0 else (f"x{cost:g}" if cost < 1 else "informational")
         if not rules:
-            lines.append(f"{flag} ({effect})")
+            meaning = _RULELESS_FLAGS.get(flag)
+            lines.append(f"{flag}: {meaning} ({effect})" if meaning else f"{flag} ({effect})")
             continue
         for r in fired:
             value, limit = shown_against(quality.signals[r.signal], r.limit_value(config))

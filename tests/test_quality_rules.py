@@ -313,3 +313,10 @@ def test_a_text_in_another_language_than_the_page_declares_is_judged_in_its_own(
     bare = [" ".join(w for w in s.split() if w.lower() not in {"the", "of", "to", "and", "that", "have", "with", "be"})
             for s in SENTENCES]
     assert "gopher-stop-words" in scored([(s, True) for s in bare], language="en").quality.flags
+
+
+def test_explain_says_what_empty_means():
+    """``empty`` has no signal rule: its line says what it means, not just its name (a newcomer
+    read ``empty`` on a 15-word text that was not empty: every paragraph had been dropped)."""
+    q = QualityScore(0.0, False, ("empty",), {"words": 0.0})
+    assert explain(q) == ["empty: no text kept (the input's, or every paragraph dropped) (drops)"]
