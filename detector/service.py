@@ -688,9 +688,11 @@ def create_app(
         Unless the server runs with --allow-private-urls, URLs resolving to loopback, private,
         link-local or metadata addresses are refused (403).
         """
-        det = _detector(request)
+        det, runner = _detector(request), _runner(request)
 
         def work(deadline: float) -> dict[str, Any]:
+            # the fetch has its own limits (--fetch-timeout, and the request's budget); the
+            # document's budget (--doc-timeout) is for scoring what came back, as at /v1/score
             raw = fetch_url(
                 req.url,
                 timeout=min(settings.fetch_timeout, settings.request_timeout),
@@ -698,10 +700,14 @@ def create_app(
                 max_bytes=settings.fetch_max_bytes,
                 allow_private=settings.allow_private_urls,
             )
-            return det.score(raw).to_dict(details=req.details)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _RequestTimeout
+            limit = time_limit(min(left, runner.doc_timeout or left), raw.id, DOC_TIMEOUT_SETTING)
+            return limit.call(det.score, raw).to_dict(details=req.details)
 
         try:
-            return await _runner(request).run(work)
+            return await runner.run(work, per_document=True)
         except BlockedURLError as exc:
             raise ServiceError(403, "blocked_url", str(exc)) from None
         except InvalidURLError as exc:

@@ -311,3 +311,27 @@ def test_time_budget_504(tmp_path):
         assert svc.client.get("/healthz").status_code == 200
     finally:
         svc.close()
+
+
+def test_score_url_doc_timeout_is_for_scoring_not_the_fetch(tmp_path, seed_server):
+    """``--doc-timeout`` bounds scoring the fetched page; the fetch has its own limits. With a
+    tiny document budget a blocked or invalid URL still answers 403 / 422 (it answered 504 'the
+    document took longer than 0.001 s' once the fetch ran under the document's budget)."""
+    svc = Service(tmp_path / "serve-doc-timeout.log", "--doc-timeout", "0.001")
+    try:
+        blocked = svc.client.post("/v1/score-url", json={"url": f"{seed_server}/{PAGE.name}"})
+        assert blocked.status_code == 403 and _error(blocked)["type"] == "blocked_url", blocked.text
+        invalid = svc.client.post("/v1/score-url", json={"url": "ftp://example.com/x"})
+        assert invalid.status_code == 422 and _error(invalid)["type"] == "invalid_url", invalid.text
+    finally:
+        svc.close()
+
+
+def test_score_url_scoring_stays_under_the_doc_timeout(tmp_path, seed_server):
+    svc = Service(tmp_path / "serve-doc-timeout-private.log", "--doc-timeout", "0.001", "--allow-private-urls")
+    try:
+        response = svc.client.post("/v1/score-url", json={"url": f"{seed_server}/{PAGE.name}"})
+        assert response.status_code == 504, response.text
+        assert "0.001 s per-document budget (detector serve --doc-timeout" in _error(response)["message"]
+    finally:
+        svc.close()
