@@ -187,8 +187,7 @@ def _path_hints(paths: Sequence[str]) -> np.ndarray:
 
 def _is_content_word(folded: str, stops: frozenset[str]) -> bool:
     """Whether a casefolded token is a content word (over two characters, no stop word, not a
-    number): the words whose counts the topic features compare (``feature_arrays`` spells the
-    test out for the page's tokens)."""
+    number): the words whose counts the topic features compare."""
     return len(folded) > 2 and folded not in stops and not folded.isdigit()
 
 
@@ -457,7 +456,7 @@ def feature_arrays(doc: Document) -> FeatureArrays:
 
     # topic fit: content-word counts of each distinct text, the whole document's (each block
     # counts), the extracted blocks' and the title's, as integer vectors over the page's words
-    content = [k for k, w in enumerate(folded) if len(w) > 2 and w not in stops and not w.isdigit()]
+    content = [k for k, w in enumerate(folded) if _is_content_word(w, stops)]
     word_ids = {w: j for j, w in enumerate(dict.fromkeys(folded[k] for k in content))}
     n_words = max(len(word_ids), 1)
     word_of = np.full(len(folded), -1, dtype=np.intp)

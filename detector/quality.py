@@ -833,8 +833,7 @@ def prose_line_words(
         return 0
     if toks is None or len(line) != len(stripped):  # closers taken off: tokenise what is left
         toks, n_content = words(line, language), None
-    # not _is_symbol(w), inlined: most words start with a letter or digit
-    n = sum(1 for w in toks if w[:1].isalnum() or _SYMBOLS.fullmatch(w) is None) if n_content is None else n_content
+    n = sum(1 for w in toks if not _is_symbol(w)) if n_content is None else n_content
     if n < 3:
         return 0
     lowered = line.lower()
@@ -870,7 +869,7 @@ def longest_kept_run(
     a Chinese character counts as several Latin ones); without ``widths``, one each."""
     # text.strip() is not empty: text is neither empty nor all whitespace (what str.strip strips)
     body = [d for d in decisions if d.kind != "title" and d.text and not d.text.isspace()]
-    size = [len(d.text) if d.text.isascii() else text_width(d.text, widths) for d in body]
+    size = [text_width(d.text, widths) for d in body]
     best = run = 0
     for i, d in enumerate(body):
         if d.keep:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -44,28 +44,6 @@ def normalize_for_match(text: str) -> str:
     if "00" in mapped:
         mapped = _ZEROS.sub("0", mapped)
     return " ".join(mapped.split())
-
-
-_ASCII_MATCH_APART = {**_ASCII_MATCH, 0: "\x00"}
-"""``_ASCII_MATCH`` keeping NUL, which separates the texts ``_normalize_all`` maps at once."""
-
-
-def _normalize_all(texts: Iterable[str]) -> dict[str, str]:
-    """``normalize_for_match`` of each distinct text of ``texts``, as {text: key}: the ASCII
-    texts (most) in one translation, the costs of a call paid once rather than per text."""
-    distinct = list(dict.fromkeys(texts))
-    together = [text for text in distinct if text.isascii()]  # (a constant-time test)
-    joined = "\x00".join(together)
-    keys: dict[str, str] = {}
-    if together and joined.count("\x00") == len(together) - 1:  # (no text holds a NUL)
-        mapped = joined.translate(_ASCII_MATCH_APART)
-        if "00" in mapped:
-            mapped = _ZEROS.sub("0", mapped)  # (no run of digits crosses a NUL)
-        keys.update(zip(together, (" ".join(part.split()) for part in mapped.split("\x00"))))
-    for text in distinct:
-        if text not in keys:
-            keys[text] = normalize_for_match(text)
-    return keys
 
 
 def fingerprint(text: str) -> str:
@@ -127,7 +105,16 @@ def _content_words(text: str, stops: frozenset[str], language: str | None = None
     Snowball stemmers for the languages that have one ("migrants"/"migrant" -> "migrant",
     "relations"/"relational" -> "relat"); elsewhere a crude, language-neutral conflation by
     the first six letters."""
-    words = [w for w in cached_folded_tokens(text) if len(w) > 2 and w not in stops]
+    return _stems([w for w in cached_folded_tokens(text) if _is_content_word(w, stops)], language)
+
+
+def _is_content_word(folded: str, stops: frozenset[str]) -> bool:
+    """A casefolded token that ``_content_words`` keeps: over two characters, not a stop word."""
+    return len(folded) > 2 and folded not in stops
+
+
+def _stems(words: list[str], language: str | None) -> list[str]:
+    """The Snowball stems of casefolded ``words`` (``_stemmer``), else their first six letters."""
     stem = _stemmer(language)
     return list(map(stem, words)) if stem is not None else [w[:6] for w in words]
 
@@ -140,9 +127,8 @@ def _content_word_codes(texts: list[str], stops: frozenset[str], language: str |
     stream = list(chain.from_iterable(toks))
     ids = {tok: k for k, tok in enumerate(dict.fromkeys(stream))}
     # (casefolding a token on its own is casefolding it in its text: see ``cached_folded_tokens``)
-    content = [(k, w) for k, w in enumerate(map(str.casefold, ids)) if len(w) > 2 and w not in stops]
-    stem = _stemmer(language)
-    stems = list(map(stem, (w for _, w in content))) if stem is not None else [w[:6] for _, w in content]
+    content = [(k, w) for k, w in enumerate(map(str.casefold, ids)) if _is_content_word(w, stops)]
+    stems = _stems([w for _, w in content], language)
     # the distinct tokens are in order of first appearance, so are the stems numbered here
     stem_ids: dict[str, int] = {}
     word_of = np.full(len(ids), -1, dtype=np.int64)
@@ -254,7 +240,8 @@ def score_redundancy(doc: Document, config: Config) -> list[Redundancy]:
     prose_keys: list[str] = []
     title_seen = False
     # 1. exact matches: the first title, repeats of the title, exact repeats, non-prose
-    keys = _normalize_all(b.text for b in doc.blocks)  # a page repeats a fifth of its blocks
+    # a page repeats a fifth of its blocks: each distinct text normalised once
+    keys = {text: normalize_for_match(text) for text in dict.fromkeys(b.text for b in doc.blocks)}
     # (each distinct key tested once)
     title_repeats = (
         {k for k in set(keys.values()) if k == title_key or _repeats_title(k, title_words, title_set)}
