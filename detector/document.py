@@ -230,7 +230,7 @@ class RawDoc:
         raise InputError(doc_id, f"record has no {fields.describe()} field (no value in any)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One candidate paragraph with the signals its source gave us.
 
@@ -258,7 +258,7 @@ class Block:
     dialog. Walked all the same, as trafilatura does; the model reads it as a feature."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """An extracted document: a title and its blocks in reading order."""
 
@@ -294,7 +294,7 @@ def _clip(text: str, limit: int = REPR_TEXT) -> str:
     return f"{text[:limit]!r}...({len(text)} chars)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParagraphScore:
     index: int
     text: str
@@ -454,7 +454,7 @@ def _md_escape(text: str) -> str:
     return "\\" + text if _MD_LINE_START.match(text) else text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The pre-ingest verdict for one document (``Detector.filter``): ``keep``, the kept text
     ``clean_text``, ``score`` in [0, 1] and the ``reasons`` of a drop (``quality.verdict``). Every

@@ -51,7 +51,7 @@ def fingerprint(text: str) -> str:
     return hashlib.blake2b(normalize_for_match(text).encode("utf-8"), digest_size=8).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redundancy:
     score: float
     restates: tuple[int, ...] = ()
