@@ -360,7 +360,7 @@ def _rescue_in_body_container(page: PageState) -> None:
     word_counts = [len(cached_tokens(b.text)) for b in blocks]
     confident = [
         i for i, b in enumerate(blocks)
-        if keep[i] and relevance[i] >= config.confident_relevance and word_counts[i] >= min_words
+        if keep[i] and relevance[i] >= config.container_rescue_anchor_relevance and word_counts[i] >= min_words
     ]
     body_paths = Counter(blocks[i].path for i in confident)
     body_shapes = Counter(path_shape(blocks[i].path) for i in confident)

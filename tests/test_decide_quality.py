@@ -64,6 +64,23 @@ def test_weak_paragraph_in_the_body_container_is_rescued():
     assert not decide_blocks(doc, np.array([0.95, 0.9, 0.25, 0.25]), score_redundancy(doc, strict), strict)[2].keep
 
 
+def test_the_body_container_is_read_from_kept_paragraphs_of_anchor_relevance():
+    """A body the model keeps without being sure of it (field case 01: an article in an <aside>,
+    its paragraphs at 0.6-0.8) still names its container: the closing paragraph in the same
+    path comes back. Below ``container_rescue_anchor_relevance`` the kept paragraphs anchor
+    nothing."""
+    blocks = [Block(PARA, path=BODY), Block(PARA + " Again, with more figures.", path=BODY), Block(CLOSING, path=BODY)]
+    doc = doc_of(blocks)
+    relevance = np.array([0.65, 0.7, 0.25])
+    decisions = decide_blocks(doc, relevance, score_redundancy(doc, CFG), CFG)
+    assert [d.keep for d in decisions] == [True, True, True]
+    assert CFG.container_rescue_anchor_relevance <= 0.65
+    higher = CFG.replace(container_rescue_anchor_relevance=0.75)
+    assert [d.keep for d in decide_blocks(doc, relevance, score_redundancy(doc, higher), higher)] == [True, True, False]
+    one = np.array([0.65, 0.3, 0.25])  # one kept paragraph is no container
+    assert [d.keep for d in decide_blocks(doc, one, score_redundancy(doc, CFG), CFG)] == [True, False, False]
+
+
 def test_weak_lines_in_signup_and_notice_boxes_are_dropped():
     blocks = [Block(PARA, path=BODY), Block("You're all set!", path="div.article/section.inline.signup/h3"),
               Block("This copy is for one reader only.", path="div.article/p.article.license"),

@@ -111,7 +111,12 @@ def test_arrays_survive_their_file_format(detector):
         b = theirs.coef_.toarray() if sp.issparse(theirs.coef_) else theirs.coef_
         assert np.array_equal(a, b) and np.array_equal(mine.intercept_, theirs.intercept_)
         assert list(mine.classes_) == list(theirs.classes_)
-    assert len(again.calibrators) == len(arrays.calibrators) == 2
+    # one calibration curve per calibrated fold of stage one (one since stage one is a single booster)
+    stage1 = load_model(compiled=False).pipeline.named_steps["classifier"].stage1_
+    assert len(again.calibrators) == len(arrays.calibrators) == len(stage1.calibrated_classifiers_) >= 1
+    for mine, theirs in zip(arrays.calibrators, again.calibrators):
+        assert np.array_equal(mine.x, theirs.x) and np.array_equal(mine.y, theirs.y)
+        assert (mine.x_min, mine.x_max) == (theirs.x_min, theirs.x_max)
     with pytest.raises(ModelError, match="not a scoring-arrays file"):
         ScoringArrays.from_bytes(b"PK\x03\x04 not an npz", "bad.npz")
 

@@ -820,7 +820,7 @@ def train_and_save(
             "lexical": "HashingVectorizer (word 1-2-grams, character bigrams of unspaced scripts; first 300 chars) -> "
             "SGDClassifier(log_loss); out-of-fold scores (3 grouped folds) feed the trees; a multi-class SGD on "
             "the same terms names drop reasons",
-            "stage1": "CalibratedClassifierCV(HistGradientBoostingClassifier, isotonic, cv=2) on the features",
+            "stage1": "CalibratedClassifierCV(HistGradientBoostingClassifier, isotonic, cv=2, ensemble=False) on the features",
             "stage2": "HistGradientBoostingClassifier on the features + the context of stage-1 scores "
             f"(detector.context; stage-1 scores from {TwoStageClassifier().inner_folds} grouped inner folds)",
             "combination": f"relevance = min(stage1, stage2) for blocks under {TwoStageClassifier().short_tokens} tokens, "
