@@ -198,7 +198,7 @@ class Config:
     under it that have at least ``heading_rescue_min_relevance``."""
     container_rescue_min_relevance: float = 0.0
     """A dropped paragraph of at least ``container_rescue_min_words`` words, in the same element
-    path as two or more confidently kept body paragraphs, is kept from this relevance up: the
+    path as two or more kept body paragraphs (``container_rescue_anchor_relevance``), is kept from this relevance up: the
     markup says it is one of the article's paragraphs (the second stage may push a closing
     paragraph that stands after a repeated headline down to 0.1)."""
     container_rescue_min_words: int = 15

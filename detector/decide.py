@@ -351,19 +351,20 @@ def path_shape(path: str) -> str:
 
 
 def _rescue_in_body_container(page: PageState) -> None:
-    """A full sentence in an element path of the same shape as the one that holds the article's
-    confident paragraphs (``path_shape``: the same path, or the same path in a sibling container
-    of the same tag, as when a chart or an ad splits the body) is article text the model
-    under-rated (a closing paragraph after a repeated headline, the second half of a split body)."""
+    """A full sentence in an element path of the same shape as the one that holds two or more of
+    the article's kept paragraphs (relevance at least ``Config.container_rescue_anchor_relevance``;
+    ``path_shape``: the same path, or the same path in a sibling container of the same tag, as
+    when a chart or an ad splits the body) is article text the model under-rated (a closing
+    paragraph after a repeated headline, the second half of a split body)."""
     blocks, relevance, keep, config = page.blocks, page.relevance, page.keep, page.config
     min_words = config.container_rescue_min_words
     word_counts = [len(cached_tokens(b.text)) for b in blocks]
-    confident = [
+    anchors = [
         i for i, b in enumerate(blocks)
         if keep[i] and relevance[i] >= config.container_rescue_anchor_relevance and word_counts[i] >= min_words
     ]
-    body_paths = Counter(blocks[i].path for i in confident)
-    body_shapes = Counter(path_shape(blocks[i].path) for i in confident)
+    body_paths = Counter(blocks[i].path for i in anchors)
+    body_shapes = Counter(path_shape(blocks[i].path) for i in anchors)
     region = article_region(blocks, relevance, keep, min_words, config.article_region_share,
                             config.confident_relevance)
     for i, block in enumerate(blocks):
